@@ -1,0 +1,77 @@
+"""Where everything lives: one variable, ``SALESOPS_HOME``, feeds Dagster, dbt and the dashboards.
+
+Default: ``data/`` in the repository. Layout under it::
+
+    landing/{crm,chat,finance}/   extracts (the landing contract, SPEC §3)
+    bronze/<table>.parquet        typed tables written by the ingest assets
+    quarantine/                   rows that failed typing or a contract rule
+    warehouse/build.duckdb        the one writer's working warehouse (dbt builds here)
+    warehouse/salesops.duckdb     the last published, read-only snapshot
+    dagster_home/                 Dagster's run history
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+MODELS_DIR = REPO_ROOT / "models"
+
+HOME_VARIABLE = "SALESOPS_HOME"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        return cls(Path(os.environ.get(HOME_VARIABLE) or REPO_ROOT / "data").resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def bronze(self) -> Path:
+        return self.home / "bronze"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def build_db(self) -> Path:
+        return self.warehouse_dir / "build.duckdb"
+
+    @property
+    def snapshot_db(self) -> Path:
+        return self.warehouse_dir / "salesops.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster_home"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    def ensure(self) -> Paths:
+        for p in (self.landing, self.bronze, self.quarantine, self.warehouse_dir, self.dagster_home, self.reports):
+            p.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def export_environment(paths: Paths) -> None:
+    """Set the variables the dbt profile and Dagster read, from the one home."""
+    os.environ[HOME_VARIABLE] = str(paths.home)
+    os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
