@@ -23,17 +23,24 @@ MODELS_DIR = REPO_ROOT / "models"
 HOME_VARIABLE = "SALESOPS_HOME"
 
 
+LANDING_VARIABLE = "SALESOPS_LANDING"
+
+
 @dataclass(frozen=True)
 class Paths:
     home: Path
+    landing_dir: Path | None = None
+    """Read extracts from here instead of ``<home>/landing`` (``salesops run --landing``)."""
 
     @classmethod
     def from_env(cls) -> Paths:
-        return cls(Path(os.environ.get(HOME_VARIABLE) or REPO_ROOT / "data").resolve())
+        home = Path(os.environ.get(HOME_VARIABLE) or REPO_ROOT / "data").resolve()
+        landing = os.environ.get(LANDING_VARIABLE)
+        return cls(home, Path(landing).resolve() if landing else None)
 
     @property
     def landing(self) -> Path:
-        return self.home / "landing"
+        return self.landing_dir or self.home / "landing"
 
     @property
     def bronze(self) -> Path:
@@ -69,9 +76,21 @@ class Paths:
         return self
 
 
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+"""
+
+
 def export_environment(paths: Paths) -> None:
     """Set the variables the dbt profile and Dagster read, from the one home."""
     os.environ[HOME_VARIABLE] = str(paths.home)
+    if paths.landing_dir:
+        os.environ[LANDING_VARIABLE] = str(paths.landing_dir)
     os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

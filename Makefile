@@ -1,0 +1,61 @@
+# The front door. `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export SALESOPS_HOME ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(SALESOPS_HOME)/dagster_home
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+
+SCALE ?= 0.25
+PORT ?= 8501
+PYTEST_ARGS ?=
+
+.PHONY: setup run demo dashboard dev test lint bench sample clean help
+
+help:
+	@echo "make demo       set up, build the sample warehouse, serve dashboards on http://127.0.0.1:$(PORT)"
+	@echo "make test       set up and run every test"
+	@echo "make run        set up and run the daily job once (ingest → dbt → publish), no server"
+	@echo "make dashboard  serve the dashboards on the last published snapshot"
+	@echo "make dev        Dagster UI on http://127.0.0.1:3000"
+	@echo "make lint       ruff"
+	@echo "make bench      benchmarks"
+
+$(STAMP): pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(PYTHON) -m uv sync --locked --compile-bytecode
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/salesops run --scale $(SCALE) $(if $(LANDING),--landing $(LANDING)) $(if $(AS_OF),--as-of $(AS_OF))
+
+demo: run dashboard
+
+dashboard: setup
+	$(BIN)/salesops dashboard --port $(PORT)
+
+dev: setup
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+sample: setup
+	$(BIN)/salesops generate --scale $(SCALE) --seed 42 --out $(SALESOPS_HOME)/landing
+
+clean:
+	rm -rf $(SALESOPS_HOME)/bronze $(SALESOPS_HOME)/quarantine $(SALESOPS_HOME)/warehouse dbt_project/target

@@ -1,0 +1,163 @@
+"""The dashboards' one door to the warehouse: the published snapshot, read-only.
+
+The publish step builds a new ``salesops.duckdb`` next to the old one and swaps it in
+with ``os.replace``. A :class:`Snapshot` names one such file by inode and mtime, so a
+publish yields a new Snapshot: the cached connection and every cached query result are
+keyed on it and a rerun after a publish reads the new file, while sessions still running
+on the old file keep their handle (DuckDB allows this; readers never block the writer).
+
+Every loader takes one :class:`Scope` (or, to build the scope picker, the Snapshot).
+Values reach SQL only as bound ``?`` parameters. No widgets live here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from salesops.config import Paths
+
+# Results are keyed on the snapshot file, so a new publish is seen on the next rerun;
+# the TTL only bounds how long results of replaced snapshots stay in memory.
+CACHE_TTL = "1h"
+
+
+class Snapshot(NamedTuple):
+    """One published snapshot file; a publish (``os.replace``) gives a new inode/mtime."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+
+
+class Scope(NamedTuple):
+    """What every page loader is asked for: one org unit within one snapshot.
+
+    SPEC §7 (a manager sees only units under their own) is enforced where scopes are
+    offered (:func:`org_units`); today every viewer is HQ and is offered all units.
+    """
+
+    snapshot: Snapshot
+    unit_id: str
+    name_path: str
+
+
+class PublishInfo(NamedTuple):
+    as_of: dt.date
+    published_at: dt.datetime
+    run_id: str
+
+
+class SnapshotUnreadable(RuntimeError):
+    """The snapshot exists but lacks a table or column the dashboards read."""
+
+
+def current_snapshot() -> Snapshot | None:
+    """The snapshot as it is on disk now, or None when nothing has been published yet."""
+    path = Paths.from_env().snapshot_db
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return Snapshot(str(path), stat.st_ino, stat.st_mtime_ns)
+
+
+# Two entries: the current snapshot and, briefly, the one it replaced. An evicted
+# connection is closed when the last cursor on it is garbage-collected.
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _database(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(snapshot.path, read_only=True)
+
+
+def _query(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
+    # One cursor per query: a DuckDB connection is shared by all sessions, a cursor is
+    # the thread-safe way to use it from Streamlit's script threads.
+    try:
+        with _database(snapshot).cursor() as cursor:
+            return cursor.execute(sql, params).df()
+    except duckdb.CatalogException as error:
+        raise SnapshotUnreadable(str(error)) from error
+
+
+def _query_one(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
+    try:
+        with _database(snapshot).cursor() as cursor:
+            result = cursor.execute(sql, params)
+            row = result.fetchone()
+            if row is None:
+                return None
+            return dict(zip([column[0] for column in result.description], row, strict=True))
+    except duckdb.CatalogException as error:
+        raise SnapshotUnreadable(str(error)) from error
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def publish_info(snapshot: Snapshot) -> PublishInfo | None:
+    row = _query_one(
+        snapshot,
+        "select as_of, published_at, run_id from main.publish_info order by published_at desc limit 1",
+    )
+    return PublishInfo(**row) if row else None
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def org_units(snapshot: Snapshot) -> pd.DataFrame:
+    """Units the viewer may pick as scope, in tree order (HQ first, children after parents)."""
+    return _query(
+        snapshot,
+        """
+        select unit_id, level, name_path
+        from marts.dim_org_units
+        order by name_path, unit_id
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def funnel_summary(scope: Scope) -> dict[str, Any] | None:
+    """The scope's one ``fct_funnel_summary`` row, or None if the unit has none."""
+    return _query_one(
+        scope.snapshot,
+        """
+        select
+            opportunities_count,
+            open_count,
+            won_count,
+            lost_count,
+            win_rate_count,
+            signed_count,
+            median_lead_to_sign_days,
+            avg_lead_to_sign_days,
+        from marts.fct_funnel_summary
+        where unit_id = ?
+        """,
+        (scope.unit_id,),
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def funnel_stages(scope: Scope) -> pd.DataFrame:
+    """The scope's ``fct_funnel_stages`` rows, in funnel order."""
+    return _query(
+        scope.snapshot,
+        """
+        select
+            stage,
+            stage_order,
+            reached_count,
+            advanced_count,
+            conversion_rate,
+            median_dwell_days,
+            dwell_sample_count,
+            open_count,
+            lost_count,
+        from marts.fct_funnel_stages
+        where unit_id = ?
+        order by stage_order
+        """,
+        (scope.unit_id,),
+    )

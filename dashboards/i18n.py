@@ -1,0 +1,109 @@
+"""User-facing text in Chinese and English; the sidebar switch picks one (default Chinese)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from salesops.contract import STAGE_LABELS_ZH
+
+LANGUAGES: dict[str, str] = {"zh": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh"
+LANGUAGE_KEY = "language"
+
+STAGE_LABELS_EN: dict[str, str] = {
+    "lead": "Lead",
+    "qualified": "Qualified",
+    "quote": "Quote",
+    "negotiation": "Negotiation",
+    "contract_approval": "Contract approval",
+    "won": "Won",
+    "lost": "Lost",
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "app.title": {"zh": "销售管理看板", "en": "Sales dashboards"},
+    "language.label": {"zh": "语言 / Language", "en": "语言 / Language"},
+    "scope.label": {"zh": "查看范围", "en": "Scope"},
+    "scope.empty": {
+        "zh": "快照中没有组织单元（marts.dim_org_units 为空）。",
+        "en": "The snapshot has no org units (marts.dim_org_units is empty).",
+    },
+    "snapshot.as_of": {"zh": "数据截至：{as_of}", "en": "Data as of: {as_of}"},
+    "snapshot.published_at": {"zh": "发布时间：{published_at}", "en": "Published: {published_at}"},
+    "snapshot.unpublished": {
+        "zh": "快照缺少发布信息（main.publish_info）。",
+        "en": "The snapshot has no publish record (main.publish_info).",
+    },
+    "snapshot.missing": {
+        "zh": "还没有已发布的数据快照。请在项目目录运行 `make run`，完成后刷新本页。",
+        "en": "No published data snapshot yet. Run `make run` in the project folder, then reload this page.",
+    },
+    "snapshot.unreadable": {
+        "zh": "数据快照不完整，无法读取：{detail}。请重新运行 `make run`。",
+        "en": "The data snapshot is incomplete and cannot be read: {detail}. Run `make run` again.",
+    },
+    "funnel.title": {"zh": "销售漏斗", "en": "Sales funnel"},
+    "funnel.no_data": {
+        "zh": "该范围在此快照中没有商机。",
+        "en": "This scope has no opportunities in this snapshot.",
+    },
+    "kpi.opportunities": {"zh": "商机数", "en": "Opportunities"},
+    "kpi.win_rate": {"zh": "赢率（按数量）", "en": "Win rate (by count)"},
+    "kpi.win_rate.help": {
+        "zh": "赢单数 ÷（赢单数 + 输单数）",
+        "en": "won ÷ (won + lost)",
+    },
+    "kpi.cycle": {"zh": "线索到签约周期（中位数，天）", "en": "Lead-to-sign cycle (median, days)"},
+    "kpi.cycle.help": {
+        "zh": "从线索创建到合同签约的天数，取已签约商机的中位数；平均 {avg} 天。",
+        "en": "Days from lead creation to contract signature, median over signed deals; mean {avg} days.",
+    },
+    "kpi.signed": {"zh": "签约数", "en": "Signed deals"},
+    "funnel.chart.text": {"zh": "转化率 {rate}", "en": "conv. {rate}"},
+    "funnel.chart.hover": {
+        "zh": "到达 %{x}<br>%{text}",
+        "en": "reached %{x}<br>%{text}",
+    },
+    "col.stage": {"zh": "阶段", "en": "Stage"},
+    "col.reached": {"zh": "到达数", "en": "Reached"},
+    "col.advanced": {"zh": "推进数", "en": "Advanced"},
+    "col.conversion": {"zh": "转化率", "en": "Conversion"},
+    "col.median_dwell": {"zh": "停留天数（中位数）", "en": "Median dwell (days)"},
+    "col.open": {"zh": "在途", "en": "Open"},
+    "col.lost": {"zh": "输单", "en": "Lost"},
+    "funnel.definitions": {
+        "zh": (
+            "到达数：曾进入该阶段的商机数；推进数：从该阶段进入下一阶段的商机数"
+            "（合同审批的下一阶段为赢单）；转化率 = 推进数 ÷ 到达数；"
+            "停留天数：在该阶段停留天数的中位数；在途：当前停留在该阶段的商机数；"
+            "输单：在该阶段输单的商机数。口径见 SPEC §5「Funnel」。"
+        ),
+        "en": (
+            "Reached: opportunities that entered the stage; advanced: those that moved on to "
+            "the next stage (won, after contract approval); conversion = advanced ÷ reached; "
+            "dwell: median days spent in the stage; open: currently in the stage; lost: lost "
+            "at the stage. Definitions: SPEC §5 \"Funnel\"."
+        ),
+    },
+    "value.missing": {"zh": "—", "en": "—"},
+}
+
+
+def language() -> str:
+    return st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
+
+
+def t(key: str, **values: object) -> str:
+    """The text for ``key`` in the chosen language, with ``{placeholders}`` filled in."""
+    text = TEXTS[key][language()]
+    return text.format(**values) if values else text
+
+
+def bilingual(key: str, **values: object) -> str:
+    """Both languages, Chinese first: for messages shown before a language can matter."""
+    return "\n\n".join(TEXTS[key][lang].format(**values) for lang in LANGUAGES)
+
+
+def stage_label(stage: str) -> str:
+    labels = STAGE_LABELS_ZH if language() == "zh" else STAGE_LABELS_EN
+    return labels.get(stage, stage)

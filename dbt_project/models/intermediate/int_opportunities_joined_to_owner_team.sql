@@ -1,0 +1,40 @@
+-- Opportunities that exist as of as_of (created on or before it), with the owner
+-- rep's team: the team is where an opportunity rolls up through the org tree.
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+reps as (
+
+    select * from {{ ref('stg_crm__reps') }}
+
+),
+
+joined as (
+
+    select
+        -- ids
+        opportunities.opportunity_id,
+        opportunities.lead_id,
+        opportunities.customer_id,
+        opportunities.owner_rep_id,
+        reps.team_id,
+        -- attributes
+        opportunities.product_line,
+        -- amounts
+        opportunities.amount,
+        -- timestamps
+        opportunities.created_at,
+        {{ as_of_date() }} as as_of
+    from opportunities
+    left join reps
+        on reps.rep_id = opportunities.owner_rep_id
+
+)
+
+select * from joined
+where cast(created_at as date) <= as_of

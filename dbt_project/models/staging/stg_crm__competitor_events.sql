@@ -1,0 +1,27 @@
+with source as (
+
+    select * from {{ source('landing', 'competitor_events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(region_id as varchar) as region_id,
+        -- attributes
+        cast(competitor as varchar) as competitor,
+        cast(kind as varchar) as kind,
+        -- amounts and scores
+        cast(magnitude as double) as magnitude,
+        -- dates and timestamps
+        cast(occurred_on as date) as occurred_on,
+        -- lineage
+        _source_file,
+        _source_line
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,26 @@
+with source as (
+
+    select * from {{ source('landing', 'forecast_submissions') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(rep_id as varchar) as rep_id,
+        -- attributes
+        cast(period as varchar) as period,
+        -- amounts and scores
+        cast(amount as decimal(18,2)) as amount,
+        -- dates and timestamps
+        cast(submitted_at as timestamp) as submitted_at,
+        -- lineage
+        _source_file,
+        _source_line
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,38 @@
+with source as (
+
+    select * from {{ source('landing', 'opportunities') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(opportunity_id as varchar) as opportunity_id,
+        cast(lead_id as varchar) as lead_id,
+        cast(customer_id as varchar) as customer_id,
+        cast(owner_rep_id as varchar) as owner_rep_id,
+        -- attributes
+        cast(product_line as varchar) as product_line,
+        cast(stage as varchar) as stage,
+        cast(status as varchar) as status,
+        cast(expected_close_date as varchar) as expected_close_date,
+        nullif(trim(cast(loss_reason_code as varchar)), '') as loss_reason_code,
+        nullif(trim(cast(loss_reason_text as varchar)), '') as loss_reason_text,
+        -- amounts and scores
+        cast(amount as decimal(18,2)) as amount,
+        cast(forecast_amount as decimal(18,2)) as forecast_amount,
+        cast(probability as double) as probability,
+        cast(requirement_doc_amount as decimal(18,2)) as requirement_doc_amount,
+        -- dates and timestamps
+        cast(created_at as timestamp) as created_at,
+        cast(closed_at as timestamp) as closed_at,
+        -- lineage
+        _source_file,
+        _source_line
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+with source as (
+
+    select * from {{ source('landing', 'reps') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(rep_id as varchar) as rep_id,
+        cast(team_id as varchar) as team_id,
+        -- attributes
+        cast(name as varchar) as name,
+        cast(role as varchar) as role,
+        -- dates and timestamps
+        cast(hire_date as date) as hire_date,
+        cast(termination_date as date) as termination_date,
+        -- lineage
+        _source_file,
+        _source_line
+
+    from source
+
+)
+
+select * from renamed

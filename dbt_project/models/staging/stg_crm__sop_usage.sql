@@ -1,0 +1,25 @@
+with source as (
+
+    select * from {{ source('landing', 'sop_usage') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(usage_id as varchar) as usage_id,
+        cast(card_id as varchar) as card_id,
+        cast(rep_id as varchar) as rep_id,
+        nullif(trim(cast(opportunity_id as varchar)), '') as opportunity_id,
+        -- dates and timestamps
+        cast(used_at as timestamp) as used_at,
+        -- lineage
+        _source_file,
+        _source_line
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,30 @@
+with source as (
+
+    select * from {{ source('landing', 'target_adjustments') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(request_id as varchar) as request_id,
+        cast(rep_id as varchar) as rep_id,
+        -- attributes
+        cast(period as varchar) as period,
+        cast(status as varchar) as status,
+        -- amounts and scores
+        cast(old_amount as decimal(18,2)) as old_amount,
+        cast(new_amount as decimal(18,2)) as new_amount,
+        -- dates and timestamps
+        cast(requested_at as timestamp) as requested_at,
+        cast(decided_at as timestamp) as decided_at,
+        -- lineage
+        _source_file,
+        _source_line
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,43 @@
+"""Dagster entry point: loads the asset modules and applies global policy in one place."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from salesops.config import Paths, export_environment
+
+_paths = Paths.from_env().ensure()
+export_environment(_paths)
+
+from orchestration.defs.ingest import ingest_assets, ingest_checks  # noqa: E402
+from orchestration.defs.publish import published_snapshot  # noqa: E402
+from orchestration.defs.warehouse import dbt_resource, salesops_dbt_assets  # noqa: E402
+from orchestration.resources import SalesopsHome  # noqa: E402
+
+DAILY_JOB = "daily_refresh"
+
+daily_refresh = dg.define_asset_job(
+    DAILY_JOB,
+    selection=dg.AssetSelection.all(),
+    description="Ingest every extract, build and test the warehouse, publish the snapshot.",
+    executor_def=dg.in_process_executor,
+)
+
+daily_schedule = dg.ScheduleDefinition(
+    name="daily_refresh_0600_shanghai",
+    job=daily_refresh,
+    cron_schedule="0 6 * * *",
+    execution_timezone="Asia/Shanghai",
+    description="Before the 08:00 morning meeting 晨会前.",
+)
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, salesops_dbt_assets, published_snapshot],
+    asset_checks=ingest_checks,
+    jobs=[daily_refresh],
+    schedules=[daily_schedule],
+    resources={
+        "salesops_home": SalesopsHome(home=str(_paths.home), landing=str(_paths.landing)),
+        "dbt": dbt_resource,
+    },
+)

@@ -1,0 +1,75 @@
+"""Ingest assets: one per landing-contract table, each with a blocking GX contract check."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from data_quality.suites.bronze import bronze_suite
+from data_quality.validate import validate_frame
+from orchestration.resources import SalesopsHome
+from salesops import contract
+from salesops.ingest import discover_landing, ingest_table
+
+INGEST_GROUP = "ingest"
+
+
+def bronze_key(table_name: str) -> dg.AssetKey:
+    return dg.AssetKey(["bronze", table_name])
+
+
+def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=bronze_key(table.name),
+        group_name=INGEST_GROUP,
+        kinds={"duckdb", "parquet"},
+        description=(
+            f"Bronze `{table.name}`: {table.description} Typed from landing/{table.source}/ "
+            "against the landing contract; bad rows quarantined with file, line, column and reason."
+        ),
+    )
+    def _asset(context: dg.AssetExecutionContext, salesops_home: SalesopsHome) -> dg.MaterializeResult:
+        paths = salesops_home.paths()
+        files = discover_landing(paths.landing)[table.name]
+        result = ingest_table(table, files, paths)
+        if result.rows_quarantined:
+            context.log.warning(
+                f"{table.name}: {result.rows_quarantined} row(s) quarantined → {result.quarantine_path}"
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "files": len(result.files),
+                "rows_read": result.rows_read,
+                "rows_accepted": result.rows_accepted,
+                "rows_quarantined": result.rows_quarantined,
+                "rows_superseded": result.rows_superseded,
+                "bronze_path": dg.MetadataValue.path(result.bronze_path),
+                "quarantine_path": dg.MetadataValue.path(result.quarantine_path),
+            }
+        )
+
+    return _asset
+
+
+def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=bronze_key(table.name),
+        name="contract_suite",
+        blocking=True,
+        description=f"Great Expectations suite generated from the contract for `{table.name}`.",
+    )
+    def _check(salesops_home: SalesopsHome) -> dg.AssetCheckResult:
+        path = salesops_home.paths().bronze / f"{table.name}.parquet"
+        frame = duckdb.sql(f"select * from read_parquet('{path}')").df()
+        outcome = validate_frame(frame, bronze_suite(table))
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"expectations": outcome.evaluated, "report": dg.MetadataValue.md(f"```\n{outcome.summary()}\n```")},
+        )
+
+    return _check
+
+
+ingest_assets = [_ingest_asset(t) for t in contract.TABLES.values()]
+ingest_checks = [_contract_check(t) for t in contract.TABLES.values()]

@@ -1,0 +1,32 @@
+"""Publish: after every upstream asset and blocking check passed, swap in the read-only snapshot."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.warehouse import salesops_dbt_assets
+from orchestration.resources import SalesopsHome
+from salesops.publish import publish_snapshot
+
+
+@dg.asset(
+    key=dg.AssetKey(["published_snapshot"]),
+    deps=list(salesops_dbt_assets.keys),
+    group_name="publish",
+    kinds={"duckdb"},
+    description=(
+        "The read-only DuckDB snapshot that dashboards and analysts open. Built by copying the "
+        "checkpointed build warehouse and swapped in with an atomic rename; a failed run leaves the "
+        "previous snapshot in place."
+    ),
+)
+def published_snapshot(context: dg.AssetExecutionContext, salesops_home: SalesopsHome) -> dg.MaterializeResult:
+    result = publish_snapshot(salesops_home.paths(), run_id=context.run_id)
+    return dg.MaterializeResult(
+        metadata={
+            "snapshot": dg.MetadataValue.path(str(result.snapshot)),
+            "as_of": str(result.as_of),
+            "published_at": str(result.published_at),
+            "mart_tables": result.tables,
+        }
+    )

@@ -1,0 +1,49 @@
+"""dbt command lines, built by pure functions (unit-tested), and the manifest guard."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from salesops.config import DBT_PROJECT_DIR
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def dbt_executable() -> str:
+    beside_python = Path(sys.executable).with_name("dbt")
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
+def build_args(as_of: str | None = None, select: str | None = None) -> list[str]:
+    """Arguments for ``dbt build``: the as_of var only when given (else the project's fallback)."""
+    args = ["build"]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of": as_of})]
+    if select:
+        args += ["--select", select]
+    return args
+
+
+def project_args(project_dir: Path = DBT_PROJECT_DIR, target_path: Path | None = None) -> list[str]:
+    args = ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if target_path is not None:
+        args += ["--target-path", str(target_path)]
+    return args
+
+
+def parse(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """Write ``target/manifest.json`` (needed before the Dagster definitions load)."""
+    cmd = [dbt_executable(), "parse", "--quiet", *project_args(project_dir)]
+    done = subprocess.run(cmd, cwd=project_dir, env=os.environ.copy(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
+    return project_dir / "target" / "manifest.json"
+
+
+def ensure_manifest() -> Path:
+    return MANIFEST if MANIFEST.exists() else parse()

@@ -1,0 +1,92 @@
+"""Generate the dbt sources file for the bronze layer from the landing contract.
+
+``dbt_project/models/staging/_landing__sources.yml`` is derived, never hand-edited: the
+contract (:mod:`salesops.contract`) is the only list of tables and columns. Run
+``python -m salesops.dbt_sources`` after changing the contract; a test fails while the
+committed file and the contract disagree.
+
+Each table resolves to its bronze Parquet file through dbt-duckdb's ``external_location``
+(source-level ``meta``; ``{name}`` is filled in per table by the adapter), under the one
+``SALESOPS_HOME`` variable that the profile also reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from salesops.config import DBT_PROJECT_DIR
+from salesops.contract import TABLES, Column, Table
+
+SOURCE_NAME = "landing"
+SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_landing__sources.yml"
+EXTERNAL_LOCATION = "{{ env_var('SALESOPS_HOME') }}/bronze/{name}.parquet"
+
+_HEADER = (
+    "# GENERATED from salesops/contract.py by `python -m salesops.dbt_sources`. Do not edit:\n"
+    "# change the contract and regenerate (tests/dbt/test_sources_generated.py checks this).\n"
+)
+
+
+def _column_yaml(table: Table, column: Column) -> dict:
+    entry: dict = {
+        "name": column.name,
+        "description": column.description,
+        "data_type": column.duckdb_type,
+    }
+    tests: list = []
+    if not column.nullable:
+        tests.append("not_null")
+    if table.primary_key == (column.name,):
+        tests.append("unique")
+    if column.enum and not column.enum_is_open:
+        tests.append({"accepted_values": {"arguments": {"values": list(column.enum)}}})
+    if tests:
+        entry["data_tests"] = tests
+    return entry
+
+
+def _table_yaml(table: Table) -> dict:
+    return {
+        "name": table.name,
+        "description": (
+            f"{table.description} Bronze copy of the `{table.source}` extract "
+            f"(primary key: {', '.join(table.primary_key)}); lineage columns "
+            "`_source_file`, `_source_line` name the landing file and line."
+        ),
+        "columns": [_column_yaml(table, c) for c in table.columns],
+    }
+
+
+def render_sources_yaml() -> str:
+    """The sources file as text: one ``landing`` source, one table per contract table."""
+    document = {
+        "version": 2,
+        "sources": [
+            {
+                "name": SOURCE_NAME,
+                "description": (
+                    "Bronze Parquet files written by the Dagster ingest assets: the landing "
+                    "contract (SPEC §3) typed, validated and PII-masked, one file per table "
+                    "at $SALESOPS_HOME/bronze/<table>.parquet (always present, possibly empty)."
+                ),
+                "meta": {"external_location": EXTERNAL_LOCATION},
+                "tables": [_table_yaml(t) for t in TABLES.values()],
+            }
+        ],
+    }
+    body = yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )
+    return _HEADER + body
+
+
+def write_sources_yaml(path: Path = SOURCES_FILE) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_sources_yaml(), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(write_sources_yaml())

@@ -1,0 +1,90 @@
+"""Publish the warehouse as an immutable, read-only snapshot (build-then-rename).
+
+The writer builds in ``warehouse/build.duckdb``. Publishing checkpoints it, copies it to a
+temporary file in the same folder, stamps ``main.publish_info``, drops the build-only views
+(staging views read live bronze files, which a later ingest replaces), marks the copy
+read-only and swaps it in with ``os.replace`` — atomic on POSIX. Readers that already
+opened the previous snapshot keep reading it; new readers get the new one; nobody waits on
+the writer's lock. A run that fails before this step leaves the previous snapshot in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from salesops.config import Paths
+
+BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
+
+
+class PublishError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    snapshot: Path
+    as_of: dt.date | None
+    published_at: dt.datetime
+    run_id: str
+    tables: int
+
+
+def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) -> PublishResult:
+    build = paths.build_db
+    if not build.exists():
+        raise PublishError(f"{build}: no build warehouse to publish; run the dbt build first (make run)")
+    published_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with duckdb.connect(str(build)) as con:
+        con.execute("checkpoint")
+    tmp = paths.snapshot_db.with_name(f".{paths.snapshot_db.name}.{run_id}.tmp")
+    shutil.copyfile(build, tmp)
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            for (schema, name) in con.execute(
+                "select schema_name, view_name from duckdb_views() where not internal and schema_name in "
+                f"({', '.join('?' for _ in BUILD_ONLY_SCHEMAS)})",
+                list(BUILD_ONLY_SCHEMAS),
+            ).fetchall():
+                con.execute(f'drop view "{schema}"."{name}"')
+            tables = con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'marts'"
+            ).fetchone()[0]
+            if tables == 0:
+                raise PublishError(f"{build}: the build warehouse has no marts; refusing to publish an empty snapshot")
+            as_of = _as_of(con)
+            con.execute(
+                "create or replace table main.publish_info as "
+                "select cast(? as date) as as_of, cast(? as timestamp) as published_at, cast(? as varchar) as run_id",
+                [as_of, published_at, run_id],
+            )
+            con.execute("checkpoint")
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, paths.snapshot_db)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables)
+
+
+def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The as_of the marts were built for (every mart carries it)."""
+    columns = con.execute(
+        "select table_name from duckdb_columns() where schema_name = 'marts' and column_name = 'as_of' limit 1"
+    ).fetchone()
+    if columns is None:
+        return None
+    return con.execute(f'select max(as_of) from marts."{columns[0]}"').fetchone()[0]
+
+
+def open_snapshot(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """How every reader opens the warehouse: the published snapshot, read-only."""
+    if not paths.snapshot_db.exists():
+        raise FileNotFoundError(f"{paths.snapshot_db}: nothing published yet; run `make run` first")
+    return duckdb.connect(str(paths.snapshot_db), read_only=True)
