@@ -27,7 +27,12 @@ st.sidebar.radio(
 
 page = st.navigation(
     [
-        st.Page(PAGES_DIR / "funnel.py", title=t("funnel.title"), icon=":material/filter_alt:", url_path="funnel"),
+        st.Page(
+            PAGES_DIR / "funnel.py",
+            title=t("funnel.title"),
+            icon=":material/filter_alt:",
+            url_path="funnel",
+        ),
     ]
 )
 
@@ -47,7 +52,9 @@ if info is None:
     st.sidebar.warning(t("snapshot.unpublished"))
 else:
     st.sidebar.caption(t("snapshot.as_of", as_of=info.as_of.isoformat()))
-    st.sidebar.caption(t("snapshot.published_at", published_at=f"{info.published_at:%Y-%m-%d %H:%M}"))
+    st.sidebar.caption(
+        t("snapshot.published_at", published_at=f"{info.published_at:%Y-%m-%d %H:%M}")
+    )
 
 if chosen is None:
     st.warning(t("scope.empty"))

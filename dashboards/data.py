@@ -56,6 +56,10 @@ class SnapshotUnreadable(RuntimeError):
     """The snapshot exists but lacks a table or column the dashboards read."""
 
 
+# A missing table is a CatalogException, a missing column a BinderException.
+_SCHEMA_ERRORS = (duckdb.CatalogException, duckdb.BinderException)
+
+
 def current_snapshot() -> Snapshot | None:
     """The snapshot as it is on disk now, or None when nothing has been published yet."""
     path = Paths.from_env().snapshot_db
@@ -70,28 +74,41 @@ def current_snapshot() -> Snapshot | None:
 # connection is closed when the last cursor on it is garbage-collected.
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _database(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(snapshot.path, read_only=True)
+    # Not duckdb.connect(path): DuckDB keeps one database instance per path per process
+    # and hands it out again, so after os.replace a fresh connect would still read the
+    # old file while any session holds it. A private in-memory instance that attaches
+    # the file read-only always opens the file that is at the path now.
+    connection = duckdb.connect(":memory:")
+    connection.execute("attach ? as snapshot (read_only)", (snapshot.path,))
+    return connection
+
+
+def _cursor(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
+    # One cursor per query: the connection is shared by all sessions, a cursor is the
+    # thread-safe way to use it from Streamlit's script threads. Cursors start in the
+    # in-memory catalog, hence the ``use``.
+    cursor = _database(snapshot).cursor()
+    cursor.execute("use snapshot")
+    return cursor
 
 
 def _query(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
-    # One cursor per query: a DuckDB connection is shared by all sessions, a cursor is
-    # the thread-safe way to use it from Streamlit's script threads.
     try:
-        with _database(snapshot).cursor() as cursor:
+        with _cursor(snapshot) as cursor:
             return cursor.execute(sql, params).df()
-    except duckdb.CatalogException as error:
+    except _SCHEMA_ERRORS as error:
         raise SnapshotUnreadable(str(error)) from error
 
 
 def _query_one(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
     try:
-        with _database(snapshot).cursor() as cursor:
+        with _cursor(snapshot) as cursor:
             result = cursor.execute(sql, params)
             row = result.fetchone()
             if row is None:
                 return None
             return dict(zip([column[0] for column in result.description], row, strict=True))
-    except duckdb.CatalogException as error:
+    except _SCHEMA_ERRORS as error:
         raise SnapshotUnreadable(str(error)) from error
 
 

@@ -73,16 +73,21 @@ TEXTS: dict[str, dict[str, str]] = {
     "col.lost": {"zh": "输单", "en": "Lost"},
     "funnel.definitions": {
         "zh": (
-            "到达数：曾进入该阶段的商机数；推进数：从该阶段进入下一阶段的商机数"
-            "（合同审批的下一阶段为赢单）；转化率 = 推进数 ÷ 到达数；"
-            "停留天数：在该阶段停留天数的中位数；在途：当前停留在该阶段的商机数；"
-            "输单：在该阶段输单的商机数。口径见 SPEC §5「Funnel」。"
+            "到达数：到达该阶段或更后阶段的商机数（跳过的阶段也算到达）；"
+            "推进数：到达下一阶段的商机数（合同审批的下一阶段为赢单）；"
+            "转化率 = 推进数 ÷ 到达数；停留天数：已结束的停留中，在该阶段停留天数的中位数；"
+            "在途：当前处于该阶段的未关闭商机；输单：最远停在该阶段后输单的商机。"
+            "线索到签约周期：线索创建到合同签约的天数（已签约商机的中位数）。"
+            "口径见 dbt 文档 fct_funnel_stages / fct_funnel_summary。"
         ),
         "en": (
-            "Reached: opportunities that entered the stage; advanced: those that moved on to "
-            "the next stage (won, after contract approval); conversion = advanced ÷ reached; "
-            "dwell: median days spent in the stage; open: currently in the stage; lost: lost "
-            "at the stage. Definitions: SPEC §5 \"Funnel\"."
+            "Reached: opportunities at this stage or beyond (a skipped stage counts as "
+            "reached); advanced: those that reached the next stage (won, after contract "
+            "approval); conversion = advanced ÷ reached; dwell: median days spent in the "
+            "stage, ended stays only; open: open opportunities now in the stage; lost: lost "
+            "with this as their furthest stage. Lead-to-sign: days from lead creation to "
+            "contract signature, median over signed deals. Definitions: dbt docs of "
+            "fct_funnel_stages / fct_funnel_summary."
         ),
     },
     "value.missing": {"zh": "—", "en": "—"},

@@ -20,7 +20,9 @@ def pick(snapshot: data.Snapshot) -> data.Scope | None:
     if st.session_state.get(UNIT_KEY) not in names:
         # The unit left the org tree in a newer snapshot: fall back to the top unit.
         st.session_state.pop(UNIT_KEY, None)
-    unit_id = st.sidebar.selectbox(t("scope.label"), list(names), format_func=names.__getitem__, key=UNIT_KEY)
+    unit_id = st.sidebar.selectbox(
+        t("scope.label"), list(names), format_func=names.__getitem__, key=UNIT_KEY
+    )
     chosen = data.Scope(snapshot, unit_id, names[unit_id])
     st.session_state[_SCOPE_KEY] = chosen
     return chosen

@@ -82,7 +82,7 @@ DUCKDB_TYPES: dict[str, str] = {
     "period": "VARCHAR",
 }
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = r"^\d{4}-(?:0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True)

@@ -48,15 +48,24 @@ def _column_yaml(table: Table, column: Column) -> dict:
 
 
 def _table_yaml(table: Table) -> dict:
-    return {
+    entry: dict = {
         "name": table.name,
         "description": (
             f"{table.description} Bronze copy of the `{table.source}` extract "
             f"(primary key: {', '.join(table.primary_key)}); lineage columns "
             "`_source_file`, `_source_line` name the landing file and line."
         ),
-        "columns": [_column_yaml(table, c) for c in table.columns],
     }
+    if len(table.primary_key) > 1:
+        entry["data_tests"] = [
+            {
+                "unique_combination_of_columns": {
+                    "arguments": {"combination_of_columns": list(table.primary_key)}
+                }
+            }
+        ]
+    entry["columns"] = [_column_yaml(table, c) for c in table.columns]
+    return entry
 
 
 def render_sources_yaml() -> str:

@@ -47,9 +47,14 @@ if summary is None and stages.empty:
 summary = summary or {}
 
 opportunities, win_rate, cycle, signed = st.columns(4)
-opportunities.metric(t("kpi.opportunities"), _count(summary.get("opportunities_count")), border=True)
+opportunities.metric(
+    t("kpi.opportunities"), _count(summary.get("opportunities_count")), border=True
+)
 win_rate.metric(
-    t("kpi.win_rate"), _percent(summary.get("win_rate_count")), help=t("kpi.win_rate.help"), border=True
+    t("kpi.win_rate"),
+    _percent(summary.get("win_rate_count")),
+    help=t("kpi.win_rate.help"),
+    border=True,
 )
 cycle.metric(
     t("kpi.cycle"),
@@ -65,7 +70,9 @@ if not stages.empty:
         go.Funnel(
             y=labels,
             x=stages["reached_count"].tolist(),
-            text=[t("funnel.chart.text", rate=_percent(rate)) for rate in stages["conversion_rate"]],
+            text=[
+                t("funnel.chart.text", rate=_percent(rate)) for rate in stages["conversion_rate"]
+            ],
             textinfo="value+text",
             hovertemplate=t("funnel.chart.hover") + "<extra></extra>",
         )

@@ -1,17 +1,149 @@
-"""Fixtures for the dashboard tests: SALESOPS_HOME in a tmp dir, snapshots, the app."""
+"""Dashboard test fixtures: SALESOPS_HOME in a tmp dir and a hand-written snapshot.
+
+The snapshot has the marts' public shape (SPEC §5 "Funnel"): rows for HQ, one region,
+one city without opportunities and two teams (one with a quote in its id).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import streamlit as st
-from fixture_warehouse import APP, build_snapshot
 from streamlit.testing.v1 import AppTest
 
 from salesops.config import HOME_VARIABLE, Paths
+
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+
+AS_OF = dt.date(2026, 11, 26)
+PUBLISHED_AT = dt.datetime(2026, 11, 27, 6, 5)
+STAGES = ("lead", "qualified", "quote", "negotiation", "contract_approval")
+
+ORG_UNITS = [
+    # unit_id, level, parent_id, name, name_path, region_id, structured_since
+    ("hq", "hq", None, "总部", "总部", None, None),
+    ("r-east", "region", "hq", "华东大区", "总部 / 华东大区", "r-east", dt.date(2026, 3, 1)),
+    ("c-sh", "city", "r-east", "上海", "总部 / 华东大区 / 上海", "r-east", dt.date(2026, 3, 1)),
+    (
+        "t-sh1",
+        "team",
+        "c-sh",
+        "上海一组",
+        "总部 / 华东大区 / 上海 / 上海一组",
+        "r-east",
+        dt.date(2026, 3, 1),
+    ),
+    (
+        "t-o'brien",
+        "team",
+        "c-sh",
+        "欧'布莱恩组",
+        "总部 / 华东大区 / 上海 / 欧'布莱恩组",
+        "r-east",
+        None,
+    ),
+]
+
+# unit_id: (opportunities, open, won, lost, win_rate, signed, median cycle, mean cycle)
+SUMMARIES = {
+    "hq": (100, 30, 30, 40, 30 / 70, 30, 62.0, 70.5),
+    "r-east": (60, 20, 18, 22, 0.45, 18, 71.5, 75.0),
+    "t-sh1": (20, 6, 5, 9, 5 / 14, 5, 86.0, 90.0),
+    "t-o'brien": (8, 2, 3, 3, 0.5, 3, 44.0, 47.0),
+}
+
+# unit_id: reached per stage (advanced = next stage's reached; contract_approval → won)
+REACHED = {
+    "hq": (100, 92, 85, 76, 40),
+    "r-east": (60, 50, 41, 33, 24),
+    "t-sh1": (20, 16, 12, 9, 7),
+    "t-o'brien": (8, 7, 6, 5, 4),
+}
+
+
+def _stage_rows(unit_id: str, level: str) -> list[tuple]:
+    reached = REACHED[unit_id]
+    won = SUMMARIES[unit_id][2]
+    rows = []
+    for order, stage in enumerate(STAGES, start=1):
+        advanced = reached[order] if order < len(STAGES) else won
+        rows.append(
+            (
+                AS_OF,
+                unit_id,
+                level,
+                stage,
+                order,
+                reached[order - 1],
+                advanced,
+                1,
+                reached[order - 1] - advanced - 1,
+                advanced / reached[order - 1],
+                3.0 + order,
+                10,
+            )
+        )
+    return rows
+
+
+def _build_snapshot(
+    path: Path,
+    *,
+    summaries: dict[str, tuple] = SUMMARIES,
+    published_at: dt.datetime = PUBLISHED_AT,
+    with_funnel_marts: bool = True,
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table main.publish_info (as_of date, published_at timestamp, run_id varchar)"
+        )
+        con.execute("insert into main.publish_info values (?, ?, 'run-1')", (AS_OF, published_at))
+        con.execute(
+            """
+            create table marts.dim_org_units (
+                unit_id varchar, level varchar, parent_id varchar, name varchar,
+                name_path varchar, region_id varchar, structured_since date
+            )
+            """
+        )
+        con.executemany("insert into marts.dim_org_units values (?, ?, ?, ?, ?, ?, ?)", ORG_UNITS)
+        if not with_funnel_marts:
+            return path
+        levels = {unit[0]: unit[1] for unit in ORG_UNITS}
+        con.execute(
+            """
+            create table marts.fct_funnel_summary (
+                as_of date, unit_id varchar, unit_level varchar, opportunities_count bigint,
+                open_count bigint, won_count bigint, lost_count bigint, win_rate_count double,
+                signed_count bigint, median_lead_to_sign_days double, avg_lead_to_sign_days double
+            )
+            """
+        )
+        con.executemany(
+            "insert into marts.fct_funnel_summary values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(AS_OF, unit_id, levels[unit_id], *values) for unit_id, values in summaries.items()],
+        )
+        con.execute(
+            """
+            create table marts.fct_funnel_stages (
+                as_of date, unit_id varchar, unit_level varchar, stage varchar, stage_order integer,
+                reached_count bigint, advanced_count bigint, open_count bigint, lost_count bigint,
+                conversion_rate double, median_dwell_days double, dwell_sample_count bigint
+            )
+            """
+        )
+        con.executemany(
+            "insert into marts.fct_funnel_stages values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [row for unit_id in REACHED for row in _stage_rows(unit_id, levels[unit_id])],
+        )
+    return path
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +156,12 @@ def _fresh_streamlit_caches() -> Iterator[None]:
 
 
 @pytest.fixture
+def build_snapshot() -> Callable[..., Path]:
+    """Write a snapshot file at a given path (the fixture rows, optionally altered)."""
+    return _build_snapshot
+
+
+@pytest.fixture
 def salesops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     """An empty SALESOPS_HOME: nothing published yet."""
     monkeypatch.setenv(HOME_VARIABLE, str(tmp_path / "home"))
@@ -33,17 +171,20 @@ def salesops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
 @pytest.fixture
 def published(salesops_home: Paths) -> Paths:
     """SALESOPS_HOME with the fixture snapshot published."""
-    build_snapshot(salesops_home.snapshot_db)
+    _build_snapshot(salesops_home.snapshot_db)
     return salesops_home
 
 
 @pytest.fixture
 def publish(salesops_home: Paths) -> Callable[..., Path]:
-    """Publish a new snapshot the way the pipeline does: build aside, then os.replace."""
+    """Publish a new snapshot the way the pipeline does: build aside, then os.replace.
 
-    def _publish(**kwargs) -> Path:
+    ``summaries`` overrides the fixture's summary rows by unit_id.
+    """
+
+    def _publish(summaries: dict[str, tuple] | None = None, **kwargs) -> Path:
         staging = salesops_home.warehouse_dir / "publish.tmp.duckdb"
-        build_snapshot(staging, **kwargs)
+        _build_snapshot(staging, summaries={**SUMMARIES, **(summaries or {})}, **kwargs)
         os.replace(staging, salesops_home.snapshot_db)
         return salesops_home.snapshot_db
 

@@ -14,6 +14,12 @@ reps as (
 
 ),
 
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
+
+),
+
 joined as (
 
     select
@@ -29,8 +35,9 @@ joined as (
         opportunities.amount,
         -- timestamps
         opportunities.created_at,
-        {{ as_of_date() }} as as_of
+        as_of.as_of
     from opportunities
+    cross join as_of
     left join reps
         on reps.rep_id = opportunities.owner_rep_id
 

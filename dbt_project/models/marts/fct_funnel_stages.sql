@@ -1,5 +1,11 @@
 with
 
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
+
+),
+
 org_units as (
 
     select * from {{ ref('stg_crm__org_units') }}
@@ -93,7 +99,7 @@ final as (
 
     select
         -- grain
-        {{ as_of_date() }} as as_of,
+        as_of.as_of,
         org_units.unit_id,
         org_units.level as unit_level,
         stages.stage,
@@ -111,6 +117,7 @@ final as (
         stage_dwell.median_dwell_days,
         coalesce(stage_dwell.dwell_sample_count, 0) as dwell_sample_count
     from org_units
+    cross join as_of
     cross join stages
     left join stage_counts
         on stage_counts.unit_id = org_units.unit_id

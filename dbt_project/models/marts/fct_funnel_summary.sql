@@ -1,5 +1,11 @@
 with
 
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
+
+),
+
 org_units as (
 
     select * from {{ ref('stg_crm__org_units') }}
@@ -56,7 +62,7 @@ cycles as (
 final as (
 
     select
-        {{ as_of_date() }} as as_of,
+        as_of.as_of,
         org_units.unit_id,
         org_units.level as unit_level,
         coalesce(outcomes.opportunities_count, 0) as opportunities_count,
@@ -71,6 +77,7 @@ final as (
         cycles.median_lead_to_sign_days,
         cycles.avg_lead_to_sign_days
     from org_units
+    cross join as_of
     left join outcomes
         on outcomes.unit_id = org_units.unit_id
     left join cycles

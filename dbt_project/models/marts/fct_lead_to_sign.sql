@@ -1,5 +1,11 @@
 with
 
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
+
+),
+
 positions as (
 
     select * from {{ ref('int_opportunities_aggregated_to_funnel_position') }}
@@ -24,7 +30,8 @@ first_signatures as (
         opportunity_id,
         min(signed_at) as signed_at
     from contracts
-    where cast(signed_at as date) <= {{ as_of_date() }}
+    cross join as_of
+    where cast(contracts.signed_at as date) <= as_of.as_of
     group by opportunity_id
 
 ),

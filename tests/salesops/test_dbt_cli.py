@@ -1,0 +1,15 @@
+import json
+
+from salesops.dbt_cli import build_args, project_args
+
+
+def test_build_args_pass_as_of_only_when_given():
+    assert build_args() == ["build"]
+    args = build_args(as_of="2026-06-30", select="marts")
+    assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == {"as_of": "2026-06-30"}
+    assert args[3:] == ["--select", "marts"]
+
+
+def test_project_args_point_profiles_at_the_project(tmp_path):
+    assert project_args(tmp_path) == ["--project-dir", str(tmp_path), "--profiles-dir", str(tmp_path)]
+    assert project_args(tmp_path, tmp_path / "t")[-2:] == ["--target-path", str(tmp_path / "t")]
