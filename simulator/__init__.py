@@ -1,0 +1,1 @@
+"""Synthetic landing-zone generator with planted, documented behaviours (see truth.json)."""

@@ -36,7 +36,7 @@ class VolumeConfig:
     unlinked_activity_share: float = 0.05
     chat_messages_per_opportunity: float = 33.0
     unlinked_conversation_share: float = 0.08
-    payments_per_contract_weights: list = field(default_factory=lambda: [0.2, 0.4, 0.4])
+    payments_per_contract_weights: list = field(default_factory=lambda: [0.05, 0.25, 0.7])
 
 
 @dataclass

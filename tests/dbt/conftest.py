@@ -1,4 +1,4 @@
-"""A small hand-made bronze layer, small enough to compute every mart number by eye.
+"""Fixtures for the dbt tests: a small hand-made bronze layer, small enough to compute every mart number by eye.
 
 Org tree (9 units):
     hq 总部
@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from salesops.contract import TABLES
 
@@ -42,7 +43,13 @@ ORG_UNITS = [
     {"unit_id": "hq", "level": "hq", "parent_id": None, "name": "总部"},
     {"unit_id": "r_east", "level": "region", "parent_id": "hq", "name": "华东大区"},
     {"unit_id": "c_sh", "level": "city", "parent_id": "r_east", "name": "上海"},
-    {"unit_id": "t_sh1", "level": "team", "parent_id": "c_sh", "name": "上海一组", "structured_since": d("2026-01-01")},
+    {
+        "unit_id": "t_sh1",
+        "level": "team",
+        "parent_id": "c_sh",
+        "name": "上海一组",
+        "structured_since": d("2026-01-01"),
+    },
     {"unit_id": "t_sh2", "level": "team", "parent_id": "c_sh", "name": "上海二组"},
     {"unit_id": "t_sh3", "level": "team", "parent_id": "c_sh", "name": "上海三组"},
     {"unit_id": "r_north", "level": "region", "parent_id": "hq", "name": "华北大区"},
@@ -52,11 +59,21 @@ ORG_UNITS = [
 
 REPS = [
     {"rep_id": rep, "name": name, "team_id": team, "role": "rep", "hire_date": d("2025-01-01")}
-    for rep, name, team in (("rep_a", "张三", "t_sh1"), ("rep_b", "李四", "t_sh2"), ("rep_c", "王五", "t_bj1"))
+    for rep, name, team in (
+        ("rep_a", "张三", "t_sh1"),
+        ("rep_b", "李四", "t_sh2"),
+        ("rep_c", "王五", "t_bj1"),
+    )
 ]
 
 LEADS = [
-    {"lead_id": lead, "customer_id": f"cust_{lead}", "source": "web", "created_at": ts(created), "assigned_rep_id": rep}
+    {
+        "lead_id": lead,
+        "customer_id": f"cust_{lead}",
+        "source": "web",
+        "created_at": ts(created),
+        "assigned_rep_id": rep,
+    }
     for lead, created, rep in (
         ("L1", "2026-01-01 18:00", "rep_a"),
         ("L2", "2026-01-10", "rep_a"),
@@ -93,13 +110,30 @@ OPPORTUNITIES = [
 ]
 
 _HISTORY = {
-    "O1": [("lead", "2026-01-05"), ("qualified", "2026-01-10"), ("negotiation", "2026-01-20"),
-           ("contract_approval", "2026-02-01"), ("won", "2026-02-10")],
-    "O2": [("lead", "2026-01-12"), ("qualified", "2026-01-14"), ("quote", "2026-01-24"),
-           ("qualified", "2026-01-29"), ("quote", "2026-02-03"), ("lost", "2026-02-20")],
+    "O1": [
+        ("lead", "2026-01-05"),
+        ("qualified", "2026-01-10"),
+        ("negotiation", "2026-01-20"),
+        ("contract_approval", "2026-02-01"),
+        ("won", "2026-02-10"),
+    ],
+    "O2": [
+        ("lead", "2026-01-12"),
+        ("qualified", "2026-01-14"),
+        ("quote", "2026-01-24"),
+        ("qualified", "2026-01-29"),
+        ("quote", "2026-02-03"),
+        ("lost", "2026-02-20"),
+    ],
     "O3": [("lead", "2026-02-05"), ("qualified", "2026-02-10"), ("quote", "2026-03-01")],
-    "O4": [("lead", "2026-02-12"), ("qualified", "2026-02-14"), ("quote", "2026-02-15 18:00"),
-           ("negotiation", "2026-02-20"), ("contract_approval", "2026-03-01"), ("won", "2026-03-10")],
+    "O4": [
+        ("lead", "2026-02-12"),
+        ("qualified", "2026-02-14"),
+        ("quote", "2026-02-15 18:00"),
+        ("negotiation", "2026-02-20"),
+        ("contract_approval", "2026-03-01"),
+        ("won", "2026-03-10"),
+    ],
     "O6": [("lead", "2026-04-05")],
 }
 STAGE_HISTORY = [
@@ -109,7 +143,12 @@ STAGE_HISTORY = [
 ]
 
 CONTRACTS = [
-    {"contract_id": "C1", "opportunity_id": "O1", "signed_at": ts("2026-02-20 08:00"), "amount": 100000},
+    {
+        "contract_id": "C1",
+        "opportunity_id": "O1",
+        "signed_at": ts("2026-02-20 08:00"),
+        "amount": 100000,
+    },
     {"contract_id": "C1b", "opportunity_id": "O1", "signed_at": ts("2026-03-05"), "amount": 20000},
     {"contract_id": "C4", "opportunity_id": "O4", "signed_at": ts("2026-03-15"), "amount": 100000},
 ]
@@ -146,3 +185,10 @@ def write_bronze(bronze_dir: Path, rows: dict[str, list[dict]] = ROWS) -> None:
             con.execute(f"copy \"{table.name}\" to '{target}' (format parquet)")
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def bronze_writer():
+    """The bronze writer, as a fixture: the suite imports test modules in importlib mode,
+    where helper modules beside the tests cannot be imported."""
+    return write_bronze
