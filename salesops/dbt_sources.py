@@ -22,6 +22,8 @@ from salesops.contract import TABLES, Column, Table
 SOURCE_NAME = "landing"
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_landing__sources.yml"
 EXTERNAL_LOCATION = "{{ env_var('SALESOPS_HOME') }}/bronze/{name}.parquet"
+BRONZE_ASSET_PREFIX = "bronze"
+"""Dagster asset key prefix of the ingest assets; each source table points at its asset."""
 
 _HEADER = (
     "# GENERATED from salesops/contract.py by `python -m salesops.dbt_sources`. Do not edit:\n"
@@ -55,6 +57,7 @@ def _table_yaml(table: Table) -> dict:
             f"(primary key: {', '.join(table.primary_key)}); lineage columns "
             "`_source_file`, `_source_line` name the landing file and line."
         ),
+        "meta": {"dagster": {"asset_key": [BRONZE_ASSET_PREFIX, table.name]}},
     }
     if len(table.primary_key) > 1:
         entry["data_tests"] = [
@@ -77,7 +80,7 @@ def render_sources_yaml() -> str:
                 "name": SOURCE_NAME,
                 "description": (
                     "Bronze Parquet files written by the Dagster ingest assets: the landing "
-                    "contract (SPEC §3) typed, validated and PII-masked, one file per table "
+                    "contract (SPEC §3) typed and validated, bad rows quarantined, one file per table "
                     "at $SALESOPS_HOME/bronze/<table>.parquet (always present, possibly empty)."
                 ),
                 "meta": {"external_location": EXTERNAL_LOCATION},

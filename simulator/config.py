@@ -20,6 +20,9 @@ class TimeConfig:
     end_date: date = date(2026, 10, 31)
     """The extract date: nothing happens after end_date 23:59:59."""
     months: int = 24
+    warmup_months: int = 4
+    """Opportunities may be created up to this many months before the window (already in flight);
+    only their CRM records reach back that far, activities and chat start with the window."""
 
 
 @dataclass
@@ -32,11 +35,11 @@ class VolumeConfig:
     opportunities: int = 30000
     extra_lead_ratio: float = 0.6
     """Leads that never became an opportunity, per opportunity."""
-    activities_per_opportunity: float = 19.0
+    activities_per_opportunity: float = 21.0
     unlinked_activity_share: float = 0.05
-    chat_messages_per_opportunity: float = 33.0
+    chat_messages_per_opportunity: float = 37.0
     unlinked_conversation_share: float = 0.08
-    payments_per_contract_weights: list = field(default_factory=lambda: [0.05, 0.25, 0.7])
+    payments_per_contract_weights: list = field(default_factory=lambda: [0.03, 0.17, 0.8])
 
 
 @dataclass
@@ -63,16 +66,20 @@ class AdoptionConfig:
 
     lead_to_sign_days: dict = field(default_factory=lambda: {"traditional": 86.0, "structured": 62.0})
     retention_90d: dict = field(default_factory=lambda: {"traditional": 0.41, "structured": 0.69})
-    attainment_volatility_pp: dict = field(default_factory=lambda: {"traditional": 22.0, "structured": 7.0})
-    attainment_mean_shortfall: dict = field(default_factory=lambda: {"traditional": 0.25, "structured": 0.08})
+    attainment_volatility_pp: dict = field(default_factory=lambda: {"traditional": 17.0, "structured": 5.0})
+    """Spread (pp) of attainment in rep-months with bookings. Months without any signed contract
+    (≈7% at scale 1) add to the realised volatility and deviation, so these sit below the
+    article's ±22 / ±7 to land near them; truth.json reports both."""
+    attainment_mean_shortfall: dict = field(default_factory=lambda: {"traditional": 0.2, "structured": 0.05})
     """Mean (committed − bookings) ÷ committed; with the volatility it sets the deviation rate."""
     target_deviation_rate: dict = field(default_factory=lambda: {"traditional": 0.286, "structured": 0.092})
     """Article figure, for reference: realised through shortfall and volatility."""
     win_rate: dict = field(default_factory=lambda: {"traditional": 0.55, "structured": 0.63})
     mot_compliance: dict = field(default_factory=lambda: {"traditional": 0.35, "structured": 0.95})
-    visit_completion_rate_range: dict = field(
-        default_factory=lambda: {"traditional": [0.70, 0.86], "structured": [0.93, 0.99]}
+    visit_complete_share_range: dict = field(
+        default_factory=lambda: {"traditional": [0.3, 0.5], "structured": [0.55, 0.75]}
     )
+    """Per-rep probability that a week's visits record all 5 nodes (else they stop after 4)."""
     lead_response_hours_range: dict = field(
         default_factory=lambda: {"traditional": [3.0, 9.0], "structured": [1.0, 3.0]}
     )
@@ -195,7 +202,8 @@ class OutlierConfig:
     metrics: list = field(
         default_factory=lambda: ["lead_first_response_hours", "visit_node_completion_rate", "contract_negotiation_rounds"]
     )
-    negotiation_rounds_range: list = field(default_factory=lambda: [2.0, 4.0])
+    negotiation_rounds_range: list = field(default_factory=lambda: [2, 4])
+    """Natural negotiation rounds per opportunity: uniform integers in this range."""
 
 
 @dataclass

@@ -188,10 +188,8 @@ class _Simulation:
         a = cfg.adoption
         self.rep_resp = {g: _sample_in(rng, np.full(n, a.lead_response_hours_range[g][0]),
                                        np.full(n, a.lead_response_hours_range[g][1])) for g in GROUPS}
-        self.rep_visit = {g: _sample_in(rng, np.full(n, a.visit_completion_rate_range[g][0]),
-                                        np.full(n, a.visit_completion_rate_range[g][1])) for g in GROUPS}
-        lo, hi = cfg.outliers.negotiation_rounds_range
-        self.rep_rounds = _sample_in(rng, np.full(n, lo), np.full(n, hi))
+        self.rep_visit = {g: _sample_in(rng, np.full(n, a.visit_complete_share_range[g][0]),
+                                        np.full(n, a.visit_complete_share_range[g][1])) for g in GROUPS}
 
         names = [self.faker.name() for _ in range(n)]
         hire_dates = clock.date_str(self.rep_hire)
@@ -245,6 +243,11 @@ class _Simulation:
         lengths = np.diff(clock.month_starts)
         m_idx = rng.choice(months, n, p=season * lengths / (season * lengths).sum())
         created = _work_time(rng, clock.month_starts[m_idx] + np.floor(rng.random(n) * lengths[m_idx]))
+        # a share of the opportunities was already in flight when the extract window opened, so the
+        # first months have closings; their activities and chat before the window are not exported
+        warm_days = cfg.time.warmup_months * 30.44
+        warm = rng.random(n) < warm_days / (warm_days + clock.month_starts[-1])
+        created = np.where(warm, _work_time(rng, -np.ceil(rng.random(n) * warm_days)), created)
         order = np.argsort(created, kind="stable")
         created = created[order]
         seat = rng.choice(len(self.seat_team), n, p=self.seat_weight / self.seat_weight.sum())
@@ -274,7 +277,7 @@ class _Simulation:
         lost_stage = rng.choice(OPEN_STAGE_COUNT, n, p=np.array(list(cfg.loss.lost_stage_weights.values())) /
                                 sum(cfg.loss.lost_stage_weights.values()))
         cycle_mean = np.where(group == 1, cfg.adoption.lead_to_sign_days["structured"],
-                              cfg.adoption.lead_to_sign_days["traditional"]) - 1.5
+                              cfg.adoption.lead_to_sign_days["traditional"])
         total = rng.gamma(6.0, cycle_mean / 6.0)
         frac = np.array([0.14, 0.22, 0.26, 0.24, 0.14]) * rng.uniform(0.7, 1.3, (n, 5))
         dwell = np.maximum(frac / frac.sum(1, keepdims=True) * total[:, None], 0.3)
@@ -384,7 +387,7 @@ class _Simulation:
     def build_leads_and_history(self) -> None:
         cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
         n = o["n"]
-        lead_created = np.maximum(o["created"] - rng.uniform(0, 3, n), 0.0)
+        lead_created = o["created"] - rng.uniform(0, 3, n)
         n_extra = round(n * cfg.volume.extra_lead_ratio)
         ex_t = _work_time(rng, rng.uniform(0, clock.end_t - 1, n_extra))
         ex_seat = rng.choice(len(self.seat_team), n_extra, p=self.seat_weight / self.seat_weight.sum())
@@ -397,7 +400,10 @@ class _Simulation:
         region = self.rep_region[rep]
         g = self.group_at(region, t)
         base = np.where(g == 1, self.rep_resp["structured"][rep], self.rep_resp["traditional"][rep])
-        hours = base * rng.uniform(0.88, 1.12, len(t))
+        lo = np.where(g == 1, cfg.adoption.lead_response_hours_range["structured"][0], cfg.adoption.lead_response_hours_range["traditional"][0])
+        hi = np.where(g == 1, cfg.adoption.lead_response_hours_range["structured"][1], cfg.adoption.lead_response_hours_range["traditional"][1])
+        # bounded jitter: rep-week means stay inside the group's range (light tails for the ±2σ peer test)
+        hours = np.clip(base * rng.uniform(0.96, 1.04, len(t)), lo, hi)
         order = np.argsort(t, kind="stable")
         lead_ids = np.empty(len(t), dtype=object)
         lead_ids[order] = _ids("L", len(t), 7)
@@ -409,7 +415,7 @@ class _Simulation:
         o["ids"] = _ids("OPP", n, 6)
 
     def _history(self) -> None:
-        cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
+        cfg, rng, o = self.cfg, self.rng, self.opp
         n = o["n"]
         entry, reached = o["entry"], o["reached"]
         rows_opp, rows_stage, rows_t = [], [], []
@@ -490,18 +496,19 @@ class _Simulation:
         v_t0 = _work_time(rng, start[v_opp] + rng.random(len(v_opp)) * span[v_opp] * 0.9)
         v_t0 = np.minimum(v_t0, stop[v_opp] - 0.01)
         v_t0 = np.maximum(v_t0, start[v_opp])
+        in_window = v_t0 >= 0
+        v_opp, v_t0 = v_opp[in_window], v_t0[in_window]
         v_rep = self.occupant(o["seat"][v_opp], v_t0)
         v_g = self.group_at(self.rep_region[v_rep], v_t0)
         rate = np.where(v_g == 1, self.rep_visit["structured"][v_rep], self.rep_visit["traditional"][v_rep])
         v_week = clock.week_start(v_t0)
         vis = pd.DataFrame({"opp": v_opp, "t0": v_t0, "rep": v_rep, "week": v_week, "rate": rate})
         vis = vis.sort_values(["rep", "week", "t0"], kind="stable").reset_index(drop=True)
-        grp = vis.groupby(["rep", "week"], sort=False)
-        vis["k"] = grp["t0"].transform("size")
-        vis["j"] = grp.cumcount()
-        wk_jitter = pd.Series(rng.uniform(-0.03, 0.03, len(vis))).groupby([vis["rep"], vis["week"]]).transform("first")
-        total_nodes = np.clip(np.round(5 * vis["k"] * np.clip(vis["rate"] + wk_jitter, 0.2, 1.0)), vis["k"], 5 * vis["k"])
-        vis["nodes"] = np.clip(total_nodes - 5 * vis["j"] - (vis["k"] - 1 - vis["j"]), 1, 5).astype(int)
+        # A rep's visits of one week are all complete (5 nodes) with the rep's probability, or
+        # all stop before next_step_locked: rep-week completion rates are 0.8 or 1.0, a two-point
+        # spread whose ends stay inside ±2σ of the peers (light tails for the peer test).
+        week_draw = pd.Series(rng.random(len(vis))).groupby([vis["rep"], vis["week"]]).transform("first").to_numpy()
+        vis["nodes"] = np.where(week_draw < vis["rate"].to_numpy(), 5, 4)
         self.visits = vis
         self.activity_parts = []
         # other activities
@@ -517,8 +524,8 @@ class _Simulation:
         self._add_acts(d_opp, np.maximum(d_t, start[d_opp]), np.full(len(d_opp), "demo", dtype=object))
         # negotiation rounds (rep-based, bounded)
         ng = np.flatnonzero(o["reached"][:, 3])
-        rep_at_exit = self.occupant(o["seat"][ng], np.where(o["reached"][ng, 4], o["entry"][ng, 4], stop[ng]))
-        rounds = np.clip(np.round(self.rep_rounds[rep_at_exit] + rng.uniform(-0.5, 0.5, len(ng))), 1, None).astype(int)
+        lo_r, hi_r = (int(x) for x in cfg.outliers.negotiation_rounds_range)
+        rounds = rng.integers(lo_r, hi_r + 1, len(ng))
         self.neg_rounds = pd.DataFrame({"opp": ng, "rounds": rounds})
 
     def _add_acts(self, opp, t, kind, node=None, visit=None, rep=None):
@@ -559,6 +566,7 @@ class _Simulation:
         u_seat = rng.choice(len(self.seat_team), n_un)
         part = pd.DataFrame({"opp": -1, "t": u_t, "kind": "call", "rep": self.occupant(u_seat, u_t), "node": None, "visit": None})
         acts = pd.concat(self.activity_parts + [part], ignore_index=True)
+        acts = acts[acts["t"] >= 0]
         acts = acts.sort_values(["t", "rep"], kind="stable").reset_index(drop=True)
         # notes
         note = pd.Series(None, index=acts.index, dtype=object)
@@ -611,7 +619,7 @@ class _Simulation:
         sent = c_t0[m_conv] + pd.Series(gap).groupby(m_conv).cumsum().to_numpy()
         first_sender = rng.integers(0, 2, nc)
         is_customer = ((pos + first_sender[m_conv]) % 2 == 1) | ((rng.random(len(m_conv)) < 0.15) & (pos > 0))
-        keep = sent <= clock.end_t
+        keep = (sent <= clock.end_t) & (sent >= 0)
         m_conv, pos, sent, is_customer = m_conv[keep], pos[keep], sent[keep], is_customer[keep]
         m_opp = c_opp[m_conv]
         rep = self.occupant(c_seat[m_conv], sent)
@@ -661,11 +669,13 @@ class _Simulation:
             text[sel["i"].to_numpy()] = [vocab.EVIDENCE_CHAT[r][j % len(vocab.EVIDENCE_CHAT[r])] for r in reasons]
         # opportunities with evidence but too few customer messages get one appended
         counts = rk.groupby("opp").size()
-        short = np.flatnonzero(o["has_evidence"] & (counts.reindex(np.arange(n), fill_value=0).to_numpy() <= len(kw_names)))
+        short = np.flatnonzero(o["has_evidence"] & (counts.reindex(np.arange(n), fill_value=0).to_numpy() <= len(kw_names))
+                               & (stop >= 0))
         if len(short):
             last_conv = pd.DataFrame({"conv": m_conv, "opp": m_opp, "sent": sent}).groupby("opp")["sent"].max()
             t_new = np.minimum(last_conv.reindex(short).fillna(pd.Series(start[short], index=short)).to_numpy() + 0.01,
                                np.minimum(stop[short], clock.end_t))
+            t_new = np.maximum(t_new, 0.0)
             conv_of = chat.groupby("opp")["conv"].first().reindex(short).to_numpy()
             add = pd.DataFrame({"conv": conv_of, "opp": short, "sent": t_new, "customer": True,
                                 "rep": self.occupant(o["seat"][short], t_new), "channel": None, "cust": o["cust"][short]})
@@ -942,7 +952,7 @@ class _Simulation:
             key = rw["rep"].to_numpy() * 100000 + rw["week"].to_numpy()
             free = ~np.isin(key, np.array(sorted(taken), dtype="int64"))
             min_peers = max(5, min(8, int(rw["peer_n"].max()) if len(rw) else 0))
-            cand = rw[(rw["peer_n"] >= min_peers) & free]
+            cand = rw[(rw["peer_n"] >= min_peers) & free & (rw["week"] >= 0)]
             if len(cand) == 0:
                 continue
             pick = cand.iloc[np.sort(rng.choice(len(cand), min(k, len(cand)), replace=False))]

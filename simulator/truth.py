@@ -128,8 +128,9 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     }
 
     # 2 loss reasons + traceability
-    lost = opp[opp["status"] == "lost"]
+    lost = opp[(opp["status"] == "lost") & (opp["closed_at"] >= clock.start.isoformat())]
     truth_lost = sim.truth_tables["lost_opportunities"]
+    truth_lost = truth_lost[truth_lost["opportunity_id"].isin(set(lost["opportunity_id"]))]
     stated = lost["loss_reason_code"].dropna()
     evidence_opps = _evidence_opportunities(t)
     traceable = lost["loss_reason_code"].notna() & lost["opportunity_id"].isin(evidence_opps)
@@ -144,8 +145,9 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
         "evidence_terms": vocab.EVIDENCE_TERMS,
         "lost_opportunities": int(len(lost)),
         "truth_csv": "truth/lost_opportunities.csv",
-        "definition": "stated mix over lost opportunities with a loss_reason_code; traceable = reason code present and at least "
-        "one chat message or activity note on the opportunity containing an evidence term",
+        "definition": "over opportunities lost within the window (closed_at ≥ start_date): stated mix over those with a "
+        "loss_reason_code; traceable = reason code present and at least one chat message or activity note on the "
+        "opportunity containing an evidence term",
     }
 
     # 7 outliers

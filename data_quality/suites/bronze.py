@@ -15,7 +15,17 @@ import great_expectations.expectations as gxe
 
 from salesops import contract
 
-TABLE_RULES: dict[str, Callable[[], list[gxe.Expectation]]] = {}
+def _not_before(later: str, earlier: str) -> gxe.Expectation:
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing"
+    )
+
+
+TABLE_RULES: dict[str, Callable[[], list[gxe.Expectation]]] = {
+    "opportunities": lambda: [_not_before("closed_at", "created_at")],
+    "payments": lambda: [_not_before("recorded_in_finance_at", "received_at")],
+    "target_adjustments": lambda: [_not_before("decided_at", "requested_at")],
+}
 
 
 def bronze_suite(table: contract.Table) -> gx.ExpectationSuite:

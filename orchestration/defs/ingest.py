@@ -1,7 +1,5 @@
 """Ingest assets: one per landing-contract table, each with a blocking GX contract check."""
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 
@@ -9,14 +7,13 @@ from data_quality.suites.bronze import bronze_suite
 from data_quality.validate import validate_frame
 from orchestration.resources import SalesopsHome
 from salesops import contract
+from salesops.dbt_sources import BRONZE_ASSET_PREFIX
 from salesops.ingest import discover_landing, ingest_table
 
 INGEST_GROUP = "ingest"
 
-
 def bronze_key(table_name: str) -> dg.AssetKey:
-    return dg.AssetKey(["bronze", table_name])
-
+    return dg.AssetKey([BRONZE_ASSET_PREFIX, table_name])
 
 def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
     @dg.asset(
@@ -50,7 +47,6 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
 
     return _asset
 
-
 def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=bronze_key(table.name),
@@ -64,12 +60,12 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
         outcome = validate_frame(frame, bronze_suite(table))
         return dg.AssetCheckResult(
             passed=outcome.success,
+            description=None if outcome.success else outcome.summary()[:2000],
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={"expectations": outcome.evaluated, "report": dg.MetadataValue.md(f"```\n{outcome.summary()}\n```")},
         )
 
     return _check
-
 
 ingest_assets = [_ingest_asset(t) for t in contract.TABLES.values()]
 ingest_checks = [_contract_check(t) for t in contract.TABLES.values()]

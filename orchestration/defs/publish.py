@@ -1,13 +1,10 @@
 """Publish: after every upstream asset and blocking check passed, swap in the read-only snapshot."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.defs.warehouse import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
 from salesops.publish import publish_snapshot
-
 
 @dg.asset(
     key=dg.AssetKey(["published_snapshot"]),

@@ -1,7 +1,5 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,11 +7,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from salesops.config import DBT_PROJECT_DIR
-from salesops.dbt_cli import build_args, ensure_manifest
+from salesops.dbt_cli import build_args, dbt_executable, ensure_manifest
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 ensure_manifest()
-
 
 class SalesopsTranslator(DagsterDbtTranslator):
     """Groups dbt assets by their folder (staging / intermediate / marts), read from the manifest."""
@@ -25,11 +22,9 @@ class SalesopsTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return f"warehouse_{fqn[1]}" if len(fqn) > 2 else "warehouse"
 
-
 class WarehouseConfig(dg.Config):
     as_of: str | None = None
     """Build every mart as of this date (YYYY-MM-DD); empty = the latest extract date."""
-
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
@@ -40,5 +35,4 @@ def salesops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     """dbt build of staging → intermediate → marts, tests included."""
     yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
 
-
-dbt_resource = DbtCliResource(project_dir=dbt_project)
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

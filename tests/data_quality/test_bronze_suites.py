@@ -89,3 +89,10 @@ def test_a_suite_without_expectations_refuses_to_pass():
 
     with pytest.raises(ValueError, match="no expectations"):
         validate_frame(clean_opportunities(), gx.ExpectationSuite(name="empty", expectations=[]))
+
+
+def test_table_rule_closed_before_created_fails():
+    frame = clean_opportunities()
+    frame.loc[1, "closed_at"] = pd.Timestamp("2025-12-31")
+    outcome = validate_frame(frame, bronze_suite(contract.table("opportunities")))
+    assert [f["expectation"] for f in outcome.failures] == ["expect_column_pair_values_a_to_be_greater_than_b"]
