@@ -52,7 +52,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 bench: setup
-	$(BIN)/python -m benchmarks.run
+	BENCH_SCALE=$(or $(BENCH_SCALE),0.25) $(BIN)/python -m benchmarks.run
 
 sample: setup
 	$(BIN)/salesops generate --scale $(SCALE) --seed 42 --out $(SALESOPS_HOME)/landing

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from salesops.config import LANDING_VARIABLE, REPO_ROOT, Paths, export_environment
+from simulator.cli import generate_command
 
 DEMO_SCALE = 0.25
 """Built-in sample size for ``make demo``/``make run``: ~50 reps, ~7.5k opportunities."""
@@ -45,7 +46,7 @@ def run(landing: Path | None, as_of: str | None, sample: bool, scale: float, see
         from simulator.generate import generate
 
         click.echo(f"No extracts in {paths.landing}: generating the built-in sample (scale {scale}, seed {seed}) 生成示例数据 …")
-        generate(load_config(overrides=[f"scale={scale}", f"seed={seed}"]), paths.landing, progress=True)
+        generate(load_config(overrides=[f"scale={scale}", f"seed={seed}"]), paths.landing, progress=scale >= 0.5)
 
     from salesops.dbt_cli import parse
 
@@ -81,15 +82,7 @@ def dashboard(port: int) -> None:
     raise SystemExit(subprocess.call(cmd))
 
 
-def _mount_generate() -> None:
-    try:
-        from simulator.cli import generate_command
-    except ImportError:
-        return
-    main.add_command(generate_command, "generate")
-
-
-_mount_generate()
+main.add_command(generate_command, "generate")
 
 
 if __name__ == "__main__":

@@ -16,12 +16,15 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from salesops.config import Paths
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+"""Naive timestamps in the warehouse are Asia/Shanghai (SPEC §3), publish_info's too."""
 
 
 class PublishError(Exception):
@@ -41,7 +44,7 @@ def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) 
     build = paths.build_db
     if not build.exists():
         raise PublishError(f"{build}: no build warehouse to publish; run the dbt build first (make run)")
-    published_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    published_at = now or dt.datetime.now(SHANGHAI).replace(tzinfo=None)
     with duckdb.connect(str(build)) as con:
         con.execute("checkpoint")
     tmp = paths.snapshot_db.with_name(f".{paths.snapshot_db.name}.{run_id}.tmp")

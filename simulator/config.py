@@ -64,15 +64,23 @@ class OrgConfig:
 class AdoptionConfig:
     """Traditional vs structured effects (the article's efficiency table)."""
 
-    lead_to_sign_days: dict = field(default_factory=lambda: {"traditional": 86.0, "structured": 62.0})
+    lead_to_sign_days: dict = field(
+        default_factory=lambda: {"traditional": 86.0, "structured": 62.0}
+    )
     retention_90d: dict = field(default_factory=lambda: {"traditional": 0.41, "structured": 0.69})
-    attainment_volatility_pp: dict = field(default_factory=lambda: {"traditional": 17.0, "structured": 5.0})
+    attainment_volatility_pp: dict = field(
+        default_factory=lambda: {"traditional": 17.0, "structured": 5.0}
+    )
     """Spread (pp) of attainment in rep-months with bookings. Months without any signed contract
     (≈7% at scale 1) add to the realised volatility and deviation, so these sit below the
     article's ±22 / ±7 to land near them; truth.json reports both."""
-    attainment_mean_shortfall: dict = field(default_factory=lambda: {"traditional": 0.2, "structured": 0.05})
+    attainment_mean_shortfall: dict = field(
+        default_factory=lambda: {"traditional": 0.2, "structured": 0.05}
+    )
     """Mean (committed − bookings) ÷ committed; with the volatility it sets the deviation rate."""
-    target_deviation_rate: dict = field(default_factory=lambda: {"traditional": 0.286, "structured": 0.092})
+    target_deviation_rate: dict = field(
+        default_factory=lambda: {"traditional": 0.286, "structured": 0.092}
+    )
     """Article figure, for reference: realised through shortfall and volatility."""
     win_rate: dict = field(default_factory=lambda: {"traditional": 0.55, "structured": 0.63})
     mot_compliance: dict = field(default_factory=lambda: {"traditional": 0.35, "structured": 0.95})
@@ -83,10 +91,16 @@ class AdoptionConfig:
     lead_response_hours_range: dict = field(
         default_factory=lambda: {"traditional": [3.0, 9.0], "structured": [1.0, 3.0]}
     )
-    requirement_doc_share: dict = field(default_factory=lambda: {"traditional": 0.4, "structured": 0.9})
+    requirement_doc_share: dict = field(
+        default_factory=lambda: {"traditional": 0.4, "structured": 0.9}
+    )
     legal_draft_share: dict = field(default_factory=lambda: {"traditional": 0.4, "structured": 0.9})
-    deviation_report_week_share: dict = field(default_factory=lambda: {"traditional": 0.3, "structured": 0.95})
-    adjustment_request_share: dict = field(default_factory=lambda: {"traditional": 0.03, "structured": 0.12})
+    deviation_report_week_share: dict = field(
+        default_factory=lambda: {"traditional": 0.3, "structured": 0.95}
+    )
+    adjustment_request_share: dict = field(
+        default_factory=lambda: {"traditional": 0.03, "structured": 0.12}
+    )
 
 
 @dataclass
@@ -126,7 +140,9 @@ class LossConfig:
         }
     )
     """Probability a rep states ``price`` when the true reason is another one."""
-    reason_code_share: dict = field(default_factory=lambda: {"traditional": 0.55, "structured": 0.97})
+    reason_code_share: dict = field(
+        default_factory=lambda: {"traditional": 0.55, "structured": 0.97}
+    )
     evidence_share: dict = field(default_factory=lambda: {"traditional": 0.60, "structured": 0.92})
     lost_stage_weights: dict = field(
         default_factory=lambda: {
@@ -166,9 +182,13 @@ class ForecastConfig:
 
 @dataclass
 class HygieneConfig:
-    bad_close_date_share: dict = field(default_factory=lambda: {"traditional": 0.73, "structured": 0.10})
+    bad_close_date_share: dict = field(
+        default_factory=lambda: {"traditional": 0.73, "structured": 0.10}
+    )
     empty_share_of_bad: float = 0.5
-    close_date_words: list = field(default_factory=lambda: ["尽快", "月底前", "待定", "ASAP", "下个月", "年底前", "看客户"])
+    close_date_words: list = field(
+        default_factory=lambda: ["尽快", "月底前", "待定", "ASAP", "下个月", "年底前", "看客户"]
+    )
     flat_probability: float = 0.5
     stage_probability: dict = field(
         default_factory=lambda: {
@@ -200,7 +220,11 @@ class OutlierConfig:
     share_of_rep_weeks: float = 0.005
     sigma_multiple: float = 6.0
     metrics: list = field(
-        default_factory=lambda: ["lead_first_response_hours", "visit_node_completion_rate", "contract_negotiation_rounds"]
+        default_factory=lambda: [
+            "lead_first_response_hours",
+            "visit_node_completion_rate",
+            "contract_negotiation_rounds",
+        ]
     )
     negotiation_rounds_range: list = field(default_factory=lambda: [2, 4])
     """Natural negotiation rounds per opportunity: uniform integers in this range."""
@@ -209,10 +233,22 @@ class OutlierConfig:
 @dataclass
 class KeywordConfig:
     effects: dict = field(
-        default_factory=lambda: {"预算已批": 0.9, "招标": 0.3, "领导还没批": -0.7, "竞品": -0.5, "兼容": -0.6}
+        default_factory=lambda: {
+            "预算已批": 0.9,
+            "招标": 0.3,
+            "领导还没批": -0.7,
+            "竞品": -0.5,
+            "兼容": -0.6,
+        }
     )
     presence: dict = field(
-        default_factory=lambda: {"预算已批": 0.20, "招标": 0.15, "领导还没批": 0.18, "竞品": 0.15, "兼容": 0.12}
+        default_factory=lambda: {
+            "预算已批": 0.20,
+            "招标": 0.15,
+            "领导还没批": 0.18,
+            "竞品": 0.15,
+            "兼容": 0.12,
+        }
     )
 
 
@@ -244,13 +280,32 @@ class PiiConfig:
 @dataclass
 class EventsConfig:
     seasonality: dict = field(
-        default_factory=lambda: {1: 0.9, 2: 0.6, 3: 1.0, 4: 1.0, 5: 1.0, 6: 1.05, 7: 0.95, 8: 0.95, 9: 1.05, 10: 1.15, 11: 1.25, 12: 1.3}
+        default_factory=lambda: {
+            1: 0.9,
+            2: 0.6,
+            3: 1.0,
+            4: 1.0,
+            5: 1.0,
+            6: 1.05,
+            7: 0.95,
+            8: 0.95,
+            9: 1.05,
+            10: 1.15,
+            11: 1.25,
+            12: 1.3,
+        }
     )
     """Month → relative intensity of new opportunities (春节 dip, Q4 high)."""
     competitor_events_per_region_month: float = 1.5
-    competitors: list = field(default_factory=lambda: ["鼎新科技", "恒远智能", "华拓信息", "云启软件", "科瑞达"])
-    deviation_reason_mix: dict = field(default_factory=lambda: {"A": 0.32, "B": 0.26, "C": 0.22, "D": 0.20})
-    adjustment_status_mix: dict = field(default_factory=lambda: {"adopted": 0.5, "rejected": 0.32, "pending": 0.18})
+    competitors: list = field(
+        default_factory=lambda: ["鼎新科技", "恒远智能", "华拓信息", "云启软件", "科瑞达"]
+    )
+    deviation_reason_mix: dict = field(
+        default_factory=lambda: {"A": 0.32, "B": 0.26, "C": 0.22, "D": 0.20}
+    )
+    adjustment_status_mix: dict = field(
+        default_factory=lambda: {"adopted": 0.5, "rejected": 0.32, "pending": 0.18}
+    )
 
 
 @dataclass
@@ -309,7 +364,9 @@ def _apply(target: Any, key_path: list[str], value: Any, full_key: str) -> None:
     if dataclasses.is_dataclass(target):
         names = {f.name for f in dataclasses.fields(target)}
         if head not in names:
-            raise ConfigError(f"unknown config key {full_key!r} ({head!r} is not one of: {', '.join(sorted(names))})")
+            raise ConfigError(
+                f"unknown config key {full_key!r} ({head!r} is not one of: {', '.join(sorted(names))})"
+            )
         current = getattr(target, head)
         if rest:
             if not (dataclasses.is_dataclass(current) or isinstance(current, dict)):

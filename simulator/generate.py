@@ -40,7 +40,8 @@ class _Clock:
         self.base = np.datetime64(self.start.isoformat(), "s")
         self.end_t = (end_date - self.start).days + (SEC - 1) / SEC
         self.month_starts = np.array(
-            [(_month_start(self.start, i) - self.start).days for i in range(months + 1)], dtype=float
+            [(_month_start(self.start, i) - self.start).days for i in range(months + 1)],
+            dtype=float,
         )
         self.periods = [_month_start(self.start, i).strftime("%Y-%m") for i in range(months)]
         self.start_weekday = self.start.weekday()
@@ -133,7 +134,9 @@ class _Simulation:
                 tid = f"T{len(teams) + 1:03d}"
                 teams.append((tid, cid, rid, since))
                 rows.append((tid, "team", cid, f"{cname}销售{vocab.TEAM_ORDINALS[j % 8]}", since))
-        self.tables["org_units"] = pd.DataFrame(rows, columns=list(contract.TABLES["org_units"].column_names))
+        self.tables["org_units"] = pd.DataFrame(
+            rows, columns=list(contract.TABLES["org_units"].column_names)
+        )
         self.region_ids = region_ids
         self.region_names = region_names
         self.region_since_day = np.array(
@@ -186,24 +189,57 @@ class _Simulation:
         self._seat_keys = self.rep_seat * 100000.0 + self.rep_hire + 5000
         # behaviour bases (bounded, light-tailed)
         a = cfg.adoption
-        self.rep_resp = {g: _sample_in(rng, np.full(n, a.lead_response_hours_range[g][0]),
-                                       np.full(n, a.lead_response_hours_range[g][1])) for g in GROUPS}
-        self.rep_visit = {g: _sample_in(rng, np.full(n, a.visit_complete_share_range[g][0]),
-                                        np.full(n, a.visit_complete_share_range[g][1])) for g in GROUPS}
+        self.rep_resp = {
+            g: _sample_in(
+                rng,
+                np.full(n, a.lead_response_hours_range[g][0]),
+                np.full(n, a.lead_response_hours_range[g][1]),
+            )
+            for g in GROUPS
+        }
+        self.rep_visit = {
+            g: _sample_in(
+                rng,
+                np.full(n, a.visit_complete_share_range[g][0]),
+                np.full(n, a.visit_complete_share_range[g][1]),
+            )
+            for g in GROUPS
+        }
 
         names = [self.faker.name() for _ in range(n)]
         hire_dates = clock.date_str(self.rep_hire)
-        term_dates = np.where(np.isfinite(self.rep_term), clock.date_str(np.where(np.isfinite(self.rep_term), self.rep_term, 0)), None)
-        reps = pd.DataFrame({
-            "rep_id": self.rep_ids, "name": names, "team_id": np.array(self.team_ids, dtype=object)[self.rep_team],
-            "role": "rep", "hire_date": hire_dates, "termination_date": term_dates,
-        })
+        term_dates = np.where(
+            np.isfinite(self.rep_term),
+            clock.date_str(np.where(np.isfinite(self.rep_term), self.rep_term, 0)),
+            None,
+        )
+        reps = pd.DataFrame(
+            {
+                "rep_id": self.rep_ids,
+                "name": names,
+                "team_id": np.array(self.team_ids, dtype=object)[self.rep_team],
+                "role": "rep",
+                "hire_date": hire_dates,
+                "termination_date": term_dates,
+            }
+        )
         managers = []
         k = 1
-        for unit, role in ([("HQ", "hq")] + [(r, "region_manager") for r in self.region_ids]
-                           + [(c, "city_manager") for c in self.city_ids]):
-            managers.append((f"M{k:03d}", self.faker.name(), unit, role,
-                             clock.date_str([-int(rng.integers(400, 3000))])[0], None))
+        for unit, role in (
+            [("HQ", "hq")]
+            + [(r, "region_manager") for r in self.region_ids]
+            + [(c, "city_manager") for c in self.city_ids]
+        ):
+            managers.append(
+                (
+                    f"M{k:03d}",
+                    self.faker.name(),
+                    unit,
+                    role,
+                    clock.date_str([-int(rng.integers(400, 3000))])[0],
+                    None,
+                )
+            )
             k += 1
         reps = pd.concat([reps, pd.DataFrame(managers, columns=reps.columns)], ignore_index=True)
         self.tables["reps"] = reps
@@ -222,13 +258,24 @@ class _Simulation:
         city = np.sort(rng.integers(0, len(self.city_ids), n))
         industry = _pick(rng, vocab.INDUSTRIES, vocab.INDUSTRY_WEIGHTS, n)
         size = rng.choice(len(vocab.SIZE_BANDS), n, p=vocab.SIZE_WEIGHTS)
-        noun = np.array([vocab.INDUSTRY_NOUNS[i][j % len(vocab.INDUSTRY_NOUNS[i])]
-                         for i, j in zip(industry, rng.integers(0, 12, n), strict=True)], dtype=object)
-        brand = (_pick(rng, vocab.BRAND_FIRST, np.ones(len(vocab.BRAND_FIRST)), n)
-                 + _pick(rng, vocab.BRAND_SECOND, np.ones(len(vocab.BRAND_SECOND)), n))
+        noun = np.array(
+            [
+                vocab.INDUSTRY_NOUNS[i][j % len(vocab.INDUSTRY_NOUNS[i])]
+                for i, j in zip(industry, rng.integers(0, 12, n), strict=True)
+            ],
+            dtype=object,
+        )
+        brand = _pick(rng, vocab.BRAND_FIRST, np.ones(len(vocab.BRAND_FIRST)), n) + _pick(
+            rng, vocab.BRAND_SECOND, np.ones(len(vocab.BRAND_SECOND)), n
+        )
         suffix = _pick(rng, vocab.COMPANY_SUFFIXES, [0.55, 0.2, 0.1, 0.15], n)
         name = np.array(self.city_names, dtype=object)[city] + brand + noun + suffix
-        self.cust_city, self.cust_industry, self.cust_size, self.cust_name = city, industry, size, name
+        self.cust_city, self.cust_industry, self.cust_size, self.cust_name = (
+            city,
+            industry,
+            size,
+            name,
+        )
         self.cust_ids = _ids("CU", n, 6)
         self.cust_city_start = np.searchsorted(city, np.arange(len(self.city_ids)))
         self.cust_city_count = np.bincount(city, minlength=len(self.city_ids))
@@ -237,12 +284,21 @@ class _Simulation:
         cfg, rng, clock = self.cfg, self.rng, self.clock
         n = max(20, round(cfg.volume.opportunities * self.scale))
         months = cfg.time.months
-        season = np.array([cfg.events.seasonality.get(_month_start(clock.start, m).month,
-                                                      cfg.events.seasonality.get(str(_month_start(clock.start, m).month), 1.0))
-                           for m in range(months)], dtype=float)
+        season = np.array(
+            [
+                cfg.events.seasonality.get(
+                    _month_start(clock.start, m).month,
+                    cfg.events.seasonality.get(str(_month_start(clock.start, m).month), 1.0),
+                )
+                for m in range(months)
+            ],
+            dtype=float,
+        )
         lengths = np.diff(clock.month_starts)
         m_idx = rng.choice(months, n, p=season * lengths / (season * lengths).sum())
-        created = _work_time(rng, clock.month_starts[m_idx] + np.floor(rng.random(n) * lengths[m_idx]))
+        created = _work_time(
+            rng, clock.month_starts[m_idx] + np.floor(rng.random(n) * lengths[m_idx])
+        )
         # a share of the opportunities was already in flight when the extract window opened, so the
         # first months have closings; their activities and chat before the window are not exported
         warm_days = cfg.time.warmup_months * 30.44
@@ -254,7 +310,9 @@ class _Simulation:
         team = self.seat_team[seat]
         city = self.team_city[team]
         region = self.team_region[team]
-        cust = self.cust_city_start[city] + np.floor(rng.random(n) * self.cust_city_count[city]).astype(int)
+        cust = self.cust_city_start[city] + np.floor(
+            rng.random(n) * self.cust_city_count[city]
+        ).astype(int)
         group = self.group_at(region, created)
         product = _pick(rng, vocab.PRODUCT_LINES, np.ones(len(vocab.PRODUCT_LINES)), n)
         size_factor = np.array(vocab.SIZE_AMOUNT_FACTOR)[self.cust_size[cust]]
@@ -262,28 +320,62 @@ class _Simulation:
 
         # keyword presence and card use are drawn before the outcome
         kw_names = list(cfg.keywords.effects)
-        kw = np.column_stack([rng.random(n) < cfg.keywords.presence.get(k, 0.0) for k in kw_names]) if kw_names else np.zeros((n, 0), bool)
+        kw = (
+            np.column_stack([rng.random(n) < cfg.keywords.presence.get(k, 0.0) for k in kw_names])
+            if kw_names
+            else np.zeros((n, 0), bool)
+        )
         kw_effect = np.array([cfg.keywords.effects[k] for k in kw_names], dtype=float)
-        reuse = rng.random(n) < np.where(group == 1, cfg.sop.reuse_rate["structured"], cfg.sop.reuse_rate["traditional"])
-        self.opp = dict(n=n, created=created, seat=seat, team=team, city=city, region=region, cust=cust,
-                        group=group, product=product, amount=amount, kw=kw, kw_names=kw_names, reuse=reuse)
+        reuse = rng.random(n) < np.where(
+            group == 1, cfg.sop.reuse_rate["structured"], cfg.sop.reuse_rate["traditional"]
+        )
+        self.opp = dict(
+            n=n,
+            created=created,
+            seat=seat,
+            team=team,
+            city=city,
+            region=region,
+            cust=cust,
+            group=group,
+            product=product,
+            amount=amount,
+            kw=kw,
+            kw_names=kw_names,
+            reuse=reuse,
+        )
         self.build_sop_cards()
         card_uplift = self._assign_cards()
 
-        base = np.where(group == 1, cfg.adoption.win_rate["structured"], cfg.adoption.win_rate["traditional"])
+        base = np.where(
+            group == 1, cfg.adoption.win_rate["structured"], cfg.adoption.win_rate["traditional"]
+        )
         logit = np.log(base / (1 - base)) + kw.astype(float) @ kw_effect + card_uplift
         p_win = 1 / (1 + np.exp(-logit))
         won = rng.random(n) < p_win
-        lost_stage = rng.choice(OPEN_STAGE_COUNT, n, p=np.array(list(cfg.loss.lost_stage_weights.values())) /
-                                sum(cfg.loss.lost_stage_weights.values()))
-        cycle_mean = np.where(group == 1, cfg.adoption.lead_to_sign_days["structured"],
-                              cfg.adoption.lead_to_sign_days["traditional"])
+        lost_stage = rng.choice(
+            OPEN_STAGE_COUNT,
+            n,
+            p=np.array(list(cfg.loss.lost_stage_weights.values()))
+            / sum(cfg.loss.lost_stage_weights.values()),
+        )
+        cycle_mean = np.where(
+            group == 1,
+            cfg.adoption.lead_to_sign_days["structured"],
+            cfg.adoption.lead_to_sign_days["traditional"],
+        )
         total = rng.gamma(6.0, cycle_mean / 6.0)
         frac = np.array([0.14, 0.22, 0.26, 0.24, 0.14]) * rng.uniform(0.7, 1.3, (n, 5))
         dwell = np.maximum(frac / frac.sum(1, keepdims=True) * total[:, None], 0.3)
-        entry = created[:, None] + np.concatenate([np.zeros((n, 1)), np.cumsum(dwell, 1)[:, :-1]], 1)
-        terminal = np.where(won, created + dwell.sum(1),
-                            entry[np.arange(n), lost_stage] + dwell[np.arange(n), lost_stage] * rng.uniform(0.3, 1.0, n))
+        entry = created[:, None] + np.concatenate(
+            [np.zeros((n, 1)), np.cumsum(dwell, 1)[:, :-1]], 1
+        )
+        terminal = np.where(
+            won,
+            created + dwell.sum(1),
+            entry[np.arange(n), lost_stage]
+            + dwell[np.arange(n), lost_stage] * rng.uniform(0.3, 1.0, n),
+        )
         reached_plan = np.where(won[:, None], True, np.arange(5)[None, :] <= lost_stage[:, None])
         terminal = _work_time(rng, terminal)
         terminal = np.maximum(terminal, np.max(np.where(reached_plan, entry, -np.inf), 1) + 0.05)
@@ -295,8 +387,20 @@ class _Simulation:
         end_or_close = np.where(closed, terminal, clock.end_t)
         owner = self.occupant(seat, np.minimum(end_or_close, clock.end_t))
         o = self.opp
-        o.update(won=won, p_win=p_win, logit=logit, entry=entry, dwell=dwell, terminal=terminal, closed=closed,
-                 reached=reached, status=status, stage=stage, owner=owner, span_end=end_or_close)
+        o.update(
+            won=won,
+            p_win=p_win,
+            logit=logit,
+            entry=entry,
+            dwell=dwell,
+            terminal=terminal,
+            closed=closed,
+            reached=reached,
+            status=status,
+            stage=stage,
+            owner=owner,
+            span_end=end_or_close,
+        )
         self._loss_reasons()
 
     def build_sop_cards(self) -> None:
@@ -304,16 +408,24 @@ class _Simulation:
         titles = vocab.SOP_TITLES
         k = cfg.sop.cards
         rows, uplift = [], np.zeros(k)
-        planned_status = np.array(["retired" if i % 13 == 7 else "draft" if i % 10 == 9 else "active" for i in range(k)])
+        planned_status = np.array(
+            ["retired" if i % 13 == 7 else "draft" if i % 10 == 9 else "active" for i in range(k)]
+        )
         active_cards = np.flatnonzero(planned_status == "active")
         perm = active_cards[rng.permutation(len(active_cards))]
-        n_pos, n_neg, n_ret = cfg.sop.positive_uplift_cards, cfg.sop.negative_uplift_cards, cfg.sop.retirement_candidates
+        n_pos, n_neg, n_ret = (
+            cfg.sop.positive_uplift_cards,
+            cfg.sop.negative_uplift_cards,
+            cfg.sop.retirement_candidates,
+        )
         uplift[perm[:n_pos]] = cfg.sop.positive_uplift * rng.uniform(0.8, 1.2, min(n_pos, k))
-        uplift[perm[n_pos:n_pos + n_neg]] = cfg.sop.negative_uplift * rng.uniform(0.8, 1.2, len(perm[n_pos:n_pos + n_neg]))
-        candidates = perm[n_pos + n_neg:n_pos + n_neg + n_ret]
+        uplift[perm[n_pos : n_pos + n_neg]] = cfg.sop.negative_uplift * rng.uniform(
+            0.8, 1.2, len(perm[n_pos : n_pos + n_neg])
+        )
+        candidates = perm[n_pos + n_neg : n_pos + n_neg + n_ret]
         structured_reps = np.flatnonzero(np.isfinite(self.region_since_day[self.rep_region]))
         status, created_day, popularity, neg_share = [], [], np.ones(k), np.full(k, 0.12)
-        popularity[candidates] = 0.08
+        popularity[candidates] = 0.15
         neg_share[candidates] = 0.6
         for i in range(k):
             title, stage = titles[i % len(titles)]
@@ -322,14 +434,37 @@ class _Simulation:
             industry = vocab.INDUSTRIES[i % 8] if i % 3 == 1 else None
             co_created = (i % 5 == 4 or planned_status[i] == "draft") and len(structured_reps) > 0
             st = planned_status[i]
-            cday = float(rng.integers(-400, -30)) if not co_created else float(rng.integers(360, clock.end_t - 30))
-            author = self.rep_ids[structured_reps[rng.integers(len(structured_reps))]] if co_created else None
+            cday = (
+                float(rng.integers(-400, -30))
+                if not co_created
+                else float(rng.integers(360, clock.end_t - 30))
+            )
+            author = (
+                self.rep_ids[structured_reps[rng.integers(len(structured_reps))]]
+                if co_created
+                else None
+            )
             must = "；".join(rng.choice(vocab.SOP_MUST_DO, 3, replace=False))
             taboo = "；".join(rng.choice(vocab.SOP_TABOOS, 2, replace=False))
             valid = "；".join(rng.choice(vocab.SOP_VALIDATION, 2, replace=False))
             scenario = f"{industry or '各行业'}客户处于{contract.STAGE_LABELS_ZH[stage]}阶段,遇到「{title}」场景时使用"
-            rows.append((f"SOP{i + 1:03d}", title, scenario, must, taboo, valid, industry, stage,
-                         vocab.PERMISSION_LEVELS[i % 3], "co-created" if co_created else "ops", author, st, cday))
+            rows.append(
+                (
+                    f"SOP{i + 1:03d}",
+                    title,
+                    scenario,
+                    must,
+                    taboo,
+                    valid,
+                    industry,
+                    stage,
+                    vocab.PERMISSION_LEVELS[i % 3],
+                    "co-created" if co_created else "ops",
+                    author,
+                    st,
+                    cday,
+                )
+            )
             status.append(st)
             created_day.append(cday)
         cols = list(contract.TABLES["sop_cards"].column_names)
@@ -373,15 +508,44 @@ class _Simulation:
         lost = o["status"] == "lost"
         true = np.where(lost, true, None)
         g = o["group"]
-        has_code = lost & (rng.random(n) < np.where(g == 1, cfg.loss.reason_code_share["structured"], cfg.loss.reason_code_share["traditional"]))
-        has_evidence = lost & (rng.random(n) < np.where(g == 1, cfg.loss.evidence_share["structured"], cfg.loss.evidence_share["traditional"]))
-        p_price = np.array([cfg.loss.stated_as_price.get(t, 0.0) if t is not None else 0.0 for t in true])
+        has_code = lost & (
+            rng.random(n)
+            < np.where(
+                g == 1,
+                cfg.loss.reason_code_share["structured"],
+                cfg.loss.reason_code_share["traditional"],
+            )
+        )
+        has_evidence = lost & (
+            rng.random(n)
+            < np.where(
+                g == 1,
+                cfg.loss.evidence_share["structured"],
+                cfg.loss.evidence_share["traditional"],
+            )
+        )
+        p_price = np.array(
+            [cfg.loss.stated_as_price.get(t, 0.0) if t is not None else 0.0 for t in true]
+        )
         stated = np.where(rng.random(n) < p_price, "price", true)
         stated = np.where(has_code, stated, None)
         text_idx = rng.integers(0, 3, n)
-        stated_text = np.array([vocab.STATED_REASON_TEXT[s][i % len(vocab.STATED_REASON_TEXT[s])] if s is not None else None
-                                for s, i in zip(stated, text_idx, strict=True)], dtype=object)
-        o.update(true_reason=true, has_code=has_code, has_evidence=has_evidence, stated=stated, stated_text=stated_text)
+        stated_text = np.array(
+            [
+                vocab.STATED_REASON_TEXT[s][i % len(vocab.STATED_REASON_TEXT[s])]
+                if s is not None
+                else None
+                for s, i in zip(stated, text_idx, strict=True)
+            ],
+            dtype=object,
+        )
+        o.update(
+            true_reason=true,
+            has_code=has_code,
+            has_evidence=has_evidence,
+            stated=stated,
+            stated_text=stated_text,
+        )
 
     # ------------------------------------------------------------------ leads, stage history, qualification
     def build_leads_and_history(self) -> None:
@@ -390,9 +554,13 @@ class _Simulation:
         lead_created = o["created"] - rng.uniform(0, 3, n)
         n_extra = round(n * cfg.volume.extra_lead_ratio)
         ex_t = _work_time(rng, rng.uniform(0, clock.end_t - 1, n_extra))
-        ex_seat = rng.choice(len(self.seat_team), n_extra, p=self.seat_weight / self.seat_weight.sum())
+        ex_seat = rng.choice(
+            len(self.seat_team), n_extra, p=self.seat_weight / self.seat_weight.sum()
+        )
         ex_city = self.team_city[self.seat_team[ex_seat]]
-        ex_cust = self.cust_city_start[ex_city] + np.floor(rng.random(n_extra) * self.cust_city_count[ex_city]).astype(int)
+        ex_cust = self.cust_city_start[ex_city] + np.floor(
+            rng.random(n_extra) * self.cust_city_count[ex_city]
+        ).astype(int)
         t = np.concatenate([lead_created, ex_t])
         seat = np.concatenate([o["seat"], ex_seat])
         cust = np.concatenate([o["cust"], ex_cust])
@@ -400,17 +568,34 @@ class _Simulation:
         region = self.rep_region[rep]
         g = self.group_at(region, t)
         base = np.where(g == 1, self.rep_resp["structured"][rep], self.rep_resp["traditional"][rep])
-        lo = np.where(g == 1, cfg.adoption.lead_response_hours_range["structured"][0], cfg.adoption.lead_response_hours_range["traditional"][0])
-        hi = np.where(g == 1, cfg.adoption.lead_response_hours_range["structured"][1], cfg.adoption.lead_response_hours_range["traditional"][1])
+        lo = np.where(
+            g == 1,
+            cfg.adoption.lead_response_hours_range["structured"][0],
+            cfg.adoption.lead_response_hours_range["traditional"][0],
+        )
+        hi = np.where(
+            g == 1,
+            cfg.adoption.lead_response_hours_range["structured"][1],
+            cfg.adoption.lead_response_hours_range["traditional"][1],
+        )
         # bounded jitter: rep-week means stay inside the group's range (light tails for the ±2σ peer test)
         hours = np.clip(base * rng.uniform(0.96, 1.04, len(t)), lo, hi)
         order = np.argsort(t, kind="stable")
         lead_ids = np.empty(len(t), dtype=object)
         lead_ids[order] = _ids("L", len(t), 7)
         o["lead_id"] = lead_ids[:n]
-        self.leads = dict(t=t, rep=rep, cust=cust, hours=hours, region=region, ids=lead_ids,
-                          source=_pick(rng, vocab.LEAD_SOURCES, vocab.LEAD_SOURCE_WEIGHTS, len(t)),
-                          quality=np.round(np.clip(rng.normal(np.where(np.arange(len(t)) < n, 65, 45), 15), 0, 100), 1))
+        self.leads = dict(
+            t=t,
+            rep=rep,
+            cust=cust,
+            hours=hours,
+            region=region,
+            ids=lead_ids,
+            source=_pick(rng, vocab.LEAD_SOURCES, vocab.LEAD_SOURCE_WEIGHTS, len(t)),
+            quality=np.round(
+                np.clip(rng.normal(np.where(np.arange(len(t)) < n, 65, 45), 15), 0, 100), 1
+            ),
+        )
         # opportunity ids by creation order (created is sorted already)
         o["ids"] = _ids("OPP", n, 6)
 
@@ -444,7 +629,9 @@ class _Simulation:
         g = o["group"][opp]
         prob = np.where((g == 1) | (stg >= 5), rule[stg], cfg.hygiene.flat_probability)
         legal_before = self.legal_t[opp] <= t
-        prob = np.where((g == 1) & (stg == 4) & legal_before, cfg.hygiene.legal_draft_probability, prob)
+        prob = np.where(
+            (g == 1) & (stg == 4) & legal_before, cfg.hygiene.legal_draft_probability, prob
+        )
         hist = pd.DataFrame({"opp": opp, "stage": stg, "t": t, "prob": prob})
         hist = hist.sort_values(["opp", "t"], kind="stable").reset_index(drop=True)
         last = hist.groupby("opp", sort=True).tail(1)
@@ -457,7 +644,11 @@ class _Simulation:
         cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
         n = o["n"]
         entry, reached, g = o["entry"], o["reached"], o["group"]
-        comp = np.where(g == 1, cfg.adoption.mot_compliance["structured"], cfg.adoption.mot_compliance["traditional"])
+        comp = np.where(
+            g == 1,
+            cfg.adoption.mot_compliance["structured"],
+            cfg.adoption.mot_compliance["traditional"],
+        )
         compliant = rng.random(n) < comp
         q_start, q_end = entry[:, 1], np.where(reached[:, 2], entry[:, 2], o["span_end"])
         rows = []
@@ -470,16 +661,36 @@ class _Simulation:
             missing = late & (rng.random(n) < 0.4)
             keep = has & ~missing & (t <= clock.end_t) & (t <= o["span_end"] + 1e-9)
             rows.append(pd.DataFrame({"opp": np.flatnonzero(keep), "kind": kind, "t": t[keep]}))
-        req_share = np.where(g == 1, cfg.adoption.requirement_doc_share["structured"], cfg.adoption.requirement_doc_share["traditional"])
+        req_share = np.where(
+            g == 1,
+            cfg.adoption.requirement_doc_share["structured"],
+            cfg.adoption.requirement_doc_share["traditional"],
+        )
         req = reached[:, 1] & (rng.random(n) < req_share)
         req_t = entry[:, 1] + rng.uniform(0.05, 0.6, n) * o["dwell"][:, 1]
         req &= req_t <= np.minimum(o["span_end"], clock.end_t)
-        rows.append(pd.DataFrame({"opp": np.flatnonzero(req), "kind": "requirement_doc_uploaded", "t": req_t[req]}))
-        legal_share = np.where(g == 1, cfg.adoption.legal_draft_share["structured"], cfg.adoption.legal_draft_share["traditional"])
+        rows.append(
+            pd.DataFrame(
+                {"opp": np.flatnonzero(req), "kind": "requirement_doc_uploaded", "t": req_t[req]}
+            )
+        )
+        legal_share = np.where(
+            g == 1,
+            cfg.adoption.legal_draft_share["structured"],
+            cfg.adoption.legal_draft_share["traditional"],
+        )
         legal = reached[:, 4] & (rng.random(n) < legal_share)
-        legal_t = np.where(g == 1, entry[:, 4] - rng.uniform(0.05, 1.0, n), entry[:, 4] + rng.uniform(0.1, 0.8, n) * o["dwell"][:, 4])
+        legal_t = np.where(
+            g == 1,
+            entry[:, 4] - rng.uniform(0.05, 1.0, n),
+            entry[:, 4] + rng.uniform(0.1, 0.8, n) * o["dwell"][:, 4],
+        )
         legal &= legal_t <= np.minimum(o["span_end"], clock.end_t)
-        rows.append(pd.DataFrame({"opp": np.flatnonzero(legal), "kind": "legal_draft_uploaded", "t": legal_t[legal]}))
+        rows.append(
+            pd.DataFrame(
+                {"opp": np.flatnonzero(legal), "kind": "legal_draft_uploaded", "t": legal_t[legal]}
+            )
+        )
         self.legal_t = np.where(legal, legal_t, np.inf)
         self.req_doc = req
         self.qual = pd.concat(rows, ignore_index=True)
@@ -500,20 +711,29 @@ class _Simulation:
         v_opp, v_t0 = v_opp[in_window], v_t0[in_window]
         v_rep = self.occupant(o["seat"][v_opp], v_t0)
         v_g = self.group_at(self.rep_region[v_rep], v_t0)
-        rate = np.where(v_g == 1, self.rep_visit["structured"][v_rep], self.rep_visit["traditional"][v_rep])
+        rate = np.where(
+            v_g == 1, self.rep_visit["structured"][v_rep], self.rep_visit["traditional"][v_rep]
+        )
         v_week = clock.week_start(v_t0)
         vis = pd.DataFrame({"opp": v_opp, "t0": v_t0, "rep": v_rep, "week": v_week, "rate": rate})
         vis = vis.sort_values(["rep", "week", "t0"], kind="stable").reset_index(drop=True)
         # A rep's visits of one week are all complete (5 nodes) with the rep's probability, or
         # all stop before next_step_locked: rep-week completion rates are 0.8 or 1.0, a two-point
         # spread whose ends stay inside ±2σ of the peers (light tails for the peer test).
-        week_draw = pd.Series(rng.random(len(vis))).groupby([vis["rep"], vis["week"]]).transform("first").to_numpy()
+        week_draw = (
+            pd.Series(rng.random(len(vis)))
+            .groupby([vis["rep"], vis["week"]])
+            .transform("first")
+            .to_numpy()
+        )
         vis["nodes"] = np.where(week_draw < vis["rate"].to_numpy(), 5, 4)
         self.visits = vis
         self.activity_parts = []
         # other activities
         mean_span = span.mean()
-        other_n = rng.poisson(np.maximum(cfg.volume.activities_per_opportunity - 13.0, 1.0) * span / mean_span)
+        other_n = rng.poisson(
+            np.maximum(cfg.volume.activities_per_opportunity - 13.0, 1.0) * span / mean_span
+        )
         a_opp = np.repeat(np.arange(n), other_n)
         a_t = _work_time(rng, start[a_opp] + rng.random(len(a_opp)) * span[a_opp])
         a_t = np.clip(a_t, start[a_opp], stop[a_opp])
@@ -521,7 +741,9 @@ class _Simulation:
         # demo for opportunities that reached quote
         d_opp = np.flatnonzero(o["reached"][:, 2])
         d_t = o["entry"][d_opp, 2] - rng.uniform(0.5, 3, len(d_opp))
-        self._add_acts(d_opp, np.maximum(d_t, start[d_opp]), np.full(len(d_opp), "demo", dtype=object))
+        self._add_acts(
+            d_opp, np.maximum(d_t, start[d_opp]), np.full(len(d_opp), "demo", dtype=object)
+        )
         # negotiation rounds (rep-based, bounded)
         ng = np.flatnonzero(o["reached"][:, 3])
         lo_r, hi_r = (int(x) for x in cfg.outliers.negotiation_rounds_range)
@@ -532,58 +754,109 @@ class _Simulation:
         o = self.opp
         if rep is None:
             rep = self.occupant(o["seat"][opp], t) if opp is not None else None
-        self.activity_parts.append(pd.DataFrame({
-            "opp": opp, "t": t, "kind": kind, "rep": rep,
-            "node": node if node is not None else None, "visit": visit if visit is not None else None}))
+        self.activity_parts.append(
+            pd.DataFrame(
+                {
+                    "opp": opp,
+                    "t": t,
+                    "kind": kind,
+                    "rep": rep,
+                    "node": node if node is not None else None,
+                    "visit": visit if visit is not None else None,
+                }
+            )
+        )
 
     def finish_activities(self) -> None:
         cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
         vis = self.visits
         # visit node rows
         v_rep_rows = np.repeat(np.arange(len(vis)), vis["nodes"].to_numpy())
-        node_idx = np.concatenate([np.arange(k) for k in vis["nodes"].to_numpy()]) if len(vis) else np.array([], int)
+        node_idx = (
+            np.concatenate([np.arange(k) for k in vis["nodes"].to_numpy()])
+            if len(vis)
+            else np.array([], int)
+        )
         gaps = rng.uniform(0.3, 6, len(v_rep_rows)) / 24
         gaps[node_idx == 0] = 0
-        t_nodes = vis["t0"].to_numpy()[v_rep_rows] + pd.Series(gaps).groupby(v_rep_rows).cumsum().to_numpy()
+        t_nodes = (
+            vis["t0"].to_numpy()[v_rep_rows]
+            + pd.Series(gaps).groupby(v_rep_rows).cumsum().to_numpy()
+        )
         visit_order = np.argsort(vis["t0"].to_numpy(), kind="stable")
         visit_ids = np.empty(len(vis), dtype=object)
         visit_ids[visit_order] = _ids("V", len(vis), 7)
         node_rep = vis["rep"].to_numpy()[v_rep_rows]
         keep = (t_nodes <= clock.end_t) & (t_nodes < self.rep_term[node_rep] + 1)
         nodes = np.array(contract.VISIT_NODES, dtype=object)[node_idx]
-        self._add_acts(vis["opp"].to_numpy()[v_rep_rows][keep], t_nodes[keep], np.full(keep.sum(), "visit", dtype=object),
-                       node=nodes[keep], visit=visit_ids[v_rep_rows][keep], rep=vis["rep"].to_numpy()[v_rep_rows][keep])
+        self._add_acts(
+            vis["opp"].to_numpy()[v_rep_rows][keep],
+            t_nodes[keep],
+            np.full(keep.sum(), "visit", dtype=object),
+            node=nodes[keep],
+            visit=visit_ids[v_rep_rows][keep],
+            rep=vis["rep"].to_numpy()[v_rep_rows][keep],
+        )
         # negotiation activities
         nr = self.neg_rounds
         r_opp = np.repeat(nr["opp"].to_numpy(), nr["rounds"].to_numpy())
         lo = o["entry"][r_opp, 3]
-        hi = np.where(o["reached"][r_opp, 4], o["entry"][r_opp, 4], np.minimum(o["span_end"][r_opp], clock.end_t))
+        hi = np.where(
+            o["reached"][r_opp, 4],
+            o["entry"][r_opp, 4],
+            np.minimum(o["span_end"][r_opp], clock.end_t),
+        )
         r_t = np.clip(lo + rng.random(len(r_opp)) * (hi - lo), lo, hi)
         self._add_acts(r_opp, r_t, np.full(len(r_opp), "negotiation", dtype=object))
         # prospecting calls without opportunity
-        n_un = round(cfg.volume.unlinked_activity_share * cfg.volume.activities_per_opportunity * o["n"])
+        n_un = round(
+            cfg.volume.unlinked_activity_share * cfg.volume.activities_per_opportunity * o["n"]
+        )
         u_t = _work_time(rng, rng.uniform(0, clock.end_t - 1, n_un))
         u_seat = rng.choice(len(self.seat_team), n_un)
-        part = pd.DataFrame({"opp": -1, "t": u_t, "kind": "call", "rep": self.occupant(u_seat, u_t), "node": None, "visit": None})
+        part = pd.DataFrame(
+            {
+                "opp": -1,
+                "t": u_t,
+                "kind": "call",
+                "rep": self.occupant(u_seat, u_t),
+                "node": None,
+                "visit": None,
+            }
+        )
         acts = pd.concat(self.activity_parts + [part], ignore_index=True)
         acts = acts[acts["t"] >= 0]
         acts = acts.sort_values(["t", "rep"], kind="stable").reset_index(drop=True)
         # notes
         note = pd.Series(None, index=acts.index, dtype=object)
-        prod = pd.Series(np.where(acts["opp"] >= 0, o["product"][acts["opp"].clip(lower=0)], "方案"), index=acts.index)
+        prod = pd.Series(
+            np.where(acts["opp"] >= 0, o["product"][acts["opp"].clip(lower=0)], "方案"),
+            index=acts.index,
+        )
         for kind, pool in vocab.NOTES_BY_KIND.items():
             m = (acts["kind"] == kind) & acts["node"].isna()
             note[m] = _pick(rng, pool, np.ones(len(pool)), int(m.sum()))
         for node, pool in vocab.NOTES_BY_NODE.items():
             m = acts["node"] == node
             note[m] = _pick(rng, pool, np.ones(len(pool)), int(m.sum()))
-        note = pd.Series([s.replace("{p}", p) if isinstance(s, str) else None for s, p in zip(note, prod, strict=True)], index=acts.index)
+        note = pd.Series(
+            [
+                s.replace("{p}", p) if isinstance(s, str) else None
+                for s, p in zip(note, prod, strict=True)
+            ],
+            index=acts.index,
+        )
         # evidence notes for lost opportunities (demo node / demo activity)
         ev = o["has_evidence"] & ((o["true_reason"] == "it_fit") | (rng.random(o["n"]) < 0.5))
-        cand = acts[(acts["opp"] >= 0) & ((acts["kind"] == "demo") | (acts["node"] == "demo_recording_uploaded"))]
+        cand = acts[
+            (acts["opp"] >= 0)
+            & ((acts["kind"] == "demo") | (acts["node"] == "demo_recording_uploaded"))
+        ]
         cand = cand[ev[cand["opp"].to_numpy()]]
         first = cand.groupby("opp").head(1)
-        note[first.index] = [vocab.EVIDENCE_NOTE[r] for r in o["true_reason"][first["opp"].to_numpy()]]
+        note[first.index] = [
+            vocab.EVIDENCE_NOTE[r] for r in o["true_reason"][first["opp"].to_numpy()]
+        ]
         acts["note"] = note
         acts["id"] = _ids("A", len(acts), 8)
         self.acts = acts
@@ -601,10 +874,16 @@ class _Simulation:
         un_t = rng.uniform(0, clock.end_t - 1, n_un)
         un_seat = rng.choice(len(self.seat_team), n_un)
         un_city = self.team_city[self.seat_team[un_seat]]
-        un_cust = self.cust_city_start[un_city] + np.floor(rng.random(n_un) * self.cust_city_count[un_city]).astype(int)
-        c_t0 = np.concatenate([start[c_opp] + rng.random(len(c_opp)) * (stop - start)[c_opp] * 0.95, un_t])
+        un_cust = self.cust_city_start[un_city] + np.floor(
+            rng.random(n_un) * self.cust_city_count[un_city]
+        ).astype(int)
+        c_t0 = np.concatenate(
+            [start[c_opp] + rng.random(len(c_opp)) * (stop - start)[c_opp] * 0.95, un_t]
+        )
         c_t0 = _work_time(rng, c_t0)
-        c_t0 = np.concatenate([np.clip(c_t0[:len(c_opp)], start[c_opp], stop[c_opp]), c_t0[len(c_opp):]])
+        c_t0 = np.concatenate(
+            [np.clip(c_t0[: len(c_opp)], start[c_opp], stop[c_opp]), c_t0[len(c_opp) :]]
+        )
         c_opp = np.concatenate([c_opp, np.full(n_un, -1)])
         c_seat = np.concatenate([c_seat, un_seat])
         c_cust = np.concatenate([c_cust, un_cust])
@@ -614,11 +893,15 @@ class _Simulation:
         m_conv = np.repeat(np.arange(nc), n_msg)
         pos = np.concatenate([np.arange(k) for k in n_msg])
         phone = channel[m_conv] == "phone_transcript"
-        gap = np.where(phone, rng.uniform(5, 40, len(m_conv)) / SEC, rng.exponential(8, len(m_conv)) / 1440)
+        gap = np.where(
+            phone, rng.uniform(5, 40, len(m_conv)) / SEC, rng.exponential(8, len(m_conv)) / 1440
+        )
         gap[pos == 0] = 0
         sent = c_t0[m_conv] + pd.Series(gap).groupby(m_conv).cumsum().to_numpy()
         first_sender = rng.integers(0, 2, nc)
-        is_customer = ((pos + first_sender[m_conv]) % 2 == 1) | ((rng.random(len(m_conv)) < 0.15) & (pos > 0))
+        is_customer = ((pos + first_sender[m_conv]) % 2 == 1) | (
+            (rng.random(len(m_conv)) < 0.15) & (pos > 0)
+        )
         keep = (sent <= clock.end_t) & (sent >= 0)
         m_conv, pos, sent, is_customer = m_conv[keep], pos[keep], sent[keep], is_customer[keep]
         m_opp = c_opp[m_conv]
@@ -627,18 +910,40 @@ class _Simulation:
         nm = len(m_conv)
         r_idx = rng.integers(0, len(vocab.REP_TEMPLATES), nm)
         c_idx = rng.integers(0, len(vocab.CUSTOMER_TEMPLATES), nm)
-        tmpl = np.where(is_customer, np.array(vocab.CUSTOMER_TEMPLATES, dtype=object)[c_idx],
-                        np.array(vocab.REP_TEMPLATES, dtype=object)[r_idx])
+        tmpl = np.where(
+            is_customer,
+            np.array(vocab.CUSTOMER_TEMPLATES, dtype=object)[c_idx],
+            np.array(vocab.REP_TEMPLATES, dtype=object)[r_idx],
+        )
         text = _fill(tmpl, prod)
         ph = channel[m_conv] == "phone_transcript"
         prefix = _pick(rng, vocab.TRANSCRIPT_PREFIX, np.ones(len(vocab.TRANSCRIPT_PREFIX)), nm)
         text = np.where(ph, prefix + text, text)
         text = pd.Series(text, dtype=object)
-        chat = pd.DataFrame({"conv": m_conv, "opp": m_opp, "sent": sent, "customer": is_customer, "rep": rep,
-                             "channel": channel[m_conv], "cust": c_cust[m_conv]})
+        chat = pd.DataFrame(
+            {
+                "conv": m_conv,
+                "opp": m_opp,
+                "sent": sent,
+                "customer": is_customer,
+                "rep": rep,
+                "channel": channel[m_conv],
+                "cust": c_cust[m_conv],
+            }
+        )
         # requirement mentions per product line
-        req = (chat["customer"] & (chat["opp"] >= 0) & (rng.random(nm) < cfg.emerging.requirement_mention_share)).to_numpy()
-        terms = np.array([vocab.REQUIREMENT_TERMS[p][i % 3] for p, i in zip(prod[req], rng.integers(0, 3, req.sum()), strict=True)], dtype=object)
+        req = (
+            chat["customer"]
+            & (chat["opp"] >= 0)
+            & (rng.random(nm) < cfg.emerging.requirement_mention_share)
+        ).to_numpy()
+        terms = np.array(
+            [
+                vocab.REQUIREMENT_TERMS[p][i % 3]
+                for p, i in zip(prod[req], rng.integers(0, 3, req.sum()), strict=True)
+            ],
+            dtype=object,
+        )
         tt = _pick(rng, vocab.TERM_TEMPLATES, np.ones(3), int(req.sum()))
         text[req] = _fill(tt, terms, "{t}")
         # emerging term for one team in one week
@@ -646,12 +951,25 @@ class _Simulation:
         em_team = team_sorted[cfg.emerging.team_index % len(team_sorted)]
         em_team_idx = self.team_ids.index(em_team)
         wk0 = clock.day_of(cfg.emerging.week_start)
-        em = (chat["customer"].to_numpy() & (self.rep_team[rep] == em_team_idx) & (sent >= wk0) & (sent < wk0 + 7)
-              & (rng.random(nm) < cfg.emerging.rate))
-        text[em] = _fill(_pick(rng, vocab.EMERGING_TEMPLATES, np.ones(3), int(em.sum())), np.full(em.sum(), cfg.emerging.term, dtype=object), "{t}")
-        self.planted["emerging_term"] = {"term": cfg.emerging.term, "team_id": em_team,
-                                         "week_start": cfg.emerging.week_start.isoformat(), "rate": cfg.emerging.rate,
-                                         "messages_planted": int(em.sum())}
+        em = (
+            chat["customer"].to_numpy()
+            & (self.rep_team[rep] == em_team_idx)
+            & (sent >= wk0)
+            & (sent < wk0 + 7)
+            & (rng.random(nm) < cfg.emerging.rate)
+        )
+        text[em] = _fill(
+            _pick(rng, vocab.EMERGING_TEMPLATES, np.ones(3), int(em.sum())),
+            np.full(em.sum(), cfg.emerging.term, dtype=object),
+            "{t}",
+        )
+        self.planted["emerging_term"] = {
+            "term": cfg.emerging.term,
+            "team_id": em_team,
+            "week_start": cfg.emerging.week_start.isoformat(),
+            "rate": cfg.emerging.rate,
+            "messages_planted": int(em.sum()),
+        }
         # keyword and evidence messages: ranked customer messages of each opportunity
         cm = chat.index[(chat["customer"]) & (chat["opp"] >= 0)].to_numpy()
         rk = pd.DataFrame({"i": cm, "opp": chat["opp"].to_numpy()[cm], "r": rng.random(len(cm))})
@@ -661,24 +979,45 @@ class _Simulation:
         for j, k in enumerate(kw_names):
             sel = rk[(rk["rank"] == j)]
             sel = sel[o["kw"][sel["opp"].to_numpy(), j]]
-            text[sel["i"].to_numpy()] = _pick(rng, vocab.KEYWORD_TEMPLATES[k], np.ones(len(vocab.KEYWORD_TEMPLATES[k])), len(sel))
+            text[sel["i"].to_numpy()] = _pick(
+                rng, vocab.KEYWORD_TEMPLATES[k], np.ones(len(vocab.KEYWORD_TEMPLATES[k])), len(sel)
+            )
         for j in (len(kw_names), len(kw_names) + 1):
             sel = rk[rk["rank"] == j]
             sel = sel[o["has_evidence"][sel["opp"].to_numpy()]]
             reasons = o["true_reason"][sel["opp"].to_numpy()]
-            text[sel["i"].to_numpy()] = [vocab.EVIDENCE_CHAT[r][j % len(vocab.EVIDENCE_CHAT[r])] for r in reasons]
+            text[sel["i"].to_numpy()] = [
+                vocab.EVIDENCE_CHAT[r][j % len(vocab.EVIDENCE_CHAT[r])] for r in reasons
+            ]
         # opportunities with evidence but too few customer messages get one appended
         counts = rk.groupby("opp").size()
-        short = np.flatnonzero(o["has_evidence"] & (counts.reindex(np.arange(n), fill_value=0).to_numpy() <= len(kw_names))
-                               & (stop >= 0))
+        short = np.flatnonzero(
+            o["has_evidence"]
+            & (counts.reindex(np.arange(n), fill_value=0).to_numpy() <= len(kw_names))
+            & (stop >= 0)
+        )
         if len(short):
-            last_conv = pd.DataFrame({"conv": m_conv, "opp": m_opp, "sent": sent}).groupby("opp")["sent"].max()
-            t_new = np.minimum(last_conv.reindex(short).fillna(pd.Series(start[short], index=short)).to_numpy() + 0.01,
-                               np.minimum(stop[short], clock.end_t))
-            t_new = np.maximum(t_new, 0.0)
+            last_conv = (
+                pd.DataFrame({"conv": m_conv, "opp": m_opp, "sent": sent})
+                .groupby("opp")["sent"]
+                .max()
+            )
+            lo, hi = np.maximum(start[short], 0.0), np.minimum(stop[short], clock.end_t)
+            last = last_conv.reindex(short).to_numpy()
+            t_new = np.where(np.isnan(last), lo + rng.random(len(short)) * (hi - lo), last + 0.01)
+            t_new = np.clip(t_new, lo, hi)
             conv_of = chat.groupby("opp")["conv"].first().reindex(short).to_numpy()
-            add = pd.DataFrame({"conv": conv_of, "opp": short, "sent": t_new, "customer": True,
-                                "rep": self.occupant(o["seat"][short], t_new), "channel": None, "cust": o["cust"][short]})
+            add = pd.DataFrame(
+                {
+                    "conv": conv_of,
+                    "opp": short,
+                    "sent": t_new,
+                    "customer": True,
+                    "rep": self.occupant(o["seat"][short], t_new),
+                    "channel": None,
+                    "cust": o["cust"][short],
+                }
+            )
             add["conv"] = np.where(pd.isna(add["conv"]), -1, add["conv"]).astype(int)
             add_text = [vocab.EVIDENCE_CHAT[r][0] for r in o["true_reason"][short]]
             chat = pd.concat([chat, add], ignore_index=True)
@@ -693,11 +1032,21 @@ class _Simulation:
             conv_codes = conv_codes.where(~new_conv, nc + chat.index.to_series())
         _, conv_seq = np.unique(conv_codes.to_numpy(), return_inverse=True)
         chan_map = pd.Series(channel, index=np.arange(nc))
-        chat["channel"] = chat["channel"].where(chat["channel"].notna(), np.where(chat["conv"] >= 0, chan_map.reindex(chat["conv"].clip(lower=0)).to_numpy(), "wecom"))
-        chat["conversation_id"] = np.char.add("CV", np.char.zfill(conv_seq.astype(str), 7)).astype(object)
+        chat["channel"] = chat["channel"].where(
+            chat["channel"].notna(),
+            np.where(
+                chat["conv"] >= 0, chan_map.reindex(chat["conv"].clip(lower=0)).to_numpy(), "wecom"
+            ),
+        )
+        chat["conversation_id"] = np.char.add("CV", np.char.zfill(conv_seq.astype(str), 7)).astype(
+            object
+        )
         chat["message_id"] = _ids("MSG", len(chat), 8)
         contact_k = (chat["cust"].to_numpy() * 7 + chat["rep"].to_numpy()) % 3 + 1
-        chat["contact_id"] = np.char.add(np.char.add(self.cust_ids[chat["cust"].to_numpy()].astype(str), "-"), contact_k.astype(str)).astype(object)
+        chat["contact_id"] = np.char.add(
+            np.char.add(self.cust_ids[chat["cust"].to_numpy()].astype(str), "-"),
+            contact_k.astype(str),
+        ).astype(object)
         self.chat = chat
 
     def _plant_pii(self, chat: pd.DataFrame) -> pd.DataFrame:
@@ -708,7 +1057,12 @@ class _Simulation:
         k = len(kind)
 
         def digits(width):
-            return pd.Series(rng.integers(0, 10 ** width, k)).astype(str).str.zfill(width).to_numpy(dtype=object)
+            return (
+                pd.Series(rng.integers(0, 10**width, k))
+                .astype(str)
+                .str.zfill(width)
+                .to_numpy(dtype=object)
+            )
 
         mob = "1" + _pick(rng, list("3456789"), np.ones(7), k) + digits(9)
         style = rng.integers(0, 4, k)
@@ -719,19 +1073,46 @@ class _Simulation:
             default=(s.str[:3] + "-" + s.str[3:7] + "-" + s.str[7:]),
         )
         land = _pick(rng, vocab.AREA_CODES, np.ones(len(vocab.AREA_CODES)), k) + "-" + digits(8)
-        email = _pick(rng, list("abcdefghijklmnopqrstuvwxyz"), np.ones(26), k) + digits(6) + "@" + _pick(rng, vocab.EMAIL_DOMAINS, np.ones(5), k)
+        email = (
+            _pick(rng, list("abcdefghijklmnopqrstuvwxyz"), np.ones(26), k)
+            + digits(6)
+            + "@"
+            + _pick(rng, vocab.EMAIL_DOMAINS, np.ones(5), k)
+        )
         wechat = "wxid_" + _pick(rng, list("abcdefghjkmnpqrstuvwxyz"), np.ones(23), k) + digits(8)
-        idc = _pick(rng, ["310", "110", "440", "420", "510", "500", "330", "320"], np.ones(8), k) + digits(3) + \
-            (1960 + rng.integers(0, 45, k)).astype(str).astype(object) + digits(2) + digits(2) + digits(3) + \
-            _pick(rng, list("0123456789X"), np.ones(11), k)
+        idc = (
+            _pick(rng, ["310", "110", "440", "420", "510", "500", "330", "320"], np.ones(8), k)
+            + digits(3)
+            + (1960 + rng.integers(0, 45, k)).astype(str).astype(object)
+            + digits(2)
+            + digits(2)
+            + digits(3)
+            + _pick(rng, list("0123456789X"), np.ones(11), k)
+        )
         bank = "62" + digits(8) + digits(9)
-        value = np.select([kind == x for x in kinds],
-                          [{"mobile": mob_fmt, "landline": land, "email": email, "wechat": wechat,
-                            "id_card": idc, "bank_card": bank}[x] for x in kinds])
+        value = np.select(
+            [kind == x for x in kinds],
+            [
+                {
+                    "mobile": mob_fmt,
+                    "landline": land,
+                    "email": email,
+                    "wechat": wechat,
+                    "id_card": idc,
+                    "bank_card": bank,
+                }[x]
+                for x in kinds
+            ],
+        )
         prefix = np.array([vocab.PII_PREFIX[x] for x in kind], dtype=object)
-        chat.loc[m, "text"] = chat.loc[m, "text"].to_numpy() + "," + prefix + " " + value.astype(object)
+        chat.loc[m, "text"] = (
+            chat.loc[m, "text"].to_numpy() + "," + prefix + " " + value.astype(object)
+        )
         counts = pd.Series(kind).value_counts()
-        self.planted["pii"] = {"share": cfg.pii.share, "counts": {x: int(counts.get(x, 0)) for x in kinds}}
+        self.planted["pii"] = {
+            "share": cfg.pii.share,
+            "counts": {x: int(counts.get(x, 0)) for x in kinds},
+        }
         return chat
 
     # ------------------------------------------------------------------ finance, targets, forecasts
@@ -753,7 +1134,9 @@ class _Simulation:
         paid_before = pd.Series(pay_amt).groupby(c_idx).transform("sum").to_numpy() - pay_amt
         pay_amt = np.where(last, np.round(amount[c_idx] - paid_before, 2), pay_amt)
         delay = np.where(pos == 0, rng.uniform(3, 45, len(c_idx)), rng.uniform(25, 120, len(c_idx)))
-        received = _work_time(rng, signed[c_idx] + pd.Series(delay).groupby(c_idx).cumsum().to_numpy())
+        received = _work_time(
+            rng, signed[c_idx] + pd.Series(delay).groupby(c_idx).cumsum().to_numpy()
+        )
         received = np.maximum(received, signed[c_idx])
         recorded = received + rng.uniform(0.5, cfg.sync.finance_record_hours_max, len(c_idx)) / 24
         lag = rng.uniform(cfg.sync.lag_hours_min, cfg.sync.lag_hours_max, len(c_idx))
@@ -761,8 +1144,15 @@ class _Simulation:
         unsynced = rng.random(len(c_idx)) < cfg.sync.unsynced_share
         synced = np.where(unsynced | (synced > clock.end_t), np.nan, synced)
         keep = recorded <= clock.end_t
-        self.payments = pd.DataFrame({"c": c_idx[keep], "amount": pay_amt[keep], "received": received[keep],
-                                      "recorded": recorded[keep], "synced": synced[keep]})
+        self.payments = pd.DataFrame(
+            {
+                "c": c_idx[keep],
+                "amount": pay_amt[keep],
+                "received": received[keep],
+                "recorded": recorded[keep],
+                "synced": synced[keep],
+            }
+        )
 
     def build_targets(self) -> None:
         cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
@@ -770,15 +1160,31 @@ class _Simulation:
         won = self.contract_opp
         m_sign = clock.month_index(o["terminal"][won])
         book = np.zeros((len(self.rep_ids), months))
-        np.add.at(book, (o["owner"][won], m_sign), o["amount"][won])
+        in_window = m_sign >= 0
+        np.add.at(
+            book, (o["owner"][won][in_window], m_sign[in_window]), o["amount"][won][in_window]
+        )
         self.bookings = book
         ms = clock.month_starts
-        active = (self.rep_hire[:, None] <= ms[None, :-1] + 14) & (self.rep_term[:, None] >= ms[None, 1:] - 14)
+        active = (self.rep_hire[:, None] <= ms[None, :-1] + 14) & (
+            self.rep_term[:, None] >= ms[None, 1:] - 14
+        )
         rep_i, m_i = np.nonzero(active)
         A = book[rep_i, m_i]
         g = self.group_at(self.rep_region[rep_i], ms[m_i])
-        mean_short = np.where(g == 1, cfg.adoption.attainment_mean_shortfall["structured"], cfg.adoption.attainment_mean_shortfall["traditional"])
-        vol = np.where(g == 1, cfg.adoption.attainment_volatility_pp["structured"], cfg.adoption.attainment_volatility_pp["traditional"]) / 100
+        mean_short = np.where(
+            g == 1,
+            cfg.adoption.attainment_mean_shortfall["structured"],
+            cfg.adoption.attainment_mean_shortfall["traditional"],
+        )
+        vol = (
+            np.where(
+                g == 1,
+                cfg.adoption.attainment_volatility_pp["structured"],
+                cfg.adoption.attainment_volatility_pp["traditional"],
+            )
+            / 100
+        )
         att = np.clip(1 - mean_short + rng.normal(0, 1, len(A)) * vol, 0.25, None)
         nz = A > 0
         rep_mean = pd.Series(A[nz]).groupby(rep_i[nz]).mean().reindex(np.arange(len(self.rep_ids)))
@@ -789,36 +1195,121 @@ class _Simulation:
         signed = np.maximum(ms[m_i] - rng.uniform(1, 5, len(m_i)), self.rep_hire[rep_i] + 1)
         signed = _work_time(rng, signed)
         periods = np.array(clock.periods, dtype=object)
-        rows = [pd.DataFrame({"period": periods[m_i], "unit_id": self.rep_ids[rep_i], "level": "rep", "kind": "committed",
-                              "amount": committed, "signed_at": signed})]
-        self.rep_targets = pd.DataFrame({"rep": rep_i, "m": m_i, "committed": committed, "A": A, "group": g})
+        rows = [
+            pd.DataFrame(
+                {
+                    "period": periods[m_i],
+                    "unit_id": self.rep_ids[rep_i],
+                    "level": "rep",
+                    "kind": "committed",
+                    "amount": committed,
+                    "signed_at": signed,
+                }
+            )
+        ]
+        self.rep_targets = pd.DataFrame(
+            {"rep": rep_i, "m": m_i, "committed": committed, "A": A, "group": g}
+        )
         cas = cfg.cascade
         noise = lambda size: 1 + rng.normal(0, cas.period_noise, size)  # noqa: E731
-        city_rep = pd.DataFrame({"city": self.rep_city[rep_i], "m": m_i, "c": committed}).groupby(["city", "m"])["c"].sum()
+        city_rep = (
+            pd.DataFrame({"city": self.rep_city[rep_i], "m": m_i, "c": committed})
+            .groupby(["city", "m"])["c"]
+            .sum()
+        )
         city_amt = np.round(city_rep / (cas.rep_over_city * noise(len(city_rep))), -4)
         if cas.team_targets:
-            team_rep = pd.DataFrame({"team": self.rep_team[rep_i], "m": m_i, "c": committed}).groupby(["team", "m"])["c"].sum()
+            team_rep = (
+                pd.DataFrame({"team": self.rep_team[rep_i], "m": m_i, "c": committed})
+                .groupby(["team", "m"])["c"]
+                .sum()
+            )
             team_city = self.team_city[team_rep.index.get_level_values(0)]
             ratio = cas.rep_over_city / cas.team_over_city
             team_amt = np.round(team_rep / (ratio * noise(len(team_rep))), -3)
-            rows.append(pd.DataFrame({"period": periods[team_rep.index.get_level_values(1)],
-                                      "unit_id": np.array(self.team_ids, dtype=object)[team_rep.index.get_level_values(0)],
-                                      "level": "team", "kind": "assigned", "amount": team_amt.to_numpy(), "signed_at": np.nan}))
-            team_sum = pd.Series(team_amt.to_numpy(), index=pd.MultiIndex.from_arrays([team_city, team_rep.index.get_level_values(1)])).groupby(level=[0, 1]).sum()
-            city_amt = np.round(team_sum.reindex(city_rep.index) / (cas.team_over_city * noise(len(city_rep))), -4)
-        rows.append(pd.DataFrame({"period": periods[city_amt.index.get_level_values(1)],
-                                  "unit_id": np.array(self.city_ids, dtype=object)[city_amt.index.get_level_values(0)],
-                                  "level": "city", "kind": "assigned", "amount": city_amt.to_numpy(), "signed_at": np.nan}))
-        reg = pd.Series(city_amt.to_numpy(), index=pd.MultiIndex.from_arrays(
-            [self.city_region[city_amt.index.get_level_values(0)], city_amt.index.get_level_values(1)])).groupby(level=[0, 1]).sum()
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "period": periods[team_rep.index.get_level_values(1)],
+                        "unit_id": np.array(self.team_ids, dtype=object)[
+                            team_rep.index.get_level_values(0)
+                        ],
+                        "level": "team",
+                        "kind": "assigned",
+                        "amount": team_amt.to_numpy(),
+                        "signed_at": np.nan,
+                    }
+                )
+            )
+            team_sum = (
+                pd.Series(
+                    team_amt.to_numpy(),
+                    index=pd.MultiIndex.from_arrays(
+                        [team_city, team_rep.index.get_level_values(1)]
+                    ),
+                )
+                .groupby(level=[0, 1])
+                .sum()
+            )
+            city_amt = np.round(
+                team_sum.reindex(city_rep.index) / (cas.team_over_city * noise(len(city_rep))), -4
+            )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "period": periods[city_amt.index.get_level_values(1)],
+                    "unit_id": np.array(self.city_ids, dtype=object)[
+                        city_amt.index.get_level_values(0)
+                    ],
+                    "level": "city",
+                    "kind": "assigned",
+                    "amount": city_amt.to_numpy(),
+                    "signed_at": np.nan,
+                }
+            )
+        )
+        reg = (
+            pd.Series(
+                city_amt.to_numpy(),
+                index=pd.MultiIndex.from_arrays(
+                    [
+                        self.city_region[city_amt.index.get_level_values(0)],
+                        city_amt.index.get_level_values(1),
+                    ]
+                ),
+            )
+            .groupby(level=[0, 1])
+            .sum()
+        )
         reg_amt = np.round(reg / (cas.city_over_region * noise(len(reg))), -4)
-        rows.append(pd.DataFrame({"period": periods[reg_amt.index.get_level_values(1)],
-                                  "unit_id": np.array(self.region_ids, dtype=object)[reg_amt.index.get_level_values(0)],
-                                  "level": "region", "kind": "assigned", "amount": reg_amt.to_numpy(), "signed_at": np.nan}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "period": periods[reg_amt.index.get_level_values(1)],
+                    "unit_id": np.array(self.region_ids, dtype=object)[
+                        reg_amt.index.get_level_values(0)
+                    ],
+                    "level": "region",
+                    "kind": "assigned",
+                    "amount": reg_amt.to_numpy(),
+                    "signed_at": np.nan,
+                }
+            )
+        )
         hq = reg_amt.groupby(level=1).sum()
         hq_amt = np.round(hq / (cas.region_over_hq * noise(len(hq))), -4)
-        rows.append(pd.DataFrame({"period": periods[hq_amt.index], "unit_id": "HQ", "level": "hq", "kind": "assigned",
-                                  "amount": hq_amt.to_numpy(), "signed_at": np.nan}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "period": periods[hq_amt.index],
+                    "unit_id": "HQ",
+                    "level": "hq",
+                    "kind": "assigned",
+                    "amount": hq_amt.to_numpy(),
+                    "signed_at": np.nan,
+                }
+            )
+        )
         self.targets = pd.concat(rows, ignore_index=True)
 
     def build_forecasts_and_adjustments(self) -> None:
@@ -828,28 +1319,67 @@ class _Simulation:
         parts = []
         for li, day in enumerate(fc.lock_days):
             t = clock.month_starts[rt["m"].to_numpy()] + (day - 1)
-            ok = (self.rep_hire[rt["rep"]] <= t) & (self.rep_term[rt["rep"]] >= t) & (t <= clock.end_t)
+            ok = (
+                (self.rep_hire[rt["rep"]] <= t)
+                & (self.rep_term[rt["rep"]] >= t)
+                & (t <= clock.end_t)
+            )
             sub = rt[ok.to_numpy() if hasattr(ok, "to_numpy") else ok]
-            tenure_new = self.rep_hire[sub["rep"]] > clock.month_starts[sub["m"].to_numpy()] - fc.new_rep_months * 30.44
+            tenure_new = (
+                self.rep_hire[sub["rep"]]
+                > clock.month_starts[sub["m"].to_numpy()] - fc.new_rep_months * 30.44
+            )
             bias = np.where(tenure_new, fc.new_rep_bias, fc.tenured_bias)
-            factor = np.clip(1 + bias + rng.normal(0, fc.noise_sd_by_lock[li], len(sub)), 0.05, None)
-            amt = np.where(sub["A"] > 0, sub["A"] * factor, sub["committed"] * rng.uniform(0.2, 0.6, len(sub)))
+            factor = np.clip(
+                1 + bias + rng.normal(0, fc.noise_sd_by_lock[li], len(sub)), 0.05, None
+            )
+            amt = np.where(
+                sub["A"] > 0, sub["A"] * factor, sub["committed"] * rng.uniform(0.2, 0.6, len(sub))
+            )
             ts = t[ok] + (9 + rng.uniform(0, 9, len(sub))) / 24
-            parts.append(pd.DataFrame({"rep": sub["rep"].to_numpy(), "m": sub["m"].to_numpy(), "t": ts,
-                                       "amount": np.round(amt, -2), "new": tenure_new, "A": sub["A"].to_numpy(), "lock": day}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "rep": sub["rep"].to_numpy(),
+                        "m": sub["m"].to_numpy(),
+                        "t": ts,
+                        "amount": np.round(amt, -2),
+                        "new": tenure_new,
+                        "A": sub["A"].to_numpy(),
+                        "lock": day,
+                    }
+                )
+            )
         self.forecasts = pd.concat(parts, ignore_index=True)
         # target adjustment requests
-        share = np.where(rt["group"] == 1, cfg.adoption.adjustment_request_share["structured"], cfg.adoption.adjustment_request_share["traditional"])
+        share = np.where(
+            rt["group"] == 1,
+            cfg.adoption.adjustment_request_share["structured"],
+            cfg.adoption.adjustment_request_share["traditional"],
+        )
         req = rt[rng.random(len(rt)) < share].reset_index(drop=True)
         t = clock.month_starts[req["m"].to_numpy()] + rng.uniform(3, 20, len(req))
         t = _work_time(rng, np.minimum(t, clock.end_t - 1))
-        stat = _pick(rng, list(cfg.events.adjustment_status_mix), list(cfg.events.adjustment_status_mix.values()), len(req))
+        stat = _pick(
+            rng,
+            list(cfg.events.adjustment_status_mix),
+            list(cfg.events.adjustment_status_mix.values()),
+            len(req),
+        )
         decided = t + rng.uniform(0.2, 5, len(req))
         stat = np.where(decided > clock.end_t, "pending", stat)
         decided = np.where(stat == "pending", np.nan, decided)
-        self.adjustments = pd.DataFrame({"rep": req["rep"], "m": req["m"], "t": t, "old": req["committed"],
-                                         "new": np.round(req["committed"] * rng.uniform(0.75, 1.2, len(req)), -3),
-                                         "status": stat, "decided": decided})
+        self.adjustments = pd.DataFrame(
+            {
+                "rep": req["rep"],
+                "m": req["m"],
+                "t": t,
+                "old": req["committed"],
+                "new": np.round(req["committed"] * rng.uniform(0.75, 1.2, len(req)), -3),
+                "status": stat,
+                "decided": decided,
+            }
+        )
 
     def build_reports_and_events(self) -> None:
         cfg, rng, clock = self.cfg, self.rng, self.clock
@@ -857,35 +1387,75 @@ class _Simulation:
         c_idx, w_idx = np.meshgrid(np.arange(len(self.city_ids)), weeks, indexing="ij")
         c_idx, w_idx = c_idx.ravel(), w_idx.ravel()
         g = self.group_at(self.city_region[c_idx], w_idx)
-        share = np.where(g == 1, cfg.adoption.deviation_report_week_share["structured"], cfg.adoption.deviation_report_week_share["traditional"])
+        share = np.where(
+            g == 1,
+            cfg.adoption.deviation_report_week_share["structured"],
+            cfg.adoption.deviation_report_week_share["traditional"],
+        )
         m = rng.random(len(c_idx)) < share
         c_idx, w_idx = c_idx[m], w_idx[m]
         mix = cfg.events.deviation_reason_mix
         rtype = _pick(rng, list(mix), list(mix.values()), len(c_idx))
-        texts = np.array([vocab.DEVIATION_TEXT[t][i % 4] for t, i in zip(rtype, rng.integers(0, 4, len(c_idx)), strict=True)], dtype=object)
-        suffix = _pick(rng, ["", ",影响本周签约", ",预计下周恢复", ",需总部支持"], [0.4, 0.2, 0.2, 0.2], len(c_idx))
+        texts = np.array(
+            [
+                vocab.DEVIATION_TEXT[t][i % 4]
+                for t, i in zip(rtype, rng.integers(0, 4, len(c_idx)), strict=True)
+            ],
+            dtype=object,
+        )
+        suffix = _pick(
+            rng,
+            ["", ",影响本周签约", ",预计下周恢复", ",需总部支持"],
+            [0.4, 0.2, 0.2, 0.2],
+            len(c_idx),
+        )
         submitted = w_idx + 4 + (16 + rng.uniform(0, 1, len(c_idx))) / 24
-        self.reports = pd.DataFrame({"unit": np.array(self.city_ids, dtype=object)[c_idx], "week": w_idx, "t": np.minimum(submitted, clock.end_t),
-                                     "type": rtype, "text": texts + suffix,
-                                     "amount": np.round(rng.lognormal(np.log(200000), 0.6, len(c_idx)), -2) * np.where(rng.random(len(c_idx)) < 0.85, 1, np.nan)})
+        self.reports = pd.DataFrame(
+            {
+                "unit": np.array(self.city_ids, dtype=object)[c_idx],
+                "week": w_idx,
+                "t": np.minimum(submitted, clock.end_t),
+                "type": rtype,
+                "text": texts + suffix,
+                "amount": np.round(rng.lognormal(np.log(200000), 0.6, len(c_idx)), -2)
+                * np.where(rng.random(len(c_idx)) < 0.85, 1, np.nan),
+            }
+        )
         # competitor events
-        n_ce = rng.poisson(cfg.events.competitor_events_per_region_month * cfg.time.months, len(self.region_ids))
+        n_ce = rng.poisson(
+            cfg.events.competitor_events_per_region_month * cfg.time.months, len(self.region_ids)
+        )
         r = np.repeat(np.arange(len(self.region_ids)), n_ce)
         day = np.floor(rng.uniform(0, clock.end_t, len(r)))
         kind = _pick(rng, vocab.COMPETITOR_KINDS, vocab.COMPETITOR_KIND_WEIGHTS, len(r))
-        self.comp = pd.DataFrame({"region_id": np.array(self.region_ids, dtype=object)[r], "occurred_on": clock.date_str(day),
-                                  "competitor": _pick(rng, cfg.events.competitors, np.ones(len(cfg.events.competitors)), len(r)),
-                                  "kind": kind,
-                                  "magnitude": np.where(kind == "price_cut", np.round(rng.uniform(0.05, 0.3, len(r)), 2), np.nan)})
+        self.comp = pd.DataFrame(
+            {
+                "region_id": np.array(self.region_ids, dtype=object)[r],
+                "occurred_on": clock.date_str(day),
+                "competitor": _pick(
+                    rng, cfg.events.competitors, np.ones(len(cfg.events.competitors)), len(r)
+                ),
+                "kind": kind,
+                "magnitude": np.where(
+                    kind == "price_cut", np.round(rng.uniform(0.05, 0.3, len(r)), 2), np.nan
+                ),
+            }
+        )
         self.comp = self.comp.drop_duplicates(["region_id", "occurred_on", "competitor", "kind"])
         rows = []
         for name, region, s, e, up in vocab.ADJUSTMENT_MARKET_EVENTS:
             if date.fromisoformat(s) > clock.end_date or date.fromisoformat(e) < clock.start:
                 continue
-            rid = self.region_ids[self.region_names.index(region)] if region in self.region_names else None
+            rid = (
+                self.region_ids[self.region_names.index(region)]
+                if region in self.region_names
+                else None
+            )
             label = f"{name}({s[:4]})" if region is None else f"{name}({region}{s[:4]})"
             rows.append((label, rid, s, e, up))
-        self.market = pd.DataFrame(rows, columns=list(contract.TABLES["market_events"].column_names))
+        self.market = pd.DataFrame(
+            rows, columns=list(contract.TABLES["market_events"].column_names)
+        )
 
     def build_sop_usage(self) -> None:
         cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
@@ -898,25 +1468,54 @@ class _Simulation:
         t = np.clip(t, lo, hi)
         retired_late = (self.card_status[card] == "retired") & (t > clock.end_t - 180)
         too_early = (t < self.card_created[card]) | retired_late
-        fallback = np.flatnonzero((self.card_status == "active") & (self.card_created < 0) & pd.isna(self.card_industry)
-                                  & ~np.isin(np.arange(len(self.card_status)), self.card_candidates))
-        card = np.where(too_early, fallback[rng.integers(0, len(fallback), len(card))] if len(fallback) else card, card)
+        fallback = np.flatnonzero(
+            (self.card_status == "active")
+            & (self.card_created < 0)
+            & pd.isna(self.card_industry)
+            & ~np.isin(np.arange(len(self.card_status)), self.card_candidates)
+        )
+        card = np.where(
+            too_early,
+            fallback[rng.integers(0, len(fallback), len(card))] if len(fallback) else card,
+            card,
+        )
         rep = self.occupant(o["seat"][opp], t)
-        uses = pd.DataFrame({"card": card, "opp": opp, "t": t, "rep": rep}).drop_duplicates(["card", "opp"])
+        uses = pd.DataFrame({"card": card, "opp": opp, "t": t, "rep": rep}).drop_duplicates(
+            ["card", "opp"]
+        )
         uses = uses.sort_values(["t", "card"], kind="stable").reset_index(drop=True)
         uses["usage_id"] = _ids("U", len(uses), 7)
         g = o["group"][uses["opp"].to_numpy()]
-        fb = rng.random(len(uses)) < np.where(g == 1, cfg.sop.feedback_share["structured"], cfg.sop.feedback_share["traditional"])
+        fb = rng.random(len(uses)) < np.where(
+            g == 1, cfg.sop.feedback_share["structured"], cfg.sop.feedback_share["traditional"]
+        )
         within = rng.random(len(uses)) < cfg.sop.feedback_within_48h_share
-        ft = uses["t"].to_numpy() + np.where(within, rng.uniform(0.05, 1.95, len(uses)), rng.uniform(2.1, 9, len(uses)))
+        ft = uses["t"].to_numpy() + np.where(
+            within, rng.uniform(0.05, 1.95, len(uses)), rng.uniform(2.1, 9, len(uses))
+        )
         fb &= ft <= clock.end_t
         neg = self.card_neg_share[uses["card"].to_numpy()]
         u = rng.random(len(uses))
-        verdict = np.where(u < neg, "not_applicable", np.where(u < neg + (1 - neg) * 0.35, "partially", "fully"))
-        text = np.array([vocab.FEEDBACK_TEXT[v][i % 3] for v, i in zip(verdict, rng.integers(0, 3, len(uses)), strict=True)], dtype=object)
+        verdict = np.where(
+            u < neg, "not_applicable", np.where(u < neg + (1 - neg) * 0.35, "partially", "fully")
+        )
+        text = np.array(
+            [
+                vocab.FEEDBACK_TEXT[v][i % 3]
+                for v, i in zip(verdict, rng.integers(0, 3, len(uses)), strict=True)
+            ],
+            dtype=object,
+        )
         text = np.where(rng.random(len(uses)) < 0.8, text, None)
         self.sop_uses = uses
-        self.sop_fb = pd.DataFrame({"usage_id": uses["usage_id"][fb], "t": ft[fb], "verdict": verdict[fb], "text": text[fb]})
+        self.sop_fb = pd.DataFrame(
+            {
+                "usage_id": uses["usage_id"][fb],
+                "t": ft[fb],
+                "verdict": verdict[fb],
+                "text": text[fb],
+            }
+        )
 
     # ------------------------------------------------------------------ outliers
     def plant_outliers(self) -> None:
@@ -932,11 +1531,19 @@ class _Simulation:
         ng = nr["opp"].to_numpy()
         exit_t = np.where(o["reached"][ng, 4], o["entry"][ng, 4], np.nan)
         ok = np.isfinite(exit_t)
-        nw = pd.DataFrame({"rep": self.occupant(o["seat"][ng][ok], exit_t[ok]), "week": clock.week_start(exit_t[ok]),
-                           "v": nr["rounds"].to_numpy()[ok].astype(float), "row": np.flatnonzero(ok)})
+        nw = pd.DataFrame(
+            {
+                "rep": self.occupant(o["seat"][ng][ok], exit_t[ok]),
+                "week": clock.week_start(exit_t[ok]),
+                "v": nr["rounds"].to_numpy()[ok].astype(float),
+                "row": np.flatnonzero(ok),
+            }
+        )
         metrics["contract_negotiation_rounds"] = (nw, "high")
         active_weeks = self._active_rep_weeks()
-        n_plant = max(len(cfg.outliers.metrics), round(cfg.outliers.share_of_rep_weeks * active_weeks))
+        n_plant = max(
+            len(cfg.outliers.metrics), round(cfg.outliers.share_of_rep_weeks * active_weeks)
+        )
         per_metric = _largest_remainder(n_plant, np.ones(len(cfg.outliers.metrics)))
         taken: set = set()
         out_rows = []
@@ -975,13 +1582,34 @@ class _Simulation:
                     val = int(np.ceil(target))
                     nr.loc[nr.index[rows], "rounds"] = val
                     planted = float(val)
-                out_rows.append({"rep_id": self.rep_ids[rep_i], "region_id": self.region_ids[self.rep_region[rep_i]],
-                                 "week_start": clock.date_str([week])[0], "metric": metric, "direction": direction,
-                                 "planted_value": round(float(planted), 4), "peer_mean_before": round(float(mean), 4),
-                                 "peer_sigma_before": round(float(r["sigma"]), 4)})
-        out = pd.DataFrame(out_rows, columns=["rep_id", "region_id", "week_start", "metric", "direction", "planted_value",
-                                              "peer_mean_before", "peer_sigma_before"])
-        self.truth_tables["outlier_rep_weeks"] = out.sort_values(["rep_id", "week_start"]).reset_index(drop=True)
+                out_rows.append(
+                    {
+                        "rep_id": self.rep_ids[rep_i],
+                        "region_id": self.region_ids[self.rep_region[rep_i]],
+                        "week_start": clock.date_str([week])[0],
+                        "metric": metric,
+                        "direction": direction,
+                        "planted_value": round(float(planted), 4),
+                        "peer_mean_before": round(float(mean), 4),
+                        "peer_sigma_before": round(float(r["sigma"]), 4),
+                    }
+                )
+        out = pd.DataFrame(
+            out_rows,
+            columns=[
+                "rep_id",
+                "region_id",
+                "week_start",
+                "metric",
+                "direction",
+                "planted_value",
+                "peer_mean_before",
+                "peer_sigma_before",
+            ],
+        )
+        self.truth_tables["outlier_rep_weeks"] = out.sort_values(
+            ["rep_id", "week_start"]
+        ).reset_index(drop=True)
         self.active_rep_weeks = active_weeks
 
     def _active_rep_weeks(self) -> int:
@@ -996,61 +1624,143 @@ class _Simulation:
         n_leads = len(L["t"])
         resp = L["t"] + L["hours"] / 24
         T["customers"] = self._customers_table()
-        T["leads"] = pd.DataFrame({"lead_id": L["ids"], "customer_id": self.cust_ids[L["cust"]], "source": L["source"],
-                                   "created_at": clock.ts(L["t"]), "assigned_rep_id": self.rep_ids[L["rep"]],
-                                   "first_response_at": clock.ts(np.where(resp <= clock.end_t, resp, np.nan)),
-                                   "quality_score": L["quality"]})
+        T["leads"] = pd.DataFrame(
+            {
+                "lead_id": L["ids"],
+                "customer_id": self.cust_ids[L["cust"]],
+                "source": L["source"],
+                "created_at": clock.ts(L["t"]),
+                "assigned_rep_id": self.rep_ids[L["rep"]],
+                "first_response_at": clock.ts(np.where(resp <= clock.end_t, resp, np.nan)),
+                "quality_score": L["quality"],
+            }
+        )
         assert n_leads == len(T["leads"])
         T["opportunities"] = self._opportunities_table()
         h = self.history
-        T["opportunity_stage_history"] = pd.DataFrame({
-            "opportunity_id": o["ids"][h["opp"]], "stage": np.array(contract.STAGES, dtype=object)[h["stage"]],
-            "entered_at": clock.ts(h["t"]), "probability": h["prob"],
-            "changed_by": self.rep_ids[self.occupant(o["seat"][h["opp"]], h["t"].to_numpy())]})
+        T["opportunity_stage_history"] = pd.DataFrame(
+            {
+                "opportunity_id": o["ids"][h["opp"]],
+                "stage": np.array(contract.STAGES, dtype=object)[h["stage"]],
+                "entered_at": clock.ts(h["t"]),
+                "probability": h["prob"],
+                "changed_by": self.rep_ids[self.occupant(o["seat"][h["opp"]], h["t"].to_numpy())],
+            }
+        )
         q = self.qual
-        T["qualification_events"] = pd.DataFrame({"opportunity_id": o["ids"][q["opp"]], "kind": q["kind"], "recorded_at": clock.ts(q["t"])})
+        T["qualification_events"] = pd.DataFrame(
+            {
+                "opportunity_id": o["ids"][q["opp"]],
+                "kind": q["kind"],
+                "recorded_at": clock.ts(q["t"]),
+            }
+        )
         a = self.acts
-        T["activities"] = pd.DataFrame({"activity_id": a["id"], "rep_id": self.rep_ids[a["rep"]],
-                                        "opportunity_id": np.where(a["opp"] >= 0, o["ids"][a["opp"].clip(lower=0)], None),
-                                        "visit_id": a["visit"], "kind": a["kind"], "node": a["node"],
-                                        "occurred_at": clock.ts(a["t"]), "note": a["note"]})
+        T["activities"] = pd.DataFrame(
+            {
+                "activity_id": a["id"],
+                "rep_id": self.rep_ids[a["rep"]],
+                "opportunity_id": np.where(a["opp"] >= 0, o["ids"][a["opp"].clip(lower=0)], None),
+                "visit_id": a["visit"],
+                "kind": a["kind"],
+                "node": a["node"],
+                "occurred_at": clock.ts(a["t"]),
+                "note": a["note"],
+            }
+        )
         tg = self.targets
         T["targets"] = tg.assign(signed_at=clock.ts(tg["signed_at"].to_numpy(dtype=float)))
         ad = self.adjustments
-        T["target_adjustments"] = pd.DataFrame({"request_id": _ids("TA", len(ad), 6), "rep_id": self.rep_ids[ad["rep"]],
-                                               "period": np.array(clock.periods, dtype=object)[ad["m"]],
-                                               "requested_at": clock.ts(ad["t"]), "old_amount": ad["old"], "new_amount": ad["new"],
-                                               "status": ad["status"], "decided_at": clock.ts(ad["decided"])}).sort_values("requested_at", kind="stable")
+        T["target_adjustments"] = pd.DataFrame(
+            {
+                "request_id": _ids("TA", len(ad), 6),
+                "rep_id": self.rep_ids[ad["rep"]],
+                "period": np.array(clock.periods, dtype=object)[ad["m"]],
+                "requested_at": clock.ts(ad["t"]),
+                "old_amount": ad["old"],
+                "new_amount": ad["new"],
+                "status": ad["status"],
+                "decided_at": clock.ts(ad["decided"]),
+            }
+        ).sort_values("requested_at", kind="stable")
         T["target_adjustments"]["request_id"] = _ids("TA", len(ad), 6)
         rp = self.reports.sort_values(["t", "unit"], kind="stable")
-        T["deviation_reports"] = pd.DataFrame({"report_id": _ids("DR", len(rp), 6), "unit_id": rp["unit"].to_numpy(),
-                                              "week": clock.date_str(rp["week"].to_numpy()), "submitted_at": clock.ts(rp["t"].to_numpy()),
-                                              "reason_type": rp["type"].to_numpy(), "reason_text": rp["text"].to_numpy(),
-                                              "deviation_amount": rp["amount"].to_numpy()})
+        T["deviation_reports"] = pd.DataFrame(
+            {
+                "report_id": _ids("DR", len(rp), 6),
+                "unit_id": rp["unit"].to_numpy(),
+                "week": clock.date_str(rp["week"].to_numpy()),
+                "submitted_at": clock.ts(rp["t"].to_numpy()),
+                "reason_type": rp["type"].to_numpy(),
+                "reason_text": rp["text"].to_numpy(),
+                "deviation_amount": rp["amount"].to_numpy(),
+            }
+        )
         f = self.forecasts
-        T["forecast_submissions"] = pd.DataFrame({"rep_id": self.rep_ids[f["rep"]], "period": np.array(clock.periods, dtype=object)[f["m"]],
-                                                 "submitted_at": clock.ts(f["t"]), "amount": f["amount"]})
+        T["forecast_submissions"] = pd.DataFrame(
+            {
+                "rep_id": self.rep_ids[f["rep"]],
+                "period": np.array(clock.periods, dtype=object)[f["m"]],
+                "submitted_at": clock.ts(f["t"]),
+                "amount": f["amount"],
+            }
+        )
         T["competitor_events"] = self.comp
         T["market_events"] = self.market
         u = self.sop_uses
-        T["sop_usage"] = pd.DataFrame({"usage_id": u["usage_id"], "card_id": T["sop_cards"]["card_id"].to_numpy()[u["card"]],
-                                       "rep_id": self.rep_ids[u["rep"]], "opportunity_id": o["ids"][u["opp"]], "used_at": clock.ts(u["t"])})
+        T["sop_usage"] = pd.DataFrame(
+            {
+                "usage_id": u["usage_id"],
+                "card_id": T["sop_cards"]["card_id"].to_numpy()[u["card"]],
+                "rep_id": self.rep_ids[u["rep"]],
+                "opportunity_id": o["ids"][u["opp"]],
+                "used_at": clock.ts(u["t"]),
+            }
+        )
         fb = self.sop_fb
-        T["sop_feedback"] = pd.DataFrame({"usage_id": fb["usage_id"], "submitted_at": clock.ts(fb["t"]), "verdict": fb["verdict"], "reason_text": fb["text"]})
+        T["sop_feedback"] = pd.DataFrame(
+            {
+                "usage_id": fb["usage_id"],
+                "submitted_at": clock.ts(fb["t"]),
+                "verdict": fb["verdict"],
+                "reason_text": fb["text"],
+            }
+        )
         c = self.chat
-        T["chat_messages"] = pd.DataFrame({"message_id": c["message_id"], "conversation_id": c["conversation_id"], "channel": c["channel"],
-                                           "opportunity_id": np.where(c["opp"] >= 0, o["ids"][c["opp"].clip(lower=0)], None),
-                                           "rep_id": self.rep_ids[c["rep"]], "contact_id": c["contact_id"],
-                                           "sender": np.where(c["customer"], "customer", "rep"), "sent_at": clock.ts(c["sent"]), "text": c["text"]})
+        T["chat_messages"] = pd.DataFrame(
+            {
+                "message_id": c["message_id"],
+                "conversation_id": c["conversation_id"],
+                "channel": c["channel"],
+                "opportunity_id": np.where(c["opp"] >= 0, o["ids"][c["opp"].clip(lower=0)], None),
+                "rep_id": self.rep_ids[c["rep"]],
+                "contact_id": c["contact_id"],
+                "sender": np.where(c["customer"], "customer", "rep"),
+                "sent_at": clock.ts(c["sent"]),
+                "text": c["text"],
+            }
+        )
         won = self.contract_opp
         contract_ids = _ids("HT", len(won), 6)
-        T["contracts"] = pd.DataFrame({"contract_id": contract_ids, "opportunity_id": o["ids"][won],
-                                       "signed_at": clock.ts(o["terminal"][won]), "amount": o["amount"][won]})
+        T["contracts"] = pd.DataFrame(
+            {
+                "contract_id": contract_ids,
+                "opportunity_id": o["ids"][won],
+                "signed_at": clock.ts(o["terminal"][won]),
+                "amount": o["amount"][won],
+            }
+        )
         p = self.payments.sort_values(["received", "c"], kind="stable")
-        T["payments"] = pd.DataFrame({"payment_id": _ids("PM", len(p), 6), "contract_id": contract_ids[p["c"].to_numpy()],
-                                      "amount": p["amount"].to_numpy(), "received_at": clock.ts(p["received"].to_numpy()),
-                                      "recorded_in_finance_at": clock.ts(p["recorded"].to_numpy()),
-                                      "synced_to_crm_at": clock.ts(p["synced"].to_numpy())})
+        T["payments"] = pd.DataFrame(
+            {
+                "payment_id": _ids("PM", len(p), 6),
+                "contract_id": contract_ids[p["c"].to_numpy()],
+                "amount": p["amount"].to_numpy(),
+                "received_at": clock.ts(p["received"].to_numpy()),
+                "recorded_in_finance_at": clock.ts(p["recorded"].to_numpy()),
+                "synced_to_crm_at": clock.ts(p["synced"].to_numpy()),
+            }
+        )
         self._truth_tables()
 
     def _customers_table(self) -> pd.DataFrame:
@@ -1059,10 +1769,18 @@ class _Simulation:
         first = pd.Series(L["t"]).groupby(L["cust"]).min().reindex(np.arange(n))
         created = first.to_numpy() - rng.uniform(0, 30, n)
         created = np.where(np.isnan(created), rng.uniform(-700, clock.end_t - 1, n), created)
-        return pd.DataFrame({"customer_id": self.cust_ids, "name": self.cust_name, "industry": self.cust_industry,
-                             "city_id": np.array(self.city_ids, dtype=object)[self.cust_city],
-                             "size_band": np.array(vocab.SIZE_BANDS, dtype=object)[self.cust_size],
-                             "created_at": self.clock.ts(_work_time(rng, np.minimum(created, first.fillna(np.inf).to_numpy())))})
+        return pd.DataFrame(
+            {
+                "customer_id": self.cust_ids,
+                "name": self.cust_name,
+                "industry": self.cust_industry,
+                "city_id": np.array(self.city_ids, dtype=object)[self.cust_city],
+                "size_band": np.array(vocab.SIZE_BANDS, dtype=object)[self.cust_size],
+                "created_at": self.clock.ts(
+                    _work_time(rng, np.minimum(created, first.fillna(np.inf).to_numpy()))
+                ),
+            }
+        )
 
     def _opportunities_table(self) -> pd.DataFrame:
         cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
@@ -1071,42 +1789,92 @@ class _Simulation:
         amount = o["amount"]
         req_amt = np.where(self.req_doc, np.round(amount * rng.uniform(0.97, 1.03, n), -2), np.nan)
         lo, hi = cfg.hygiene.forecast_inflation_range
-        fc = np.where(g == 1, np.round(amount * (1 + rng.normal(0, cfg.hygiene.structured_forecast_noise, n)), -2),
-                      np.round(amount * (1 + rng.uniform(lo, hi, n)), -2))
+        fc = np.where(
+            g == 1,
+            np.round(amount * (1 + rng.normal(0, cfg.hygiene.structured_forecast_noise, n)), -2),
+            np.round(amount * (1 + rng.uniform(lo, hi, n)), -2),
+        )
         fc = np.where(rng.random(n) < 0.05, np.nan, fc)
-        est = np.where(o["closed"], o["terminal"], o["created"] + np.where(g == 1, 62, 86) * rng.uniform(0.7, 1.5, n))
+        est = np.where(
+            o["closed"],
+            o["terminal"],
+            o["created"] + np.where(g == 1, 62, 86) * rng.uniform(0.7, 1.5, n),
+        )
         est = np.maximum(est + rng.normal(0, 10, n), o["created"] + 7)
         date_txt = clock.date_str(np.floor(est))
-        bad_share = np.where(g == 1, cfg.hygiene.bad_close_date_share["structured"], cfg.hygiene.bad_close_date_share["traditional"])
+        bad_share = np.where(
+            g == 1,
+            cfg.hygiene.bad_close_date_share["structured"],
+            cfg.hygiene.bad_close_date_share["traditional"],
+        )
         bad = rng.random(n) < bad_share
         empty = bad & (rng.random(n) < cfg.hygiene.empty_share_of_bad)
-        words = _pick(rng, cfg.hygiene.close_date_words, np.ones(len(cfg.hygiene.close_date_words)), n)
+        words = _pick(
+            rng, cfg.hygiene.close_date_words, np.ones(len(cfg.hygiene.close_date_words)), n
+        )
         ecd = np.where(empty, None, np.where(bad, words, date_txt))
         closed_at = np.where(o["closed"], o["terminal"], np.nan)
-        return pd.DataFrame({
-            "opportunity_id": o["ids"], "lead_id": o["lead_id"], "customer_id": self.cust_ids[o["cust"]],
-            "owner_rep_id": self.rep_ids[o["owner"]], "product_line": o["product"], "created_at": clock.ts(o["created"]),
-            "stage": o["stage"], "status": o["status"], "amount": amount, "forecast_amount": fc,
-            "expected_close_date": ecd, "probability": o["probability"], "requirement_doc_amount": req_amt,
-            "closed_at": clock.ts(closed_at), "loss_reason_code": o["stated"], "loss_reason_text": o["stated_text"]})
+        return pd.DataFrame(
+            {
+                "opportunity_id": o["ids"],
+                "lead_id": o["lead_id"],
+                "customer_id": self.cust_ids[o["cust"]],
+                "owner_rep_id": self.rep_ids[o["owner"]],
+                "product_line": o["product"],
+                "created_at": clock.ts(o["created"]),
+                "stage": o["stage"],
+                "status": o["status"],
+                "amount": amount,
+                "forecast_amount": fc,
+                "expected_close_date": ecd,
+                "probability": o["probability"],
+                "requirement_doc_amount": req_amt,
+                "closed_at": clock.ts(closed_at),
+                "loss_reason_code": o["stated"],
+                "loss_reason_text": o["stated_text"],
+            }
+        )
 
     def _truth_tables(self) -> None:
         o = self.opp
         lost = np.flatnonzero(o["status"] == "lost")
-        self.truth_tables["lost_opportunities"] = pd.DataFrame({
-            "opportunity_id": o["ids"][lost], "group": np.array(GROUPS, dtype=object)[o["group"][lost]],
-            "true_reason": o["true_reason"][lost], "stated_reason": o["stated"][lost],
-            "has_reason_code": o["has_code"][lost], "has_evidence": o["has_evidence"][lost]})
+        self.truth_tables["lost_opportunities"] = pd.DataFrame(
+            {
+                "opportunity_id": o["ids"][lost],
+                "group": np.array(GROUPS, dtype=object)[o["group"][lost]],
+                "true_reason": o["true_reason"][lost],
+                "stated_reason": o["stated"][lost],
+                "has_reason_code": o["has_code"][lost],
+                "has_evidence": o["has_evidence"][lost],
+            }
+        )
         kwn = o["kw_names"]
-        self.truth_tables["opportunity_signals"] = pd.DataFrame({
-            "opportunity_id": o["ids"], "group": np.array(GROUPS, dtype=object)[o["group"]],
-            "keywords": ["|".join(k for k, f in zip(kwn, row, strict=True) if f) for row in o["kw"]] if kwn else "",
-            "win_probability": np.round(o["p_win"], 4), "stage_regression": o["regressed"], "status": o["status"]})
+        self.truth_tables["opportunity_signals"] = pd.DataFrame(
+            {
+                "opportunity_id": o["ids"],
+                "group": np.array(GROUPS, dtype=object)[o["group"]],
+                "keywords": [
+                    "|".join(k for k, f in zip(kwn, row, strict=True) if f) for row in o["kw"]
+                ]
+                if kwn
+                else "",
+                "win_probability": np.round(o["p_win"], 4),
+                "stage_regression": o["regressed"],
+                "status": o["status"],
+            }
+        )
         cards = self.tables["sop_cards"]
-        self.truth_tables["sop_cards"] = pd.DataFrame({
-            "card_id": cards["card_id"], "status": cards["status"], "uplift_log_odds": np.round(self.card_uplift, 4),
-            "planted_retirement_candidate": np.isin(np.arange(len(cards)), self.card_candidates),
-            "planted_negative_feedback_share": self.card_neg_share})
+        self.truth_tables["sop_cards"] = pd.DataFrame(
+            {
+                "card_id": cards["card_id"],
+                "status": cards["status"],
+                "uplift_log_odds": np.round(self.card_uplift, 4),
+                "planted_retirement_candidate": np.isin(
+                    np.arange(len(cards)), self.card_candidates
+                ),
+                "planted_negative_feedback_share": self.card_neg_share,
+            }
+        )
 
 
 def _fill(templates: np.ndarray, values: np.ndarray, marker: str = "{p}") -> np.ndarray:
@@ -1133,7 +1901,9 @@ def _format(df: pd.DataFrame, table: contract.Table) -> pd.DataFrame:
             out[col.name] = s.dt.strftime("%Y-%m-%d %H:%M:%S").where(s.notna(), None)
         elif col.type == "decimal":
             v = pd.to_numeric(s).astype(float)
-            out[col.name] = pd.Series(np.char.mod("%.2f", np.nan_to_num(v.to_numpy())), index=df.index, dtype=object).where(v.notna(), None)
+            out[col.name] = pd.Series(
+                np.char.mod("%.2f", np.nan_to_num(v.to_numpy())), index=df.index, dtype=object
+            ).where(v.notna(), None)
         elif col.type == "float":
             v = pd.to_numeric(s).astype(float).round(4)
             out[col.name] = v.map(lambda x: None if pd.isna(x) else f"{x:g}")
@@ -1165,12 +1935,22 @@ def generate(config: SimulatorConfig, out_dir: Path, progress: bool = False) -> 
     out_dir = Path(out_dir)
     sim = _Simulation(config, progress)
     steps = [
-        ("org", sim.build_org), ("customers", sim.build_customers), ("opportunities", sim.build_opportunities),
-        ("leads", sim.build_leads_and_history), ("qualification", sim._qualification), ("history", sim._history),
-        ("activities", sim.build_activities), ("outliers", sim.plant_outliers), ("activity rows", sim.finish_activities),
-        ("chat", sim.build_chat), ("finance", sim.build_finance), ("targets", sim.build_targets),
-        ("forecasts", sim.build_forecasts_and_adjustments), ("reports", sim.build_reports_and_events),
-        ("sop usage", sim.build_sop_usage), ("assemble", sim.assemble),
+        ("org", sim.build_org),
+        ("customers", sim.build_customers),
+        ("opportunities", sim.build_opportunities),
+        ("leads", sim.build_leads_and_history),
+        ("qualification", sim._qualification),
+        ("history", sim._history),
+        ("activities", sim.build_activities),
+        ("outliers", sim.plant_outliers),
+        ("activity rows", sim.finish_activities),
+        ("chat", sim.build_chat),
+        ("finance", sim.build_finance),
+        ("targets", sim.build_targets),
+        ("forecasts", sim.build_forecasts_and_adjustments),
+        ("reports", sim.build_reports_and_events),
+        ("sop usage", sim.build_sop_usage),
+        ("assemble", sim.assemble),
     ]
     bar = tqdm(total=len(steps) + len(contract.TABLES), desc="simulate", disable=not progress)
     for name, step in steps:
@@ -1191,7 +1971,9 @@ def generate(config: SimulatorConfig, out_dir: Path, progress: bool = False) -> 
             for m in sorted(month.unique()):
                 part = df[month == m]
                 text = part.to_json(orient="records", lines=True, force_ascii=False)
-                (chat_dir / f"chat_messages_{m}.jsonl").write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+                (chat_dir / f"chat_messages_{m}.jsonl").write_text(
+                    text if text.endswith("\n") else text + "\n", encoding="utf-8"
+                )
         else:
             _write_csv(df, out_dir / table.source / f"{name}.csv")
         bar.update()
@@ -1200,7 +1982,11 @@ def generate(config: SimulatorConfig, out_dir: Path, progress: bool = False) -> 
     for name, df in sim.truth_tables.items():
         _write_csv(df, out_dir / "truth" / f"{name}.csv")
     manifest["row_counts"] = {name: int(len(df)) for name, df in formatted.items()}
-    (out_dir / "truth.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default) + "\n", encoding="utf-8")
+    (out_dir / "truth.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
+        + "\n",
+        encoding="utf-8",
+    )
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     return manifest
 

@@ -26,7 +26,9 @@ OUTLIER_DEFINITIONS = {
 
 
 def _r(x, nd=4):
-    return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else round(float(x), nd)
+    return (
+        None if x is None or (isinstance(x, float) and not np.isfinite(x)) else round(float(x), nd)
+    )
 
 
 def _ts(s: pd.Series) -> pd.Series:
@@ -38,12 +40,19 @@ def _opportunity_groups(t: dict[str, pd.DataFrame]) -> pd.Series:
     reps = t["reps"].set_index("rep_id")
     opp = t["opportunities"]
     # the unit's structured_since is set on teams; owner may have changed seat only within a team
-    first_owner = t["opportunity_stage_history"].sort_values("entered_at", kind="stable").groupby("opportunity_id")["changed_by"].first()
+    first_owner = (
+        t["opportunity_stage_history"]
+        .sort_values("entered_at", kind="stable")
+        .groupby("opportunity_id")["changed_by"]
+        .first()
+    )
     team = reps["team_id"].reindex(first_owner.reindex(opp["opportunity_id"]).to_numpy()).to_numpy()
     since = pd.to_datetime(org["structured_since"].reindex(team).to_numpy())
     created = _ts(opp["created_at"]).to_numpy()
     structured = ~pd.isna(since) & (created >= since.to_numpy(dtype="datetime64[ns]"))
-    return pd.Series(np.where(structured, "structured", "traditional"), index=opp["opportunity_id"].to_numpy())
+    return pd.Series(
+        np.where(structured, "structured", "traditional"), index=opp["opportunity_id"].to_numpy()
+    )
 
 
 def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
@@ -54,8 +63,13 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     group = _opportunity_groups(t)
     opp_group = group.reindex(opp["opportunity_id"]).to_numpy()
     m: dict = {
-        "generator": {"seed": cfg.seed, "scale": cfg.scale, "start_date": clock.start.isoformat(),
-                      "end_date": clock.end_date.isoformat(), "months": cfg.time.months},
+        "generator": {
+            "seed": cfg.seed,
+            "scale": cfg.scale,
+            "start_date": clock.start.isoformat(),
+            "end_date": clock.end_date.isoformat(),
+            "months": cfg.time.months,
+        },
         "config": cfg.to_dict(),
     }
 
@@ -65,18 +79,28 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     piv = tg.groupby(["period", "level"])["amount"].sum().unstack()
     per = {}
     for period, row in piv.iterrows():
-        d = {"region_over_hq": row["region"] / row["hq"], "city_over_region": row["city"] / row["region"],
-             "rep_over_city": row["rep"] / row["city"], "end_to_end": row["rep"] / row["hq"]}
+        d = {
+            "region_over_hq": row["region"] / row["hq"],
+            "city_over_region": row["city"] / row["region"],
+            "rep_over_city": row["rep"] / row["city"],
+            "end_to_end": row["rep"] / row["hq"],
+        }
         if "team" in row and pd.notna(row.get("team")):
             d["team_over_city"] = row["team"] / row["city"]
             d["rep_over_team"] = row["rep"] / row["team"]
         per[period] = {k: _r(v) for k, v in d.items()}
     keys = list(next(iter(per.values())).keys()) if per else []
     m["cascade"] = {
-        "planted": {"region_over_hq": cfg.cascade.region_over_hq, "city_over_region": cfg.cascade.city_over_region,
-                    "rep_over_city": cfg.cascade.rep_over_city, "period_noise": cfg.cascade.period_noise,
-                    "team_targets": cfg.cascade.team_targets,
-                    "end_to_end": cfg.cascade.region_over_hq * cfg.cascade.city_over_region * cfg.cascade.rep_over_city},
+        "planted": {
+            "region_over_hq": cfg.cascade.region_over_hq,
+            "city_over_region": cfg.cascade.city_over_region,
+            "rep_over_city": cfg.cascade.rep_over_city,
+            "period_noise": cfg.cascade.period_noise,
+            "team_targets": cfg.cascade.team_targets,
+            "end_to_end": cfg.cascade.region_over_hq
+            * cfg.cascade.city_over_region
+            * cfg.cascade.rep_over_city,
+        },
         "realised_by_period": per,
         "realised_mean": {k: _r(np.mean([p[k] for p in per.values()])) for k in keys},
         "definition": "Σ child targets ÷ parent target per period: region assigned ÷ HQ assigned, city assigned ÷ region "
@@ -99,15 +123,21 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     both = fc.notna() & rd.notna()
     infl = {g: _r(((fc - rd) / rd)[both & (opp_group == g)].mean()) for g in GROUPS}
     m["expected_close_hygiene"] = {
-        "planted": {"bad_share": cfg.hygiene.bad_close_date_share, "empty_share_of_bad": cfg.hygiene.empty_share_of_bad,
-                    "words": cfg.hygiene.close_date_words},
+        "planted": {
+            "bad_share": cfg.hygiene.bad_close_date_share,
+            "empty_share_of_bad": cfg.hygiene.empty_share_of_bad,
+            "words": cfg.hygiene.close_date_words,
+        },
         "realised_open_bad_share": hyg,
         "open_opportunities": int(open_mask.sum()),
         "definition": "share of opportunities open at end_date whose expected_close_date is empty or not YYYY-MM-DD",
     }
     m["probability_binding"] = {
-        "planted": {"flat_probability": cfg.hygiene.flat_probability, "stage_probability": cfg.hygiene.stage_probability,
-                    "legal_draft_probability": cfg.hygiene.legal_draft_probability},
+        "planted": {
+            "flat_probability": cfg.hygiene.flat_probability,
+            "stage_probability": cfg.hygiene.stage_probability,
+            "legal_draft_probability": cfg.hygiene.legal_draft_probability,
+        },
         "realised_open_share_at_flat": flat,
         "forecast_inflation_range_traditional": cfg.hygiene.forecast_inflation_range,
         "realised_mean_forecast_over_requirement_doc": infl,
@@ -120,10 +150,16 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     syn = pd.to_datetime(pay["synced_to_crm_at"], format="%Y-%m-%d %H:%M:%S")
     lag = ((syn - rec).dt.total_seconds() / 3600).dropna()
     m["finance_sync"] = {
-        "planted": {"lag_hours_min": cfg.sync.lag_hours_min, "lag_hours_max": cfg.sync.lag_hours_max,
-                    "unsynced_share": cfg.sync.unsynced_share},
-        "realised": {"mean_lag_hours": _r(lag.mean(), 2), "median_lag_hours": _r(lag.median(), 2),
-                     "unsynced_share": _r(syn.isna().mean())},
+        "planted": {
+            "lag_hours_min": cfg.sync.lag_hours_min,
+            "lag_hours_max": cfg.sync.lag_hours_max,
+            "unsynced_share": cfg.sync.unsynced_share,
+        },
+        "realised": {
+            "mean_lag_hours": _r(lag.mean(), 2),
+            "median_lag_hours": _r(lag.median(), 2),
+            "unsynced_share": _r(syn.isna().mean()),
+        },
         "definition": "lag = synced_to_crm_at − recorded_in_finance_at over synced payments; unsynced = empty synced_to_crm_at",
     }
 
@@ -136,12 +172,26 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     traceable = lost["loss_reason_code"].notna() & lost["opportunity_id"].isin(evidence_opps)
     lost_group = group.reindex(lost["opportunity_id"]).to_numpy()
     m["loss_reasons"] = {
-        "planted": {"true_mix": cfg.loss.true_mix, "stated_as_price": cfg.loss.stated_as_price,
-                    "reason_code_share": cfg.loss.reason_code_share, "evidence_share": cfg.loss.evidence_share},
-        "realised_true_mix": {k: _r(v) for k, v in truth_lost["true_reason"].value_counts(normalize=True).sort_index().items()},
-        "realised_stated_mix": {k: _r(v) for k, v in stated.value_counts(normalize=True).sort_index().items()},
-        "realised_traceability": {"overall": _r(traceable.mean()),
-                                  **{g: _r(traceable[lost_group == g].mean()) if (lost_group == g).any() else None for g in GROUPS}},
+        "planted": {
+            "true_mix": cfg.loss.true_mix,
+            "stated_as_price": cfg.loss.stated_as_price,
+            "reason_code_share": cfg.loss.reason_code_share,
+            "evidence_share": cfg.loss.evidence_share,
+        },
+        "realised_true_mix": {
+            k: _r(v)
+            for k, v in truth_lost["true_reason"].value_counts(normalize=True).sort_index().items()
+        },
+        "realised_stated_mix": {
+            k: _r(v) for k, v in stated.value_counts(normalize=True).sort_index().items()
+        },
+        "realised_traceability": {
+            "overall": _r(traceable.mean()),
+            **{
+                g: _r(traceable[lost_group == g].mean()) if (lost_group == g).any() else None
+                for g in GROUPS
+            },
+        },
         "evidence_terms": vocab.EVIDENCE_TERMS,
         "lost_opportunities": int(len(lost)),
         "truth_csv": "truth/lost_opportunities.csv",
@@ -153,8 +203,11 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     # 7 outliers
     out = sim.truth_tables["outlier_rep_weeks"]
     m["outliers"] = {
-        "planted": {"share_of_rep_weeks": cfg.outliers.share_of_rep_weeks, "sigma_multiple": cfg.outliers.sigma_multiple,
-                    "metrics": cfg.outliers.metrics},
+        "planted": {
+            "share_of_rep_weeks": cfg.outliers.share_of_rep_weeks,
+            "sigma_multiple": cfg.outliers.sigma_multiple,
+            "metrics": cfg.outliers.metrics,
+        },
         "active_rep_weeks": int(sim.active_rep_weeks),
         "rep_weeks": out.to_dict(orient="records"),
         "definitions": {k: v for k, v in OUTLIER_DEFINITIONS.items() if k in cfg.outliers.metrics},
@@ -165,7 +218,10 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     # 8 adoption
     m["adoption"] = {
         "planted": {k: v for k, v in cfg.adoption.__dict__.items()},
-        "structured_since": {r["name"]: r["structured_since"] for _, r in t["org_units"][t["org_units"]["level"] == "region"].iterrows()},
+        "structured_since": {
+            r["name"]: r["structured_since"]
+            for _, r in t["org_units"][t["org_units"]["level"] == "region"].iterrows()
+        },
         "realised": _adoption_realised(sim, t, group, traceable, lost_group),
     }
 
@@ -174,11 +230,20 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     fpos = f[f["A"] > 0]
     bias = (fpos["amount"] - fpos["A"]) / fpos["A"]
     m["forecast"] = {
-        "planted": {"new_rep_bias": cfg.forecast.new_rep_bias, "tenured_bias": cfg.forecast.tenured_bias,
-                    "new_rep_months": cfg.forecast.new_rep_months, "lock_days": cfg.forecast.lock_days,
-                    "noise_sd_by_lock": cfg.forecast.noise_sd_by_lock},
-        "realised_mean_bias": {"new": _r(bias[fpos["new"]].mean()), "tenured": _r(bias[~fpos["new"]].mean())},
-        "realised_mean_abs_error_by_lock": {str(k): _r(v) for k, v in bias.abs().groupby(fpos["lock"]).mean().items()},
+        "planted": {
+            "new_rep_bias": cfg.forecast.new_rep_bias,
+            "tenured_bias": cfg.forecast.tenured_bias,
+            "new_rep_months": cfg.forecast.new_rep_months,
+            "lock_days": cfg.forecast.lock_days,
+            "noise_sd_by_lock": cfg.forecast.noise_sd_by_lock,
+        },
+        "realised_mean_bias": {
+            "new": _r(bias[fpos["new"]].mean()),
+            "tenured": _r(bias[~fpos["new"]].mean()),
+        },
+        "realised_mean_abs_error_by_lock": {
+            str(k): _r(v) for k, v in bias.abs().groupby(fpos["lock"]).mean().items()
+        },
         "definition": "bias = (F − A) ÷ A over rep-months with bookings A > 0; new = hired < new_rep_months before the period",
     }
 
@@ -193,8 +258,12 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     for k in cfg.keywords.effects:
         hit = on_opp.loc[on_opp["text"].str.contains(k, regex=False), "opportunity_id"].nunique()
         freq[k] = _r(hit / n_opp)
-    m["keywords"] = {"effects_log_odds": cfg.keywords.effects, "planted_presence": cfg.keywords.presence,
-                     "realised_opportunity_frequency": freq, "truth_csv": "truth/opportunity_signals.csv"}
+    m["keywords"] = {
+        "effects_log_odds": cfg.keywords.effects,
+        "planted_presence": cfg.keywords.presence,
+        "realised_opportunity_frequency": freq,
+        "truth_csv": "truth/opportunity_signals.csv",
+    }
 
     # 10 emerging term, 11 PII, 12 events
     em = sim.planted["emerging_term"]
@@ -203,18 +272,41 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     sent = _ts(chat["sent_at"])
     in_week = (sent >= wk) & (sent < wk + pd.Timedelta(days=7))
     team_msgs = chat[in_week & (reps_team.reindex(chat["rep_id"]).to_numpy() == em["team_id"])]
-    em["realised_messages_with_term"] = int(team_msgs["text"].str.contains(cfg.emerging.term, regex=False).sum())
-    em["realised_messages_with_term_elsewhere"] = int(chat["text"].str.contains(cfg.emerging.term, regex=False).sum()) - em["realised_messages_with_term"]
+    em["realised_messages_with_term"] = int(
+        team_msgs["text"].str.contains(cfg.emerging.term, regex=False).sum()
+    )
+    em["realised_messages_with_term_elsewhere"] = (
+        int(chat["text"].str.contains(cfg.emerging.term, regex=False).sum())
+        - em["realised_messages_with_term"]
+    )
     em["requirement_terms"] = vocab.REQUIREMENT_TERMS
     em["requirement_mention_share"] = cfg.emerging.requirement_mention_share
     m["emerging_term"] = em
-    m["pii"] = {**sim.planted["pii"], "kinds": list(cfg.pii.kind_weights), "messages": int(len(chat))}
-    m["events"] = {"seasonality": {str(k): v for k, v in cfg.events.seasonality.items()},
-                   "competitor_events_per_region_month": cfg.events.competitor_events_per_region_month,
-                   "deviation_reason_mix": cfg.events.deviation_reason_mix,
-                   "adjustment_status_mix": cfg.events.adjustment_status_mix,
-                   "realised_deviation_reason_mix": {k: _r(v) for k, v in t["deviation_reports"]["reason_type"].value_counts(normalize=True).sort_index().items()},
-                   "realised_adjustment_status_mix": {k: _r(v) for k, v in t["target_adjustments"]["status"].value_counts(normalize=True).sort_index().items()}}
+    m["pii"] = {
+        **sim.planted["pii"],
+        "kinds": list(cfg.pii.kind_weights),
+        "messages": int(len(chat)),
+    }
+    m["events"] = {
+        "seasonality": {str(k): v for k, v in cfg.events.seasonality.items()},
+        "competitor_events_per_region_month": cfg.events.competitor_events_per_region_month,
+        "deviation_reason_mix": cfg.events.deviation_reason_mix,
+        "adjustment_status_mix": cfg.events.adjustment_status_mix,
+        "realised_deviation_reason_mix": {
+            k: _r(v)
+            for k, v in t["deviation_reports"]["reason_type"]
+            .value_counts(normalize=True)
+            .sort_index()
+            .items()
+        },
+        "realised_adjustment_status_mix": {
+            k: _r(v)
+            for k, v in t["target_adjustments"]["status"]
+            .value_counts(normalize=True)
+            .sort_index()
+            .items()
+        },
+    }
     m["end_timestamp"] = str(end)
     return m
 
@@ -224,8 +316,18 @@ def _evidence_opportunities(t: dict[str, pd.DataFrame]) -> set:
     pattern = "|".join(re.escape(x) for x in terms)
     chat = t["chat_messages"]
     a = t["activities"]
-    hits = set(chat.loc[chat["opportunity_id"].notna() & chat["text"].str.contains(pattern, regex=True), "opportunity_id"])
-    hits |= set(a.loc[a["opportunity_id"].notna() & a["note"].fillna("").str.contains(pattern, regex=True), "opportunity_id"])
+    hits = set(
+        chat.loc[
+            chat["opportunity_id"].notna() & chat["text"].str.contains(pattern, regex=True),
+            "opportunity_id",
+        ]
+    )
+    hits |= set(
+        a.loc[
+            a["opportunity_id"].notna() & a["note"].fillna("").str.contains(pattern, regex=True),
+            "opportunity_id",
+        ]
+    )
     return hits
 
 
@@ -234,8 +336,11 @@ def _adoption_realised(sim, t, group: pd.Series, traceable: pd.Series, lost_grou
     og = group.reindex(opp["opportunity_id"]).to_numpy()
     res = {g: {} for g in GROUPS}
     # lead-to-sign cycle
-    con = t["contracts"].merge(opp[["opportunity_id", "lead_id"]], on="opportunity_id").merge(
-        t["leads"][["lead_id", "created_at"]], on="lead_id")
+    con = (
+        t["contracts"]
+        .merge(opp[["opportunity_id", "lead_id"]], on="opportunity_id")
+        .merge(t["leads"][["lead_id", "created_at"]], on="lead_id")
+    )
     cyc = (_ts(con["signed_at"]) - _ts(con["created_at"])).dt.total_seconds() / 86400
     cg = group.reindex(con["opportunity_id"]).to_numpy()
     # retention of new hires
@@ -248,20 +353,35 @@ def _adoption_realised(sim, t, group: pd.Series, traceable: pd.Series, lost_grou
     end = pd.Timestamp(sim.clock.end_date)
     cohort = (hire >= start) & (hire + pd.Timedelta(days=90) <= end)
     kept = term.isna() | (term > hire + pd.Timedelta(days=90))
-    rg = np.where(~pd.isna(since) & (hire.to_numpy() >= since.to_numpy(dtype="datetime64[ns]")), "structured", "traditional")
+    rg = np.where(
+        ~pd.isna(since) & (hire.to_numpy() >= since.to_numpy(dtype="datetime64[ns]")),
+        "structured",
+        "traditional",
+    )
     # attainment and target deviation per rep-month
     rt = sim.rep_targets
     att = rt["A"] / rt["committed"] * 100
     dev = (rt["A"] - rt["committed"]).abs() / rt["committed"]
     rt = rt.assign(att=att).sort_values(["rep", "m"])
     # trailing 6 months of one rep, all in the same group (traditional or structured)
-    rt["run"] = ((rt["rep"] != rt["rep"].shift()) | (rt["group"] != rt["group"].shift()) | (rt["m"] != rt["m"].shift() + 1)).cumsum()
-    rolling = rt.groupby("run")["att"].rolling(6, min_periods=6).std().reset_index(level=0, drop=True)
+    rt["run"] = (
+        (rt["rep"] != rt["rep"].shift())
+        | (rt["group"] != rt["group"].shift())
+        | (rt["m"] != rt["m"].shift() + 1)
+    ).cumsum()
+    rolling = (
+        rt.groupby("run")["att"].rolling(6, min_periods=6).std().reset_index(level=0, drop=True)
+    )
     rt = rt.assign(vol=rolling.reindex(rt.index))
     # reuse, MOT, visits
     used = opp["opportunity_id"].isin(t["sop_usage"]["opportunity_id"])
     h = t["opportunity_stage_history"]
-    q = h[h["stage"] == "quote"].sort_values("entered_at").groupby("opportunity_id")["entered_at"].first()
+    q = (
+        h[h["stage"] == "quote"]
+        .sort_values("entered_at")
+        .groupby("opportunity_id")["entered_at"]
+        .first()
+    )
     qe = t["qualification_events"]
     mot = qe[qe["kind"].isin(["budget_range", "decision_date", "decision_maker_access"])].copy()
     mot["quote_at"] = q.reindex(mot["opportunity_id"]).to_numpy()
@@ -269,7 +389,11 @@ def _adoption_realised(sim, t, group: pd.Series, traceable: pd.Series, lost_grou
     compliant = before.reindex(q.index).fillna(0) == 3
     qg = group.reindex(q.index).to_numpy()
     a = t["activities"]
-    visits = a[a["visit_id"].notna()].groupby("visit_id").agg(nodes=("node", "size"), opp=("opportunity_id", "first"))
+    visits = (
+        a[a["visit_id"].notna()]
+        .groupby("visit_id")
+        .agg(nodes=("node", "size"), opp=("opportunity_id", "first"))
+    )
     vg = group.reindex(visits["opp"]).to_numpy()
     for gi, g in enumerate(GROUPS):
         res[g]["lead_to_sign_days"] = _r(cyc[cg == g].mean(), 2)
@@ -278,10 +402,14 @@ def _adoption_realised(sim, t, group: pd.Series, traceable: pd.Series, lost_grou
         res[g]["retention_cohort_size"] = int(sel.sum())
         res[g]["attainment_volatility_pp"] = _r(rt.loc[rt["group"] == gi, "vol"].mean(), 2)
         res[g]["target_deviation_rate"] = _r(dev[rt["group"].sort_index() == gi].mean())
-        res[g]["loss_reason_traceability"] = _r(traceable[lost_group == g].mean()) if (lost_group == g).any() else None
+        res[g]["loss_reason_traceability"] = (
+            _r(traceable[lost_group == g].mean()) if (lost_group == g).any() else None
+        )
         res[g]["best_practice_reuse"] = _r(used[og == g].mean()) if (og == g).any() else None
         res[g]["mot_compliance"] = _r(compliant[qg == g].mean()) if (qg == g).any() else None
-        res[g]["visit_completeness"] = _r((visits["nodes"][vg == g] == 5).mean()) if (vg == g).any() else None
+        res[g]["visit_completeness"] = (
+            _r((visits["nodes"][vg == g] == 5).mean()) if (vg == g).any() else None
+        )
     return res
 
 
@@ -298,27 +426,49 @@ def _sop_realised(sim, t) -> dict:
     closed = opp[opp["status"].isin(["won", "lost"])]
     won = closed["status"] == "won"
     truth = sim.truth_tables["sop_cards"].set_index("card_id")
-    within = (_ts(fb["submitted_at"]) - _ts(use.set_index("usage_id")["used_at"].reindex(fb["usage_id"]).reset_index(drop=True))).dt.total_seconds() <= 48 * 3600
+    within = (
+        _ts(fb["submitted_at"])
+        - _ts(use.set_index("usage_id")["used_at"].reindex(fb["usage_id"]).reset_index(drop=True))
+    ).dt.total_seconds() <= 48 * 3600
     rows = []
     for _, c in cards.iterrows():
         cid = c["card_id"]
-        usage_rate = recent.loc[recent["card_id"] == cid, "rep_id"].nunique() / max(len(active_reps), 1)
+        usage_rate = recent.loc[recent["card_id"] == cid, "rep_id"].nunique() / max(
+            len(active_reps), 1
+        )
         f = fb[fb["card_id"] == cid]
         neg = (f["verdict"] == "not_applicable").mean() if len(f) else None
         used_opps = set(use.loc[use["card_id"] == cid, "opportunity_id"])
         u = closed["opportunity_id"].isin(used_opps)
         lift = (won[u].mean() - won[~u].mean()) if u.any() and (~u).any() else None
-        rows.append({"card_id": cid, "status": c["status"], "uplift_log_odds": _r(truth.loc[cid, "uplift_log_odds"]),
-                     "planted_retirement_candidate": bool(truth.loc[cid, "planted_retirement_candidate"]),
-                     "realised_usage_rate_90d": _r(usage_rate), "realised_negative_feedback_share": _r(neg),
-                     "realised_win_rate_lift": _r(lift), "uses": int(len(used_opps))})
-    cand = [r["card_id"] for r in rows if r["status"] == "active" and r["realised_usage_rate_90d"] is not None
-            and r["realised_usage_rate_90d"] < cfg.sop.retirement_usage_threshold
-            and (r["realised_negative_feedback_share"] or 0) > cfg.sop.retirement_negative_threshold]
+        rows.append(
+            {
+                "card_id": cid,
+                "status": c["status"],
+                "uplift_log_odds": _r(truth.loc[cid, "uplift_log_odds"]),
+                "planted_retirement_candidate": bool(
+                    truth.loc[cid, "planted_retirement_candidate"]
+                ),
+                "realised_usage_rate_90d": _r(usage_rate),
+                "realised_negative_feedback_share": _r(neg),
+                "realised_win_rate_lift": _r(lift),
+                "uses": int(len(used_opps)),
+            }
+        )
+    cand = [
+        r["card_id"]
+        for r in rows
+        if r["status"] == "active"
+        and r["realised_usage_rate_90d"] is not None
+        and r["realised_usage_rate_90d"] < cfg.sop.retirement_usage_threshold
+        and (r["realised_negative_feedback_share"] or 0) > cfg.sop.retirement_negative_threshold
+    ]
     return {
         "planted": {k: v for k, v in cfg.sop.__dict__.items()},
         "cards": rows,
-        "planted_retirement_candidates": [r["card_id"] for r in rows if r["planted_retirement_candidate"]],
+        "planted_retirement_candidates": [
+            r["card_id"] for r in rows if r["planted_retirement_candidate"]
+        ],
         "realised_retirement_candidates": cand,
         "realised_feedback_within_48h": _r(within.mean()) if len(within) else None,
         "definition": "usage rate = distinct active reps who used the card in the last 90 days ÷ active reps; negative = "

@@ -15,6 +15,7 @@ import great_expectations.expectations as gxe
 
 from salesops import contract
 
+
 def _not_before(later: str, earlier: str) -> gxe.Expectation:
     return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing"

@@ -6,6 +6,7 @@ from orchestration.defs.warehouse import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
 from salesops.publish import publish_snapshot
 
+
 @dg.asset(
     key=dg.AssetKey(["published_snapshot"]),
     deps=list(salesops_dbt_assets.keys),

@@ -20,15 +20,24 @@ class Landing:
         if name not in self._cache:
             if name == "chat_messages":
                 parts = sorted((self.root / "chat").glob("chat_messages_*.jsonl"))
-                df = pd.concat([pd.read_json(p, lines=True, dtype=False) for p in parts], ignore_index=True)
+                df = pd.concat(
+                    [pd.read_json(p, lines=True, dtype=False) for p in parts], ignore_index=True
+                )
             else:
                 source = "finance" if name in ("contracts", "payments") else "crm"
-                df = pd.read_csv(self.root / source / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
+                df = pd.read_csv(
+                    self.root / source / f"{name}.csv",
+                    dtype=str,
+                    keep_default_na=False,
+                    na_values=[""],
+                )
             self._cache[name] = df
         return self._cache[name]
 
     def truth(self, name: str) -> pd.DataFrame:
-        return pd.read_csv(self.root / "truth" / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
+        return pd.read_csv(
+            self.root / "truth" / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""]
+        )
 
 
 @pytest.fixture(scope="session")

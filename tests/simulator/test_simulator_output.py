@@ -35,7 +35,15 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path):
 def test_volumes_are_linear_in_scale(tmp_path):
     small = generate(load_config(overrides=["scale=0.02"]), tmp_path / "s")["row_counts"]
     double = generate(load_config(overrides=["scale=0.04"]), tmp_path / "d")["row_counts"]
-    for name in ("opportunities", "leads", "activities", "chat_messages", "contracts", "payments", "customers"):
+    for name in (
+        "opportunities",
+        "leads",
+        "activities",
+        "chat_messages",
+        "contracts",
+        "payments",
+        "customers",
+    ):
         assert 1.7 <= double[name] / small[name] <= 2.3, (name, small[name], double[name])
 
 
@@ -47,7 +55,11 @@ def test_every_contract_table_and_column_is_written(landing):
             first = json.loads(files[0].read_text(encoding="utf-8").splitlines()[0])
             assert list(first) == list(table.column_names)
         else:
-            header = (landing.root / table.source / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
+            header = (
+                (landing.root / table.source / f"{name}.csv")
+                .read_text(encoding="utf-8")
+                .splitlines()[0]
+            )
             assert header.split(",") == list(table.column_names), name
         df = landing.table(name)
         assert len(df) > 0, name
@@ -94,7 +106,9 @@ def test_foreign_keys_resolve(landing):
     assert set(cities) <= set(teams["parent_id"]), "every city has a team"
     reps = t("reps")
     role_level = {"rep": "team", "city_manager": "city", "region_manager": "region", "hq": "hq"}
-    assert (level.reindex(reps["team_id"]).to_numpy() == reps["role"].map(role_level).to_numpy()).all()
+    assert (
+        level.reindex(reps["team_id"]).to_numpy() == reps["role"].map(role_level).to_numpy()
+    ).all()
     per_team = reps[reps["role"] == "rep"].groupby("team_id").size()
     assert set(per_team.index) == set(teams["unit_id"]) and (per_team >= 2).all()
     rep_ids = set(reps["rep_id"])
@@ -106,13 +120,24 @@ def test_foreign_keys_resolve(landing):
     opp_ids = set(opp["opportunity_id"])
     assert set(opp["lead_id"]) <= set(leads["lead_id"]) and set(opp["customer_id"]) <= customers
     assert set(opp["owner_rep_id"]) <= rep_ids
-    for name, col in [("opportunity_stage_history", "opportunity_id"), ("qualification_events", "opportunity_id"),
-                      ("activities", "opportunity_id"), ("sop_usage", "opportunity_id"), ("chat_messages", "opportunity_id"),
-                      ("contracts", "opportunity_id")]:
+    for name, col in [
+        ("opportunity_stage_history", "opportunity_id"),
+        ("qualification_events", "opportunity_id"),
+        ("activities", "opportunity_id"),
+        ("sop_usage", "opportunity_id"),
+        ("chat_messages", "opportunity_id"),
+        ("contracts", "opportunity_id"),
+    ]:
         assert set(t(name)[col].dropna()) <= opp_ids, name
-    for name, col in [("activities", "rep_id"), ("opportunity_stage_history", "changed_by"), ("target_adjustments", "rep_id"),
-                      ("forecast_submissions", "rep_id"), ("sop_usage", "rep_id"), ("chat_messages", "rep_id"),
-                      ("sop_cards", "author_rep_id")]:
+    for name, col in [
+        ("activities", "rep_id"),
+        ("opportunity_stage_history", "changed_by"),
+        ("target_adjustments", "rep_id"),
+        ("forecast_submissions", "rep_id"),
+        ("sop_usage", "rep_id"),
+        ("chat_messages", "rep_id"),
+        ("sop_cards", "author_rep_id"),
+    ]:
         assert set(t(name)[col].dropna()) <= rep_ids, name
     targets = t("targets")
     assert set(targets["unit_id"]) <= units | rep_ids
@@ -125,7 +150,9 @@ def test_foreign_keys_resolve(landing):
 
 def test_stage_history_invariants(landing):
     opp = landing.table("opportunities").set_index("opportunity_id")
-    h = landing.table("opportunity_stage_history").sort_values(["opportunity_id", "entered_at"], kind="stable")
+    h = landing.table("opportunity_stage_history").sort_values(
+        ["opportunity_id", "entered_at"], kind="stable"
+    )
     first = h.groupby("opportunity_id").first()
     last = h.groupby("opportunity_id").last()
     assert (first["stage"] == "lead").all()
@@ -134,7 +161,9 @@ def test_stage_history_invariants(landing):
     assert set(h["opportunity_id"]) == set(opp.index)
     for status in ("won", "lost"):
         closed = opp["status"] == status
-        assert (opp.loc[closed, "stage"] == status).all() and (opp.loc[opp["stage"] == status, "status"] == status).all()
+        assert (opp.loc[closed, "stage"] == status).all() and (
+            opp.loc[opp["stage"] == status, "status"] == status
+        ).all()
     assert (opp["closed_at"].notna() == opp["status"].isin(["won", "lost"])).all()
     terminal = last[last["stage"].isin(["won", "lost"])]
     assert (terminal["entered_at"] == opp.loc[terminal.index, "closed_at"]).all()
@@ -153,7 +182,9 @@ def test_finance_invariants(landing):
     con = landing.table("contracts")
     assert not con["opportunity_id"].duplicated().any()
     assert set(con["opportunity_id"]) == set(opp.index[opp["status"] == "won"])
-    assert (con["signed_at"].to_numpy() == opp.loc[con["opportunity_id"], "closed_at"].to_numpy()).all()
+    assert (
+        con["signed_at"].to_numpy() == opp.loc[con["opportunity_id"], "closed_at"].to_numpy()
+    ).all()
     assert (con["amount"].to_numpy() == opp.loc[con["opportunity_id"], "amount"].to_numpy()).all()
     pay = landing.table("payments").merge(con[["contract_id", "signed_at"]], on="contract_id")
     assert pay.groupby("contract_id").size().between(1, 3).all()
@@ -168,11 +199,15 @@ def test_finance_invariants(landing):
 
 def test_visits_are_ordered_node_sequences(landing):
     a = landing.table("activities")
-    v = a[a["visit_id"].notna()].sort_values(["visit_id", "occurred_at", "activity_id"], kind="stable")
+    v = a[a["visit_id"].notna()].sort_values(
+        ["visit_id", "occurred_at", "activity_id"], kind="stable"
+    )
     order = {n: i for i, n in enumerate(contract.VISIT_NODES)}
     idx = v["node"].map(order)
     pos = v.groupby("visit_id").cumcount()
-    assert (idx.to_numpy() == pos.to_numpy()).all(), "nodes start at appointment_confirmed and follow the order"
+    assert (idx.to_numpy() == pos.to_numpy()).all(), (
+        "nodes start at appointment_confirmed and follow the order"
+    )
     sizes = v.groupby("visit_id").size()
     assert (sizes == 5).any() and (sizes < 5).any()
     assert v.groupby("visit_id")["opportunity_id"].nunique().max() == 1
@@ -190,5 +225,12 @@ def test_terminated_reps_do_no_work_after_leaving(landing):
 @pytest.mark.parametrize("kind", ["mobile", "email", "id_card"])
 def test_pii_is_planted_in_chat(landing, kind):
     text = landing.table("chat_messages")["text"]
-    pattern = {"mobile": r"(?:\+86 )?1[3-9]\d[ -]?\d{4}[ -]?\d{4}", "email": r"[a-z]\d{6}@", "id_card": r"\d{17}[\dX]"}[kind]
-    assert text.str.contains(pattern, regex=True).sum() >= landing.manifest["pii"]["counts"][kind] * 0.9
+    pattern = {
+        "mobile": r"(?:\+86 )?1[3-9]\d[ -]?\d{4}[ -]?\d{4}",
+        "email": r"[a-z]\d{6}@",
+        "id_card": r"\d{17}[\dX]",
+    }[kind]
+    assert (
+        text.str.contains(pattern, regex=True).sum()
+        >= landing.manifest["pii"]["counts"][kind] * 0.9
+    )

@@ -1,0 +1,94 @@
+"""Benchmarks: time and memory of each stage, reported as ratios measured in one run.
+
+    make bench                      # demo scale (0.25)
+    make bench BENCH_SCALE=1        # SF1 (~30k opportunities, ~1M chat messages)
+
+The baseline is what DuckDB needs just to read the same landing files (``read_csv`` /
+``read_json``, all columns as text, counted); every stage is reported as a multiple of it,
+so the figures compare across machines and noisy neighbours. Nothing here asserts a
+wall-clock limit: read the numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from salesops.config import REPO_ROOT, Paths
+from salesops.ingest import ingest_all
+
+
+def _timed(fn):
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def duckdb_read_baseline(landing: Path) -> tuple[float, int]:
+    """Seconds for DuckDB to read every landing file once (all text), and the rows read."""
+    con = duckdb.connect()
+    rows = 0
+    started = time.perf_counter()
+    for path in sorted(landing.rglob("*")):
+        if path.suffix == ".csv":
+            rows += con.execute(f"select count(*) from read_csv('{path}', all_varchar = true, header = true)").fetchone()[0]
+        elif path.suffix == ".jsonl":
+            rows += con.execute(f"select count(*) from read_json('{path}', format = 'newline_delimited')").fetchone()[0]
+    return time.perf_counter() - started, rows
+
+
+def main() -> None:
+    scale = float(os.environ.get("BENCH_SCALE", "0.25"))
+    home = Path(os.environ.get("BENCH_HOME", REPO_ROOT / "data" / f"bench-{scale:g}")).resolve()
+    paths = Paths(home).ensure()
+    env = {**os.environ, "SALESOPS_HOME": str(home), "DAGSTER_HOME": str(paths.dagster_home)}
+    salesops = str(Path(sys.executable).with_name("salesops"))
+    report: dict = {"scale": scale, "home": str(home), "cores": os.cpu_count()}
+
+    if not any(paths.landing.rglob("*.csv")):
+        seconds = _timed(lambda: subprocess.run(
+            [salesops, "generate", "--scale", str(scale), "--seed", "42", "--out", str(paths.landing), "--no-progress"],
+            env=env, check=True, capture_output=True,
+        ))[0]
+        report["generate_seconds"] = round(seconds, 2)
+
+    report["landing_bytes"] = sum(p.stat().st_size for p in paths.landing.rglob("*") if p.is_file())
+    read_seconds, rows = duckdb_read_baseline(paths.landing)
+    report.update(duckdb_read_seconds=round(read_seconds, 2), landing_rows=rows)
+
+    ingest_seconds, results = _timed(lambda: ingest_all(paths))
+    report.update(
+        ingest_seconds=round(ingest_seconds, 2),
+        ingest_rows_per_second=round(sum(r.rows_read for r in results.values()) / ingest_seconds),
+        ingest_vs_duckdb_read=round(ingest_seconds / read_seconds, 2),
+    )
+
+    started = time.perf_counter()
+    done = subprocess.run([salesops, "run", "--no-sample"], env=env, capture_output=True, text=True)
+    run_seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"salesops run failed:\n{done.stderr[-3000:]}")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    report.update(
+        run_seconds=round(run_seconds, 1),
+        run_vs_duckdb_read=round(run_seconds / read_seconds, 1),
+        peak_child_rss_mib=round(peak_kib / 1024),
+        snapshot_mib=round(paths.snapshot_db.stat().st_size / 2**20, 1),
+    )
+    out = paths.reports / f"bench-scale-{scale:g}.json"
+    out.write_text(json.dumps(report, indent=2))
+    width = max(map(len, report))
+    for key, value in report.items():
+        print(f"{key:<{width}}  {value}")
+    print(f"→ {out}")
+
+
+if __name__ == "__main__":
+    main()
