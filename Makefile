@@ -16,7 +16,7 @@ SCALE ?= 0.25
 PORT ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: setup run demo dashboard dev test lint bench sample clean help
+.PHONY: setup browser-deps run demo dashboard dev test lint bench sample clean help
 
 help:
 	@echo "make demo       set up, build the sample warehouse, serve dashboards on http://127.0.0.1:$(PORT)"
@@ -34,6 +34,12 @@ $(STAMP): pyproject.toml uv.lock
 
 setup: $(STAMP)
 
+# The browser tests drive Debian's Chromium (no browser download); fonts-noto-cjk renders Chinese.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "The browser tests need Chromium: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; }
+
 run: setup
 	$(BIN)/salesops run --scale $(SCALE) $(if $(LANDING),--landing $(LANDING)) $(if $(AS_OF),--as-of $(AS_OF))
 
@@ -45,7 +51,7 @@ dashboard: setup
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-test: setup
+test: setup browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup
