@@ -14,7 +14,7 @@ STAMP := $(VENV)/.synced
 
 SCALE ?= 0.25
 PORT ?= 8501
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: setup browser-deps run demo dashboard dev test lint bench sample clean help
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -39,33 +40,35 @@ def test_publish_writes_a_read_only_snapshot_with_publish_info(paths):
         con.execute("create table marts.x (a int)")
 
 
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("select value from marts.fct_demo").fetchone()[0], flush=True)
+sys.stdin.readline()  # the parent publishes a new snapshot meanwhile
+print(con.execute("select value from marts.fct_demo").fetchone()[0], flush=True)
+"""
+
+
 def test_a_reader_holding_the_old_snapshot_keeps_working_during_a_publish(paths):
     build_warehouse(paths, 1)
     publish_snapshot(paths, run_id="r1")
-    ctx = mp.get_context("spawn")
-    to_child, from_child = ctx.Queue(), ctx.Queue()
-    child = ctx.Process(target=_bridge, args=(str(paths.snapshot_db), to_child, from_child))
-    child.start()
-    assert from_child.get(timeout=60) == 1
-    assert from_child.get(timeout=60) == "opened"
-    # The writer rebuilds (holding the build file read-write) and publishes while the reader is open.
-    build_warehouse(paths, 2)
-    publish_snapshot(paths, run_id="r2")
-    to_child.put("published")
-    assert from_child.get(timeout=60) == 1, "the open reader must keep seeing its snapshot"
-    child.join(timeout=60)
-    assert child.exitcode == 0
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(paths.snapshot_db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "1"
+        # The writer rebuilds (holding the build file read-write) and publishes while the reader is open.
+        build_warehouse(paths, 2)
+        publish_snapshot(paths, run_id="r2")
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "1", "the open reader must keep seeing its snapshot"
+        assert reader.wait(timeout=60) == 0, reader.stderr.read()
+    finally:
+        reader.kill()
     with open_snapshot(paths) as con:
         assert con.execute("select value from marts.fct_demo").fetchone() == (2,)
-
-
-def _bridge(path: str, inbox, outbox) -> None:
-    con = duckdb.connect(path, read_only=True)
-    outbox.put(con.execute("select value from marts.fct_demo").fetchone()[0])
-    outbox.put("opened")
-    assert inbox.get(timeout=60) == "published"
-    outbox.put(con.execute("select value from marts.fct_demo").fetchone()[0])
-    con.close()
 
 
 def test_readers_open_the_snapshot_while_the_writer_holds_the_build_warehouse(paths):
