@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
-from salesops.config import Paths, export_environment
+from salesops.config import PROFILE_VARIABLE, Paths, export_environment
 
 _paths = Paths.from_env().ensure()
 export_environment(_paths)
@@ -37,7 +39,11 @@ defs = dg.Definitions(
     jobs=[daily_refresh],
     schedules=[daily_schedule],
     resources={
-        "salesops_home": SalesopsHome(home=str(_paths.home), landing=str(_paths.landing)),
+        "salesops_home": SalesopsHome(
+            home=str(_paths.home),
+            landing=str(_paths.landing),
+            profile=os.environ.get(PROFILE_VARIABLE, ""),
+        ),
         "dbt": dbt_resource,
     },
 )

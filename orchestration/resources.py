@@ -1,9 +1,9 @@
-
 from pathlib import Path
 
 import dagster as dg
 
 from salesops.config import Paths
+from salesops.ingest import CANONICAL, Profile, load_profile
 
 
 class SalesopsHome(dg.ConfigurableResource):
@@ -12,6 +12,11 @@ class SalesopsHome(dg.ConfigurableResource):
     home: str
     landing: str = ""
     """Landing folder; empty = ``<home>/landing``."""
+    profile: str = ""
+    """Mapping profile (YAML); empty = files named after their contract table."""
 
     def paths(self) -> Paths:
         return Paths(Path(self.home), Path(self.landing) if self.landing else None).ensure()
+
+    def mapping_profile(self) -> Profile:
+        return load_profile(Path(self.profile)) if self.profile else CANONICAL

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from salesops.config import LANDING_VARIABLE, REPO_ROOT, Paths, export_environment
+from salesops.config import LANDING_VARIABLE, PROFILE_VARIABLE, REPO_ROOT, Paths, export_environment
 from simulator.cli import generate_command
 
 DEMO_SCALE = 0.25
@@ -23,30 +23,74 @@ def main() -> None:
 
 
 def _has_extracts(landing: Path) -> bool:
-    return any(p.is_file() for sub in ("crm", "chat", "finance") for p in (landing / sub).glob("*.*"))
+    return landing.is_dir() and any(
+        p.is_file() and not p.name.startswith(".") for p in landing.rglob("*")
+    )
 
 
 @main.command()
-@click.option("--landing", type=click.Path(path_type=Path, file_okay=False), help="Folder of extracts (crm/, chat/, finance/). Default: $SALESOPS_HOME/landing.")
-@click.option("--as-of", help="Build every mart as of this date (YYYY-MM-DD). Default: the latest extract date.")
-@click.option("--sample/--no-sample", default=True, show_default=True, help="Generate the built-in sample data when the landing folder is empty.")
-@click.option("--scale", default=DEMO_SCALE, show_default=True, help="Scale of the generated sample.")
+@click.option(
+    "--landing",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of extracts (crm/, chat/, finance/). Default: $SALESOPS_HOME/landing.",
+)
+@click.option(
+    "--profile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Mapping profile (YAML) for exports that are not in the contract's shape (profiles/ has Salesforce and HubSpot).",
+)
+@click.option(
+    "--as-of",
+    help="Build every mart as of this date (YYYY-MM-DD). Default: the latest extract date.",
+)
+@click.option(
+    "--sample/--no-sample",
+    default=True,
+    show_default=True,
+    help="Generate the built-in sample data when the landing folder is empty.",
+)
+@click.option(
+    "--scale", default=DEMO_SCALE, show_default=True, help="Scale of the generated sample."
+)
 @click.option("--seed", default=42, show_default=True)
-def run(landing: Path | None, as_of: str | None, sample: bool, scale: float, seed: int) -> None:
+def run(
+    landing: Path | None,
+    profile: Path | None,
+    as_of: str | None,
+    sample: bool,
+    scale: float,
+    seed: int,
+) -> None:
     """Ingest → dbt build and tests → publish the read-only snapshot 运行每日任务."""
     if landing:
         os.environ[LANDING_VARIABLE] = str(landing.resolve())
+    if profile:
+        from salesops.ingest import ProfileError, load_profile
+
+        try:
+            load_profile(profile)
+        except ProfileError as exc:
+            raise click.ClickException(str(exc)) from None
+        os.environ[PROFILE_VARIABLE] = str(profile.resolve())
     paths = Paths.from_env().ensure()
     export_environment(paths)
     started = time.perf_counter()
     if not _has_extracts(paths.landing):
         if not sample:
-            raise click.ClickException(f"{paths.landing}: no extracts found (crm/, chat/, finance/). Put your files there or pass --sample.")
+            raise click.ClickException(
+                f"{paths.landing}: no extracts found (crm/, chat/, finance/). Put your files there or pass --sample."
+            )
         from simulator.config import load_config
         from simulator.generate import generate
 
-        click.echo(f"No extracts in {paths.landing}: generating the built-in sample (scale {scale}, seed {seed}) 生成示例数据 …")
-        generate(load_config(overrides=[f"scale={scale}", f"seed={seed}"]), paths.landing, progress=scale >= 0.5)
+        click.echo(
+            f"No extracts in {paths.landing}: generating the built-in sample (scale {scale}, seed {seed}) 生成示例数据 …"
+        )
+        generate(
+            load_config(overrides=[f"scale={scale}", f"seed={seed}"]),
+            paths.landing,
+            progress=scale >= 0.5,
+        )
 
     from salesops.dbt_cli import parse
 
@@ -57,7 +101,9 @@ def run(landing: Path | None, as_of: str | None, sample: bool, scale: float, see
 
     run_config = {"ops": {"salesops_dbt_assets": {"config": {"as_of": as_of}}}} if as_of else None
     job = defs.resolve_job_def(DAILY_JOB)
-    result = job.execute_in_process(instance=DagsterInstance.get(), run_config=run_config, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=DagsterInstance.get(), run_config=run_config, raise_on_error=False
+    )
     seconds = time.perf_counter() - started
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
@@ -75,9 +121,19 @@ def dashboard(port: int) -> None:
     paths = Paths.from_env().ensure()
     export_environment(paths)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     raise SystemExit(subprocess.call(cmd))
 

@@ -24,6 +24,8 @@ HOME_VARIABLE = "SALESOPS_HOME"
 
 
 LANDING_VARIABLE = "SALESOPS_LANDING"
+PROFILE_VARIABLE = "SALESOPS_PROFILE"
+"""Mapping profile for the landing files (``salesops run --profile``); unset = canonical names."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,14 @@ class Paths:
         return self.home / "reports"
 
     def ensure(self) -> Paths:
-        for p in (self.landing, self.bronze, self.quarantine, self.warehouse_dir, self.dagster_home, self.reports):
+        for p in (
+            self.landing,
+            self.bronze,
+            self.quarantine,
+            self.warehouse_dir,
+            self.dagster_home,
+            self.reports,
+        ):
             p.mkdir(parents=True, exist_ok=True)
         return self
 

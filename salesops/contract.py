@@ -15,7 +15,7 @@ may be empty. Optional columns (*(opt)* in the SPEC) are both absent-able and nu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 STAGES: tuple[str, ...] = (
@@ -97,6 +97,8 @@ class Column:
     """True where the SPEC lists example values ("call/visit/demo/…"): others are allowed."""
     min_value: float | None = None
     max_value: float | None = None
+    future_ok: bool = False
+    """Dates/timestamps may lie after the extract date (planned events); others may not."""
 
     def __post_init__(self) -> None:
         if self.type not in LOGICAL_TYPES:
@@ -115,6 +117,27 @@ def opt(name: str, type_: str, description: str, **kwargs) -> Column:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """``violation`` is SQL over the typed row, true when the row breaks the rule."""
+
+    column: str
+    violation: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReferenceRule:
+    """A row breaks the rule when it joins a ``table`` row (on ``on`` = [(own, theirs)]) and
+    ``violation`` holds; ``r.`` names the referenced row, ``t.`` this one."""
+
+    column: str
+    table: str
+    on: tuple[tuple[str, str], ...]
+    violation: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     source: str
@@ -125,7 +148,10 @@ class Table:
     formats: tuple[str, ...] = ("csv", "parquet")
     any_file_in_folder: bool = False
     """True for chat: every file of ``landing/chat/`` belongs to this table."""
-    extra: dict = field(default_factory=dict)
+    row_rules: tuple[RowRule, ...] = ()
+    """Rules across columns of one row; a row breaking one is quarantined with the reason."""
+    reference_rules: tuple[ReferenceRule, ...] = ()
+    """Rules against another table's bronze rows (checked after that table is ingested)."""
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -151,7 +177,11 @@ _ORG_UNITS = Table(
         Column("level", "string", "hq / region / city / team", enum=ORG_LEVELS),
         Column("parent_id", "string", "Parent unit (empty for HQ) 上级单元", nullable=True),
         Column("name", "string", "Unit name 名称"),
-        opt("structured_since", "date", "Date the unit adopted the structured process 结构化管理启用日"),
+        opt(
+            "structured_since",
+            "date",
+            "Date the unit adopted the structured process 结构化管理启用日",
+        ),
     ),
     ("unit_id",),
 )
@@ -169,6 +199,9 @@ _REPS = Table(
         opt("termination_date", "date", "Termination date 离职日期"),
     ),
     ("rep_id",),
+    row_rules=(
+        RowRule("termination_date", "termination_date < hire_date", "terminated before hired"),
+    ),
 )
 
 _CUSTOMERS = Table(
@@ -200,6 +233,13 @@ _LEADS = Table(
         opt("quality_score", "float", "Lead quality 0–100 线索质量", min_value=0, max_value=100),
     ),
     ("lead_id",),
+    row_rules=(
+        RowRule(
+            "first_response_at",
+            "first_response_at < created_at",
+            "first response before the lead was created",
+        ),
+    ),
 )
 
 _OPPORTUNITIES = Table(
@@ -215,7 +255,13 @@ _OPPORTUNITIES = Table(
         Column("created_at", "timestamp", "Created 创建时间"),
         Column("stage", "string", "Canonical stage 阶段", enum=STAGES),
         Column("status", "string", "open / won / lost", enum=("open", "won", "lost")),
-        Column("amount", "decimal", "Amount (yuan) 金额(元)", min_value=0),
+        Column(
+            "amount",
+            "decimal",
+            "Amount (yuan) 金额(元); may be empty only on a lost opportunity",
+            nullable=True,
+            min_value=0,
+        ),
         opt("forecast_amount", "decimal", "Rep's forecast amount 预测金额", min_value=0),
         Column(
             "expected_close_date",
@@ -224,12 +270,39 @@ _OPPORTUNITIES = Table(
             nullable=True,
         ),
         opt("probability", "float", "Win probability 0–1 赢率", min_value=0, max_value=1),
-        opt("requirement_doc_amount", "decimal", "Amount in the requirement doc 需求说明书金额", min_value=0),
+        opt(
+            "requirement_doc_amount",
+            "decimal",
+            "Amount in the requirement doc 需求说明书金额",
+            min_value=0,
+        ),
         opt("closed_at", "timestamp", "Closed 关闭时间"),
         opt("loss_reason_code", "string", "Stated loss reason code 输单原因代码"),
         opt("loss_reason_text", "string", "Stated loss reason text 输单原因说明"),
     ),
     ("opportunity_id",),
+    row_rules=(
+        RowRule(
+            "amount",
+            "amount is null and status <> 'lost'",
+            "empty amount on an opportunity that is not lost",
+        ),
+        RowRule("closed_at", "closed_at < created_at", "closed before it was created"),
+        RowRule(
+            "status",
+            "(stage in ('won', 'lost') or status in ('won', 'lost')) and stage <> status",
+            "stage and status disagree (won/lost must match)",
+        ),
+    ),
+    reference_rules=(
+        ReferenceRule(
+            "closed_at",
+            "leads",
+            (("lead_id", "lead_id"),),
+            "t.status = 'won' and t.closed_at < r.created_at",
+            "won before its lead was created",
+        ),
+    ),
 )
 
 _STAGE_HISTORY = Table(
@@ -307,10 +380,18 @@ _TARGET_ADJUSTMENTS = Table(
         Column("requested_at", "timestamp", "Requested 申请时间"),
         Column("old_amount", "decimal", "Old target 原目标", min_value=0),
         Column("new_amount", "decimal", "Requested target 新目标", min_value=0),
-        Column("status", "string", "adopted / rejected / pending", enum=("adopted", "rejected", "pending")),
+        Column(
+            "status",
+            "string",
+            "adopted / rejected / pending",
+            enum=("adopted", "rejected", "pending"),
+        ),
         opt("decided_at", "timestamp", "Decided 决定时间"),
     ),
     ("request_id",),
+    row_rules=(
+        RowRule("decided_at", "decided_at < requested_at", "decided before it was requested"),
+    ),
 )
 
 _DEVIATION_REPORTS = Table(
@@ -374,11 +455,12 @@ _MARKET_EVENTS = Table(
     (
         Column("name", "string", "Event name 事件"),
         opt("region_id", "string", "Region (empty = all regions) 大区"),
-        Column("start_on", "date", "Start 开始"),
-        Column("end_on", "date", "End 结束"),
+        Column("start_on", "date", "Start 开始", future_ok=True),
+        Column("end_on", "date", "End 结束", future_ok=True),
         opt("expected_uplift", "float", "Expected uplift share 预期提升"),
     ),
     ("name", "start_on"),
+    row_rules=(RowRule("end_on", "end_on < start_on", "ends before it starts"),),
 )
 
 _SOP_CARDS = Table(
@@ -486,6 +568,18 @@ _PAYMENTS = Table(
         opt("synced_to_crm_at", "timestamp", "Synced to CRM (empty = not yet) 同步至CRM时间"),
     ),
     ("payment_id",),
+    row_rules=(
+        RowRule(
+            "recorded_in_finance_at",
+            "recorded_in_finance_at < received_at",
+            "recorded in finance before it was received",
+        ),
+        RowRule(
+            "synced_to_crm_at",
+            "synced_to_crm_at < recorded_in_finance_at",
+            "synced to CRM before finance recorded it",
+        ),
+    ),
 )
 
 TABLES: dict[str, Table] = {
@@ -530,7 +624,9 @@ def tables_in(source: str) -> list[Table]:
 @cache
 def _file_name_pattern() -> re.Pattern[str]:
     names = "|".join(sorted((re.escape(n) for n in TABLES), key=len, reverse=True))
-    return re.compile(rf"^(?P<table>{names})(?:[_\-.](?P<part>[^/]+?))?\.(?P<ext>csv|jsonl|json|parquet)$")
+    return re.compile(
+        rf"^(?P<table>{names})(?:[_\-.](?P<part>[^/]+?))?\.(?P<ext>csv|jsonl|json|parquet)$"
+    )
 
 
 def table_for_file(source: str, file_name: str) -> Table | None:

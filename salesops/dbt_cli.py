@@ -39,7 +39,9 @@ def project_args(project_dir: Path = DBT_PROJECT_DIR, target_path: Path | None =
 def parse(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """Write ``target/manifest.json`` (needed before the Dagster definitions load)."""
     cmd = [dbt_executable(), "parse", "--quiet", *project_args(project_dir)]
-    done = subprocess.run(cmd, cwd=project_dir, env=os.environ.copy(), capture_output=True, text=True)
+    done = subprocess.run(
+        cmd, cwd=project_dir, env=os.environ.copy(), capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
     return project_dir / "target" / "manifest.json"

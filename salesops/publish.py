@@ -43,7 +43,9 @@ class PublishResult:
 def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) -> PublishResult:
     build = paths.build_db
     if not build.exists():
-        raise PublishError(f"{build}: no build warehouse to publish; run the dbt build first (make run)")
+        raise PublishError(
+            f"{build}: no build warehouse to publish; run the dbt build first (make run)"
+        )
     published_at = now or dt.datetime.now(SHANGHAI).replace(tzinfo=None)
     with duckdb.connect(str(build)) as con:
         con.execute("checkpoint")
@@ -51,7 +53,7 @@ def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) 
     shutil.copyfile(build, tmp)
     try:
         with duckdb.connect(str(tmp)) as con:
-            for (schema, name) in con.execute(
+            for schema, name in con.execute(
                 "select schema_name, view_name from duckdb_views() where not internal and schema_name in "
                 f"({', '.join('?' for _ in BUILD_ONLY_SCHEMAS)})",
                 list(BUILD_ONLY_SCHEMAS),
@@ -61,7 +63,9 @@ def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) 
                 "select count(*) from duckdb_tables() where schema_name = 'marts'"
             ).fetchone()[0]
             if tables == 0:
-                raise PublishError(f"{build}: the build warehouse has no marts; refusing to publish an empty snapshot")
+                raise PublishError(
+                    f"{build}: the build warehouse has no marts; refusing to publish an empty snapshot"
+                )
             as_of = _as_of(con)
             con.execute(
                 "create or replace table main.publish_info as "

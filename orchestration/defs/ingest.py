@@ -1,51 +1,70 @@
 """Ingest assets: one per landing-contract table, each with a blocking GX contract check."""
 
+from collections import Counter
+
 import dagster as dg
 import duckdb
 
+from data_quality.runs import record_outcome
 from data_quality.suites.bronze import bronze_suite
 from data_quality.validate import validate_frame
 from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.dbt_sources import BRONZE_ASSET_PREFIX
-from salesops.ingest import discover_landing, ingest_table
+from salesops.ingest import ingest_table
 
 INGEST_GROUP = "ingest"
+
 
 def bronze_key(table_name: str) -> dg.AssetKey:
     return dg.AssetKey([BRONZE_ASSET_PREFIX, table_name])
 
+
 def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
     @dg.asset(
         key=bronze_key(table.name),
+        deps=[bronze_key(rule.table) for rule in table.reference_rules],
         group_name=INGEST_GROUP,
         kinds={"duckdb", "parquet"},
         description=(
-            f"Bronze `{table.name}`: {table.description} Typed from landing/{table.source}/ "
-            "against the landing contract; bad rows quarantined with file, line, column and reason."
+            f"Bronze `{table.name}`: {table.description} Typed from the landing files (canonical names or "
+            "a mapping profile's rules) against the landing contract; bad rows quarantined with file, "
+            "line, column and reason; new files added, changed files replaced, unchanged files skipped."
         ),
     )
-    def _asset(context: dg.AssetExecutionContext, salesops_home: SalesopsHome) -> dg.MaterializeResult:
+    def _asset(
+        context: dg.AssetExecutionContext, salesops_home: SalesopsHome
+    ) -> dg.MaterializeResult:
         paths = salesops_home.paths()
-        files = discover_landing(paths.landing)[table.name]
-        result = ingest_table(table, files, paths)
+        result = ingest_table(table, paths, salesops_home.mapping_profile())
+        for event in result.events:
+            if event["action"] != "unchanged":
+                context.log.info(
+                    f"{event['file']}: {event['action']} {event.get('reason', '')}".strip()
+                )
         if result.rows_quarantined:
             context.log.warning(
                 f"{table.name}: {result.rows_quarantined} row(s) quarantined → {result.quarantine_path}"
             )
+        actions = Counter(e["action"] for e in result.events)
         return dg.MaterializeResult(
             metadata={
                 "files": len(result.files),
+                "files_added": actions["added"],
+                "files_replaced": actions["replaced"],
+                "files_unchanged": actions["unchanged"] + actions["skipped"],
                 "rows_read": result.rows_read,
                 "rows_accepted": result.rows_accepted,
                 "rows_quarantined": result.rows_quarantined,
                 "rows_superseded": result.rows_superseded,
+                "ignored_columns": dg.MetadataValue.json(result.ignored_columns),
                 "bronze_path": dg.MetadataValue.path(result.bronze_path),
                 "quarantine_path": dg.MetadataValue.path(result.quarantine_path),
             }
         )
 
     return _asset
+
 
 def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
     @dg.asset_check(
@@ -54,18 +73,29 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
         blocking=True,
         description=f"Great Expectations suite generated from the contract for `{table.name}`.",
     )
-    def _check(salesops_home: SalesopsHome) -> dg.AssetCheckResult:
-        path = salesops_home.paths().bronze / f"{table.name}.parquet"
+    def _check(
+        context: dg.AssetCheckExecutionContext, salesops_home: SalesopsHome
+    ) -> dg.AssetCheckResult:
+        paths = salesops_home.paths()
+        path = paths.bronze / f"{table.name}.parquet"
         frame = duckdb.sql(f"select * from read_parquet('{path}')").df()
-        outcome = validate_frame(frame, bronze_suite(table))
+        outcome = validate_frame(frame, bronze_suite(table), table=table.name)
+        index = record_outcome(outcome, paths.reports, context.run.run_id)
         return dg.AssetCheckResult(
             passed=outcome.success,
             description=None if outcome.success else outcome.summary()[:2000],
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"expectations": outcome.evaluated, "report": dg.MetadataValue.md(f"```\n{outcome.summary()}\n```")},
+            metadata={
+                "expectations": outcome.evaluated,
+                "failed_expectations": len(outcome.failures),
+                "report": dg.MetadataValue.md(f"```\n{outcome.summary()}\n```"),
+                "data_docs": dg.MetadataValue.path(str(index)),
+                "data_docs_url": dg.MetadataValue.url(index.resolve().as_uri()),
+            },
         )
 
     return _check
+
 
 ingest_assets = [_ingest_asset(t) for t in contract.TABLES.values()]
 ingest_checks = [_contract_check(t) for t in contract.TABLES.values()]

@@ -18,7 +18,9 @@ from salesops.publish import publish_snapshot
         "previous snapshot in place."
     ),
 )
-def published_snapshot(context: dg.AssetExecutionContext, salesops_home: SalesopsHome) -> dg.MaterializeResult:
+def published_snapshot(
+    context: dg.AssetExecutionContext, salesops_home: SalesopsHome
+) -> dg.MaterializeResult:
     result = publish_snapshot(salesops_home.paths(), run_id=context.run_id)
     return dg.MaterializeResult(
         metadata={

@@ -12,6 +12,7 @@ from salesops.dbt_cli import build_args, dbt_executable, ensure_manifest
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 ensure_manifest()
 
+
 class SalesopsTranslator(DagsterDbtTranslator):
     """Groups dbt assets by their folder (staging / intermediate / marts), read from the manifest."""
 
@@ -22,17 +23,22 @@ class SalesopsTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return f"warehouse_{fqn[1]}" if len(fqn) > 2 else "warehouse"
 
+
 class WarehouseConfig(dg.Config):
     as_of: str | None = None
     """Build every mart as of this date (YYYY-MM-DD); empty = the latest extract date."""
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=SalesopsTranslator(),
 )
-def salesops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseConfig):
+def salesops_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseConfig
+):
     """dbt build of staging → intermediate → marts, tests included."""
     yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
+
 
 dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

@@ -39,14 +39,14 @@ def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
         "O3,L3,C3,R2,智能仓储,2026-01-07 09:00:00,bogus,open,5000,2026-02-01,1.5,x\n"
         "O4,,C4,R2,智能仓储,2026-01-08 09:00:00,lead,open,0,,,x\n",
     )
-    result = ingest_table(contract.table("opportunities"), [f], paths)
+    result = ingest_table(contract.table("opportunities"), paths)
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (4, 1, 3)
-    assert result.ignored_columns == {str(f): ["extra_column"]}
+    assert result.ignored_columns == {"crm/opportunities.csv": ["extra_column"]}
     (accepted,) = rows(result.bronze_path, "select opportunity_id, amount, probability, created_at, _source_line from t")
     assert accepted[0] == "O1" and float(accepted[1]) == 120000.50 and accepted[2] == 0.4 and accepted[4] == 2
     quarantined = rows(result.quarantine_path, "select line, column_name, raw_value, reason from t order by line, column_name")
     assert quarantined == [
-        (3, "amount", "abc", "not a valid decimal (DECIMAL(18,2))"),
+        (3, "amount", "abc", "not a valid decimal"),
         (4, "probability", "1.5", "above the maximum 1"),
         (4, "stage", "bogus", "not one of: lead, qualified, quote, negotiation, contract_approval, won, lost"),
         (5, "lead_id", None, "empty value in a required column"),
@@ -55,7 +55,7 @@ def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
 
 def test_absent_optional_columns_become_typed_nulls(paths):
     f = write(paths.landing / "crm" / "opportunities.csv", HEADER + "\nO1,L1,C1,R1,P,2026-01-05 10:00:00,lead,open,1,,\n")
-    result = ingest_table(contract.table("opportunities"), [f], paths)
+    result = ingest_table(contract.table("opportunities"), paths)
     described = duckdb.sql(f"describe select * from read_parquet('{result.bronze_path}')").fetchall()
     types = {name: type_ for name, type_, *_ in described}
     assert types["closed_at"] == "TIMESTAMP" and types["forecast_amount"] == "DECIMAL(18,2)"
@@ -65,9 +65,9 @@ def test_absent_optional_columns_become_typed_nulls(paths):
 def test_missing_required_column_names_file_column_and_fix(paths):
     f = write(paths.landing / "crm" / "opportunities.csv", HEADER.replace(",stage", "") + "\n")
     with pytest.raises(IngestError) as err:
-        ingest_table(contract.table("opportunities"), [f], paths)
+        ingest_table(contract.table("opportunities"), paths)
     message = str(err.value)
-    assert str(f) in message and "missing required column(s) stage" in message and "column_renames" in message
+    assert str(f) in message and "missing required column(s) stage" in message and "under `columns` in a mapping profile" in message
 
 
 def test_latest_extract_wins_on_duplicate_keys_and_accounting_holds(paths):
@@ -76,7 +76,7 @@ def test_latest_extract_wins_on_duplicate_keys_and_accounting_holds(paths):
     b = write(crm / "opportunities_2026-03-31.csv", HEADER + "\nO1,L1,C1,R1,P,2026-01-05 10:00:00,quote,open,200,,\n")
     files = discover_landing(paths.landing)["opportunities"]
     assert files == [a, b]
-    result = ingest_table(contract.table("opportunities"), files, paths)
+    result = ingest_table(contract.table("opportunities"), paths)
     assert rows(result.bronze_path, "select opportunity_id, stage from t order by 1") == [("O1", "quote"), ("O2", "lead")]
     by_file = {Path(acc.file).name: acc for acc in result.files}
     assert by_file[a.name].rows_superseded == 1 and by_file[a.name].rows_accepted == 1

@@ -4,7 +4,7 @@ with recursive
 
 org_units as (
 
-    select * from {{ ref('stg_crm__org_units') }}
+    select * from {{ ref('int_org_units_resolved') }}
 
 ),
 

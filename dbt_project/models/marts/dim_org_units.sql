@@ -2,7 +2,7 @@ with
 
 org_units as (
 
-    select * from {{ ref('stg_crm__org_units') }}
+    select * from {{ ref('int_org_units_resolved') }}
 
 ),
 
@@ -56,6 +56,8 @@ select
     cast(org_units.name as {{ dbt.type_string() }}) as name,
     cast(name_paths.name_path as {{ dbt.type_string() }}) as name_path,
     cast(regions.region_id as {{ dbt.type_string() }}) as region_id,
+    -- flags
+    org_units.is_implicit,
     -- dates
     cast(org_units.structured_since as date) as structured_since
 from org_units

@@ -8,7 +8,7 @@ as_of as (
 
 org_units as (
 
-    select * from {{ ref('stg_crm__org_units') }}
+    select * from {{ ref('int_org_units_resolved') }}
 
 ),
 
@@ -125,6 +125,7 @@ final as (
     left join stage_dwell
         on stage_dwell.unit_id = org_units.unit_id
         and stage_dwell.stage = stages.stage
+    where {{ mart_is_available('fct_funnel_stages') }}
 
 )
 

@@ -8,7 +8,7 @@ as_of as (
 
 org_units as (
 
-    select * from {{ ref('stg_crm__org_units') }}
+    select * from {{ ref('int_org_units_resolved') }}
 
 ),
 
@@ -82,6 +82,7 @@ final as (
         on outcomes.unit_id = org_units.unit_id
     left join cycles
         on cycles.unit_id = org_units.unit_id
+    where {{ mart_is_available('fct_funnel_summary') }}
 
 )
 

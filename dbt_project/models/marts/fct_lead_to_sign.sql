@@ -54,6 +54,7 @@ won_and_signed as (
     left join leads
         on leads.lead_id = positions.lead_id
     where positions.status_as_of = 'won'
+        and {{ mart_is_available('fct_lead_to_sign') }}
 
 )
 

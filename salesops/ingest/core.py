@@ -1,0 +1,637 @@
+"""Landing files → typed bronze tables, incrementally, losing nothing.
+
+For each contract table:
+
+1. **Plan**: every landing file is claimed by a profile rule or, by its name, by the
+   canonical contract; a data file nobody claims in ``crm/``, ``chat/``, ``finance/`` (or
+   anywhere, when a profile is used) is an error.
+2. **Type each new or changed file** into a *part* (``bronze/_parts/<table>/``) and its
+   quarantine part. A content-hash registry (``bronze/_registry/<table>.json``) makes
+   re-ingesting the same file a no-op; a new file is added without re-typing history; a
+   file whose name was seen before with other content (a corrected re-export of that
+   period) replaces that file's part, and the run log says so.
+3. **Consolidate** all parts into ``bronze/<table>.parquet``: rows breaking a rule against
+   another table (e.g. won before its lead was created) are quarantined; duplicate primary
+   keys are resolved by *latest extract wins* (extract date from the file name —
+   ``opportunities_2026-03-31.csv`` — else the file's modification time; then the later
+   line) and counted as superseded.
+
+Row accounting, per file, always holds and is written to ``bronze/_accounts/<table>.json``:
+rows read = rows accepted + rows quarantined + rows superseded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from salesops import contract
+from salesops.config import Paths
+from salesops.ingest import reader
+from salesops.ingest.errors import IngestError
+from salesops.ingest.profile import CANONICAL, FileRule, Profile
+from salesops.ingest.typing import checks, lit, mapped, q, typed
+
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet"}
+CANONICAL_FOLDERS = ("crm", "chat", "finance")
+REGISTRY_VERSION = 2
+"""Bump when typing rules change, so every file is typed again."""
+DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    relative: str
+    table: str
+    rule: FileRule
+    extract_key: str
+
+
+@dataclass
+class Plan:
+    files: dict[str, list[PlannedFile]]
+    ignored: list[str]
+
+
+@dataclass
+class FileAccount:
+    file: str
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    rows_superseded: int
+
+
+@dataclass
+class TableIngestResult:
+    table: str
+    files: list[FileAccount]
+    bronze_path: str
+    quarantine_path: str
+    events: list[dict] = field(default_factory=list)
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(f.rows_accepted for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def rows_superseded(self) -> int:
+        return sum(f.rows_superseded for f in self.files)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.update(
+            rows_read=self.rows_read,
+            rows_accepted=self.rows_accepted,
+            rows_quarantined=self.rows_quarantined,
+            rows_superseded=self.rows_superseded,
+        )
+        return d
+
+
+def extract_key(path: Path) -> str:
+    """Order of extracts for 'latest wins': the date in the name, else the modification time."""
+    m = DATE_IN_NAME.search(path.stem)
+    if m:
+        if m.group(1):
+            return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+        return f"{m.group(4)}-{m.group(5)}-99"
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def plan_landing(landing: Path, profile: Profile = CANONICAL) -> Plan:
+    files: dict[str, list[PlannedFile]] = {name: [] for name in contract.TABLES}
+    ignored: list[str] = []
+    if not landing.is_dir():
+        return Plan(files, ignored)
+    for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+        relative = path.relative_to(landing).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(landing).parts):
+            continue
+        if path.suffix.lower() not in DATA_SUFFIXES:
+            continue
+        rules = [r for r in profile.rules if r.matches(relative)]
+        folder = relative.split("/", 1)[0] if "/" in relative else ""
+        if not rules and folder in CANONICAL_FOLDERS and relative.count("/") == 1:
+            table = contract.table_for_file(folder, path.name)
+            if table is None:
+                names = ", ".join(t.name for t in contract.tables_in(folder))
+                raise IngestError(
+                    path,
+                    f"no table of landing/{folder}/ is called like this file",
+                    f"Name the file after its table ({names}), optionally with a dated suffix such as "
+                    f"_2026-03-31, or claim it with a rule in a mapping profile (salesops run --profile FILE)",
+                )
+            rules = [profile.canonical_rule(table)]
+        if not rules:
+            if profile.rules:
+                raise IngestError(
+                    path,
+                    f"no rule of profile {profile.name!r} matches this file",
+                    "Add a `files:` rule whose `match` glob covers it, or move it out of the landing folder",
+                )
+            ignored.append(relative)
+            continue
+        key = extract_key(path)
+        for rule in rules:
+            files[rule.table].append(PlannedFile(path, relative, rule.table, rule, key))
+    for name in files:
+        files[name].sort(key=lambda f: (f.extract_key, f.relative))
+    return Plan(files, ignored)
+
+
+def discover_landing(landing: Path, profile: Profile = CANONICAL) -> dict[str, list[Path]]:
+    return {
+        name: [f.path for f in planned]
+        for name, planned in plan_landing(landing, profile).files.items()
+    }
+
+
+# ---------------------------------------------------------------- typing one file
+
+
+@dataclass
+class FilePart:
+    part: str
+    quarantine_part: str
+    rows_read: int
+    rows_quarantined: int
+    encoding: str
+    delimiter: str | None
+    ignored_columns: list[str]
+    columns: list[str]
+
+
+def _column_sources(
+    table: contract.Table, rule: FileRule, header: list[str], path: Path
+) -> tuple[dict[str, str], list[str]]:
+    """contract column → source header; and the headers nobody uses."""
+    sources: dict[str, str] = {}
+    for h in header:
+        target = rule.columns.get(h) or (
+            h if h in table.column_names and h not in rule.columns.values() else None
+        )
+        if target is None:
+            continue
+        if target in sources:
+            raise IngestError(
+                path,
+                f"columns {sources[target]!r} and {h!r} both map to {table.name}.{target}",
+                "Map only one of them under `columns` in the mapping profile",
+            )
+        sources[target] = h
+    used = set(sources.values()) | {d.source for d in rule.derive.values() if d.source}
+    if rule.unpivot:
+        used |= {h for h in header if re.search(rule.unpivot.columns, h)}
+    return sources, [h for h in header if h not in used]
+
+
+def _text_expression(column: contract.Column, rule: FileRule, sources: dict[str, str]) -> str:
+    if column.name in rule.derive:
+        d = rule.derive[column.name]
+        if d.constant is not None:
+            return lit(d.constant)
+        raw = f"nullif(trim({q(d.source)}), '')"
+        if d.values or d.default is not None:
+            cases = " ".join(f"when {lit(k)} then {lit(v)}" for k, v in d.values.items())
+            fallback = lit(d.default) if d.default is not None else raw
+            return f"(case lower({raw}) {cases} else {fallback} end)" if cases else fallback
+        return raw
+    if column.name in sources:
+        return mapped(
+            f"nullif(trim({q(sources[column.name])}), '')", rule.values.get(column.name, {})
+        )
+    return "cast(null as varchar)"
+
+
+def _unpivot(
+    con: duckdb.DuckDBPyConnection, raw: reader.RawRows, rule: FileRule, sources: dict[str, str]
+) -> None:
+    pattern = re.compile(rule.unpivot.columns)
+    wide = [h for h in raw.header if pattern.search(h)]
+    if not wide:
+        raise IngestError(
+            raw.table,
+            f"no column matches the unpivot pattern {rule.unpivot.columns!r}",
+            "Check the pattern against the file's header",
+        )
+    keep = ", ".join(q(h) for h in raw.header if h not in wide)
+    selects = []
+    for h in wide:
+        m = pattern.search(h)
+        name = m.group("name") if "name" in pattern.groupindex else h
+        selects.append(
+            f"select _line, {keep}{', ' if keep else ''}{lit(name)} as __unpivot_name, {q(h)} as __unpivot_value "
+            f"from {raw.table} where nullif(trim({q(h)}), '') is not null"
+        )
+    con.execute(
+        f"create or replace temp table {raw.table} as select row_number() over (order by _line, __unpivot_name) as _record, * "
+        f"from ({' union all '.join(selects)})"
+    )
+    sources[rule.unpivot.name] = "__unpivot_name"
+    sources[rule.unpivot.value] = "__unpivot_value"
+
+
+def type_file(
+    con: duckdb.DuckDBPyConnection,
+    table: contract.Table,
+    planned: PlannedFile,
+    paths: Paths,
+    part_name: str,
+    now: dt.datetime,
+) -> FilePart:
+    rule, path = planned.rule, planned.path
+    options = rule.options
+    source = reader.open_source(con, path, options, paths.bronze / "_work")
+    name = "raw_" + re.sub(r"\W", "_", part_name)
+    raw = reader.read_rows(con, source, options, name)
+    sources, unused = _column_sources(table, rule, raw.header, path)
+    for col, d in rule.derive.items():
+        if d.source and d.source not in raw.header:
+            raise IngestError(
+                path,
+                f"derive.{col} reads column {d.source!r}, which the file does not have",
+                "Fix the profile's `from`",
+            )
+    if rule.unpivot:
+        _unpivot(con, raw, rule, sources)
+    present = set(sources) | set(rule.derive)
+    missing = [c for c in table.required_columns if c not in present]
+    if missing:
+        found = ", ".join(raw.header) or "none"
+        raise IngestError(
+            path,
+            f"missing required column(s) {', '.join(missing)} of table {table.name} (found: {found})",
+            "Add the column to the extract, or map your column name to it under `columns` in a mapping profile",
+        )
+
+    text_cols = [
+        f"{_text_expression(c, rule, sources)} as {q('t__' + c.name)}" for c in table.columns
+    ]
+    con.execute(
+        f"create or replace temp table {name}_text as select _record, _line, {', '.join(text_cols)} from {raw.table}"
+    )
+    probability_percent = options.probability_scale == "percent"
+    if options.probability_scale == "auto" and "probability" in table.column_names:
+        # Percent when most values are above 1; a lone 1.5 among fractions is an error, not a scale.
+        share_above_one = con.execute(
+            f"select avg(case when try_cast(rtrim(t__probability, '%') as double) > 1 then 1.0 else 0.0 end) "
+            f"from {name}_text where try_cast(rtrim(t__probability, '%') as double) is not null"
+        ).fetchone()[0]
+        probability_percent = share_above_one is not None and share_above_one > 0.5
+    horizon = _latest_allowed(planned, now)
+    typed_cols, error_selects = [], []
+    for c in table.columns:
+        raw_col = q("t__" + c.name)
+        typed_cols.append(f"{typed(c, raw_col, options, probability_percent)} as {q(c.name)}")
+    con.execute(
+        f"create or replace temp table {name}_typed as select _record, _line, "
+        f"{', '.join(q('t__' + c.name) for c in table.columns)}, {', '.join(typed_cols)} from {name}_text"
+    )
+    for c in table.columns:
+        for condition, reason in checks(c, q("t__" + c.name), q(c.name), horizon):
+            error_selects.append(
+                f"select _record, _line, {lit(c.name)} as column_name, {q('t__' + c.name)} as raw_value, {lit(reason)} as reason "
+                f"from {name}_typed where {condition}"
+            )
+    con.execute(
+        f"create or replace temp table {name}_errors as {' union all '.join(error_selects)}"
+    )
+    # Rules across columns judge rows whose values all typed; a row already quarantined keeps its first reasons.
+    for rule_ in table.row_rules:
+        con.execute(
+            f"insert into {name}_errors select _record, _line, {lit(rule_.column)}, cast({q('t__' + rule_.column)} as varchar), "
+            f"{lit(rule_.reason)} from {name}_typed where coalesce({rule_.violation}, false) "
+            f"and _record not in (select _record from {name}_errors)"
+        )
+    rel_file = str(path)
+    rejected = [(rel_file, line, None, text, reason) for line, text, reason in raw.rejects]
+    data_cols = ", ".join(q(c) for c in table.column_names)
+    part = paths.bronze / "_parts" / table.name / f"{part_name}.parquet"
+    quarantine_part = paths.quarantine / "_parts" / table.name / f"{part_name}.parquet"
+    _write(
+        con,
+        f"select {data_cols}, {lit(rel_file)} as _source_file, _line as _source_line, {lit(planned.extract_key)} as _extract_key "
+        f"from {name}_typed where _record not in (select _record from {name}_errors) order by _record",
+        part,
+    )
+    con.execute(
+        f"create or replace temp table {name}_quarantine as select {lit(table.name)} as table_name, {lit(rel_file)} as file, "
+        f"_line as line, column_name, raw_value, reason from {name}_errors"
+    )
+    if rejected:
+        con.executemany(
+            f"insert into {name}_quarantine values ({lit(table.name)}, ?, ?, ?, ?, ?)", rejected
+        )
+    _write(con, f"select * from {name}_quarantine order by line, column_name", quarantine_part)
+    read, quarantined = con.execute(
+        f"select (select count(*) from {name}_typed), (select count(distinct _record) from {name}_errors)"
+    ).fetchone()
+    return FilePart(
+        str(part),
+        str(quarantine_part),
+        read + len(rejected),
+        quarantined + len(rejected),
+        source.encoding,
+        source.delimiter,
+        unused,
+        sorted(set(sources) | set(rule.derive)),
+    )
+
+
+def _latest_allowed(planned: PlannedFile, now: dt.datetime) -> str:
+    """Facts may not lie after the extract (a day of slack for time zones)."""
+    day = (
+        dt.date.fromisoformat(planned.extract_key[:10])
+        if planned.extract_key[8:10] != "99"
+        else None
+    )
+    if day is None and re.fullmatch(r"\d{4}-\d{2}-99", planned.extract_key):
+        year, month = int(planned.extract_key[:4]), int(planned.extract_key[5:7])
+        day = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    latest = max(day, now.date()) if day else now.date()
+    return f"timestamp '{latest + dt.timedelta(days=2)}'"
+
+
+def _write(con: duckdb.DuckDBPyConnection, select_sql: str, target: Path) -> None:
+    """Write atomically: readers of the previous file never see a half-written one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    con.execute(f"copy ({select_sql}) to {lit(str(tmp))} (format parquet, compression zstd)")
+    os.replace(tmp, target)
+
+
+# ---------------------------------------------------------------- registry and consolidation
+
+
+def _registry_path(paths: Paths, table: str) -> Path:
+    return paths.bronze / "_registry" / f"{table}.json"
+
+
+def load_registry(paths: Paths, table: str) -> dict:
+    path = _registry_path(paths, table)
+    if path.exists():
+        registry = json.loads(path.read_text(encoding="utf-8"))
+        if registry.get("version") == REGISTRY_VERSION:
+            return registry
+    return {"version": REGISTRY_VERSION, "files": {}}
+
+
+def _save_registry(paths: Paths, table: str, registry: dict) -> None:
+    path = _registry_path(paths, table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
+        json.dumps(registry, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
+    os.replace(tmp, path)
+
+
+def _log(paths: Paths, table: str, events: list[dict]) -> None:
+    if not events:
+        return
+    path = paths.bronze / "_log" / f"{table}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        for e in events:
+            f.write(json.dumps(e, ensure_ascii=False) + "\n")
+
+
+def _check_one_schema(
+    table: contract.Table, planned: list[PlannedFile], con: duckdb.DuckDBPyConnection, paths: Paths
+) -> None:
+    """Two files claiming one table under the same rule must have the same columns."""
+    seen: dict[str, tuple[str, frozenset[str]]] = {}
+    for f in planned:
+        if f.path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+            continue
+        source = reader.open_source(con, f.path, f.rule.options, paths.bronze / "_work")
+        sources, _ = _column_sources(table, f.rule, source.header, f.path)
+        columns = frozenset(sources)
+        fp = f.rule.fingerprint()
+        if fp in seen and seen[fp][1] != columns:
+            other, other_columns = seen[fp]
+            only_other = ", ".join(sorted(other_columns - columns)) or "none"
+            only_this = ", ".join(sorted(columns - other_columns)) or "none"
+            raise IngestError(
+                f.path,
+                f"this file and {other} both claim table {table.name} with different columns "
+                f"(only in {other}: {only_other}; only in this file: {only_this})",
+                "Export both with the same columns, or give each its own rule in a mapping profile",
+            )
+        seen.setdefault(fp, (f.relative, columns))
+
+
+def ingest_table(
+    table: contract.Table,
+    paths: Paths,
+    profile: Profile = CANONICAL,
+    plan: Plan | None = None,
+    now: dt.datetime | None = None,
+) -> TableIngestResult:
+    """Bring one table's landing files into bronze; return its row accounting and run log."""
+    now = now or dt.datetime.now()
+    plan = plan or plan_landing(paths.landing, profile)
+    planned = plan.files[table.name]
+    registry = load_registry(paths, table.name)
+    events: list[dict] = []
+    ignored_columns: dict[str, list[str]] = {}
+    con = duckdb.connect()
+    con.execute("set preserve_insertion_order = true")
+    try:
+        _check_one_schema(table, planned, con, paths)
+        for f in planned:
+            sha = reader.file_sha256(f.path)
+            fingerprint = f"{REGISTRY_VERSION}-{f.rule.fingerprint()}"
+            entry = registry["files"].get(f.relative)
+            stamp = {
+                "at": now.isoformat(timespec="seconds"),
+                "table": table.name,
+                "file": f.relative,
+            }
+            if entry and entry["sha256"] == sha and entry["rule"] == fingerprint:
+                events.append({**stamp, "action": "unchanged"})
+                continue
+            twin = next(
+                (
+                    k
+                    for k, e in registry["files"].items()
+                    if e["sha256"] == sha and e["rule"] == fingerprint and k != f.relative
+                ),
+                None,
+            )
+            if twin:
+                events.append(
+                    {
+                        **stamp,
+                        "action": "skipped",
+                        "reason": f"same content as {twin}, already ingested",
+                    }
+                )
+                continue
+            part_name = f"{sha[:16]}-{f.rule.fingerprint()[:8]}"
+            result = type_file(con, table, f, paths, part_name, now)
+            if result.ignored_columns:
+                ignored_columns[f.relative] = result.ignored_columns
+            new_entry = {
+                "sha256": sha,
+                "rule": fingerprint,
+                "extract_key": f.extract_key,
+                "path": str(f.path),
+                "part": result.part,
+                "quarantine_part": result.quarantine_part,
+                "rows_read": result.rows_read,
+                "rows_quarantined": result.rows_quarantined,
+                "encoding": result.encoding,
+                "delimiter": result.delimiter,
+                "ingested_at": stamp["at"],
+            }
+            if entry:
+                events.append(
+                    {
+                        **stamp,
+                        "action": "replaced",
+                        "reason": f"{f.relative} changed: this extract replaces its earlier version "
+                        f"({entry['rows_read']} → {result.rows_read} rows)",
+                    }
+                )
+                for old in (entry["part"], entry["quarantine_part"]):
+                    if old not in (result.part, result.quarantine_part):
+                        Path(old).unlink(missing_ok=True)
+            else:
+                events.append(
+                    {
+                        **stamp,
+                        "action": "added",
+                        "rows": result.rows_read,
+                        "quarantined": result.rows_quarantined,
+                    }
+                )
+            registry["files"][f.relative] = new_entry
+        _save_registry(paths, table.name, registry)
+        accounts = consolidate(con, table, paths, registry)
+    finally:
+        con.close()
+    _log(paths, table.name, events)
+    result = TableIngestResult(
+        table.name,
+        accounts,
+        str(paths.bronze / f"{table.name}.parquet"),
+        str(paths.quarantine / f"{table.name}.parquet"),
+        events,
+        ignored_columns,
+    )
+    folder = paths.bronze / "_accounts"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{table.name}.json").write_text(
+        json.dumps(result.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return result
+
+
+def empty_bronze_sql(table: contract.Table) -> str:
+    cols = [f"cast(null as {c.duckdb_type}) as {q(c.name)}" for c in table.columns]
+    return f"select {', '.join(cols)}, cast(null as varchar) as _source_file, cast(null as bigint) as _source_line where false"
+
+
+EMPTY_QUARANTINE_SQL = (
+    "select cast(null as varchar) as table_name, cast(null as varchar) as file, cast(null as bigint) as line, "
+    "cast(null as varchar) as column_name, cast(null as varchar) as raw_value, cast(null as varchar) as reason where false"
+)
+
+
+def consolidate(
+    con: duckdb.DuckDBPyConnection, table: contract.Table, paths: Paths, registry: dict
+) -> list[FileAccount]:
+    entries = registry["files"]
+    bronze = paths.bronze / f"{table.name}.parquet"
+    quarantine = paths.quarantine / f"{table.name}.parquet"
+    if not entries:
+        _write(con, empty_bronze_sql(table), bronze)
+        _write(con, EMPTY_QUARANTINE_SQL, quarantine)
+        return []
+    parts = "[" + ", ".join(lit(e["part"]) for e in entries.values()) + "]"
+    q_parts = "[" + ", ".join(lit(e["quarantine_part"]) for e in entries.values()) + "]"
+    con.execute(
+        f"create or replace temp table all_rows as select * from read_parquet({parts}, union_by_name = true)"
+    )
+    con.execute(
+        f"create or replace temp table all_quarantine as select * from read_parquet({q_parts}, union_by_name = true)"
+    )
+    con.execute(
+        "create or replace temp table reference_errors (table_name varchar, file varchar, line bigint, "
+        "column_name varchar, raw_value varchar, reason varchar)"
+    )
+    for rule in table.reference_rules:
+        other = paths.bronze / f"{rule.table}.parquet"
+        if not other.exists():
+            continue
+        on = " and ".join(f"t.{q(a)} = r.{q(b)}" for a, b in rule.on)
+        con.execute(
+            f"insert into reference_errors select {lit(table.name)}, t._source_file, t._source_line, {lit(rule.column)}, "
+            f"cast(t.{q(rule.column)} as varchar), {lit(rule.reason)} from all_rows t join read_parquet({lit(str(other))}) r on {on} "
+            f"where {rule.violation}"
+        )
+    con.execute(
+        "create or replace temp table valid_rows as select a.* from all_rows a anti join reference_errors e "
+        "on a._source_file = e.file and a._source_line = e.line"
+    )
+    pk = ", ".join(q(c) for c in table.primary_key)
+    con.execute(
+        "create or replace temp table kept_rows as select * from valid_rows "
+        f"qualify row_number() over (partition by {pk} order by _extract_key desc, _source_file desc, _source_line desc) = 1"
+    )
+    data_cols = ", ".join(q(c) for c in table.column_names)
+    _write(
+        con,
+        f"select {data_cols}, _source_file, _source_line from kept_rows order by _source_file, _source_line",
+        bronze,
+    )
+    _write(
+        con,
+        "select * from (select * from all_quarantine union all by name select * from reference_errors) order by file, line, column_name",
+        quarantine,
+    )
+    counts = {
+        file: (valid, kept, refs)
+        for file, valid, kept, refs in con.execute(
+            "select f, coalesce(v.n, 0), coalesce(k.n, 0), coalesce(r.n, 0) from (select distinct _source_file as f from all_rows) "
+            "left join (select _source_file as f, count(*) as n from valid_rows group by 1) v using (f) "
+            "left join (select _source_file as f, count(*) as n from kept_rows group by 1) k using (f) "
+            "left join (select file as f, count(distinct line) as n from reference_errors group by 1) r using (f)"
+        ).fetchall()
+    }
+    accounts = []
+    for relative, e in entries.items():
+        valid, kept, refs = counts.get(e["path"], (0, 0, 0))
+        accounts.append(
+            FileAccount(relative, e["rows_read"], kept, e["rows_quarantined"] + refs, valid - kept)
+        )
+    return accounts
+
+
+def ingest_all(
+    paths: Paths, profile: Profile = CANONICAL, now: dt.datetime | None = None
+) -> dict[str, TableIngestResult]:
+    """Ingest every contract table, in contract order (referenced tables first)."""
+    plan = plan_landing(paths.landing, profile)
+    return {
+        name: ingest_table(contract.table(name), paths, profile, plan, now)
+        for name in contract.TABLES
+    }

@@ -1,0 +1,342 @@
+"""Bytes on disk → rows of text in DuckDB, with every malformed row kept and located.
+
+* Encoding: a profile's, or detected with charset-normalizer; non-UTF-8 files are
+  transcoded to a UTF-8 working copy (DuckDB reads UTF-8 natively; BOMs are dropped).
+* CSV dialect: a profile's delimiter, or DuckDB's own sniffer (``sniff_csv``). Rows are
+  read with ``store_rejects``: a malformed row (too few/many fields, an unterminated quote,
+  an over-long line) is not lost but returned with its physical line and DuckDB's reason.
+* JSONL: read line by line, so a line that is not valid JSON is located and quarantined
+  instead of skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from charset_normalizer import from_bytes
+
+from salesops.ingest.errors import IngestError
+from salesops.ingest.profile import ENCODING_ALIASES, ReadOptions
+
+MAX_LINE_BYTES = 64 * 2**20
+"""A single field may be several megabytes (pasted mails, transcripts); lines beyond this are quarantined."""
+SAMPLE_BYTES = 2**20
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass
+class TextSource:
+    """A readable UTF-8 view of one landing file."""
+
+    path: Path
+    utf8_path: Path
+    encoding: str
+    delimiter: str | None
+    header: list[str]
+
+
+@dataclass
+class RawRows:
+    """Rows of one file as VARCHAR columns named by the file's header, plus the rows DuckDB rejected."""
+
+    table: str
+    """DuckDB temp table: ``_record`` (1-based), ``_line`` (physical line), then the header's columns."""
+    rejects: list[tuple[int, str, str]]
+    """(line, raw text, reason) for rows that could not be parsed."""
+    header: list[str]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(2**20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def detect_encoding(path: Path, options: ReadOptions) -> str:
+    if options.encoding.lower() != "auto":
+        return options.python_encoding
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 4:  # a multi-byte character cut by the sample boundary
+            return "utf-8"
+    best = from_bytes(sample).best()
+    if best is None:
+        raise IngestError(
+            path,
+            "the file is not text in any encoding that could be detected",
+            "Check that it is a CSV/JSONL export (not a spreadsheet or archive), or set `encoding` in a mapping profile",
+        )
+    return ENCODING_ALIASES.get(best.encoding.replace("_", "-").lower(), best.encoding)
+
+
+def utf8_copy(path: Path, encoding: str, work_dir: Path) -> Path:
+    """The file itself when it is UTF-8, else a UTF-8 working copy."""
+    if encoding in ("utf-8", "ascii"):
+        return path
+    work_dir.mkdir(parents=True, exist_ok=True)
+    target = work_dir / f"{file_sha256(path)[:16]}.utf8{path.suffix}"
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        try:
+            with (
+                open(path, encoding=encoding, newline="") as src,
+                open(tmp, "w", encoding="utf-8", newline="") as dst,
+            ):
+                for chunk in iter(lambda: src.read(2**20), ""):
+                    dst.write(chunk)
+        except (UnicodeDecodeError, LookupError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise IngestError(
+                path,
+                f"the file cannot be decoded as {encoding} ({exc})",
+                "Set the right `encoding` in a mapping profile (e.g. gb18030 for GBK exports, utf-16)",
+            ) from None
+        tmp.replace(target)
+    return target
+
+
+def _check_not_empty(path: Path) -> None:
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise IngestError(
+            path, "the file is empty", "Export it again, or remove it from the landing folder"
+        )
+
+
+def sniff_delimiter(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> str:
+    if options.delimiter != "auto":
+        return options.delimiter
+    try:
+        (delimiter,) = con.execute(
+            f"select Delimiter from sniff_csv({_lit(str(path))}, sample_size = 20480, strict_mode = false, skip = {options.skip_rows})"
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise IngestError(
+            path,
+            f"the CSV dialect cannot be detected ({str(exc).splitlines()[0]})",
+            "Set `delimiter` (and `encoding`) in a mapping profile",
+        ) from None
+    return delimiter
+
+
+def read_header(path: Path, delimiter: str, quote: str, skip_rows: int) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for _ in range(skip_rows):
+            f.readline()
+        reader = csv.reader(f, delimiter=delimiter, quotechar=quote)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            header = []
+    header = [h.replace("\x00", "").strip() for h in header]
+    if not any(header):
+        raise IngestError(path, "the file has no header row", "Add a header row naming the columns")
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise IngestError(
+            path,
+            f"the header names column(s) {', '.join(duplicates)} more than once",
+            "Rename the duplicates in the export, or map one of them under `columns` in a profile",
+        )
+    return [h or f"_blank_{i}" for i, h in enumerate(header, start=1)]
+
+
+def open_source(
+    con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, work_dir: Path
+) -> TextSource:
+    if not path.exists() or not path.is_file():
+        raise IngestError(path, "the file cannot be opened", "Check the path and permissions")
+    _check_not_empty(path)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            header = [
+                d[0]
+                for d in con.execute(
+                    f"select * from read_parquet({_lit(str(path))}) limit 0"
+                ).description
+            ]
+        except duckdb.Error as exc:
+            raise IngestError(
+                path,
+                f"the Parquet file cannot be read ({str(exc).splitlines()[0]})",
+                "Export it again",
+            ) from None
+        return TextSource(path, path, "parquet", None, header)
+    encoding = detect_encoding(path, options)
+    utf8 = utf8_copy(path, encoding, work_dir)
+    if suffix == ".jsonl":
+        return TextSource(path, utf8, encoding, None, [])
+    delimiter = sniff_delimiter(con, utf8, options)
+    return TextSource(
+        path,
+        utf8,
+        encoding,
+        delimiter,
+        read_header(utf8, delimiter, options.quote, options.skip_rows),
+    )
+
+
+def _record_lines(
+    path: Path, delimiter: str, quote: str, skip_rows: int, count: int
+) -> list[int] | None:
+    """Physical start line of each data record, or None when every record is one line."""
+    with open(path, "rb") as f:
+        data = f.read()
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    blank = len(re.findall(rb"\n[ \t]*\r?\n", data))
+    if blank == 0 and newlines == skip_rows + 1 + count:
+        return None
+    starts: list[int] = []
+    text = io.StringIO(data.decode("utf-8-sig", errors="replace"), newline="")
+    for _ in range(skip_rows):
+        text.readline()
+    reader = csv.reader(text, delimiter=delimiter, quotechar=quote, strict=False)
+    previous = skip_rows
+    try:
+        for record in reader:
+            if record:
+                starts.append(previous + 1)
+            previous = skip_rows + reader.line_num
+    except csv.Error:
+        return None
+    return starts[1:]  # drop the header
+
+
+def read_csv_rows(
+    con: duckdb.DuckDBPyConnection, source: TextSource, options: ReadOptions, name: str
+) -> RawRows:
+    columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in source.header) + "}"
+    quote = options.quote or ""
+    rejects_table, rejects_scan = f"{name}_rejects", f"{name}_scan"
+    relation = (
+        f"read_csv({_lit(str(source.utf8_path))}, header = true, auto_detect = false, columns = {columns}, "
+        f"delim = {_lit(source.delimiter)}, quote = {_lit(quote)}, escape = {_lit(quote)}, skip = {options.skip_rows}, "
+        f"max_line_size = {MAX_LINE_BYTES}, store_rejects = true, rejects_table = {_lit(rejects_table)}, "
+        f"rejects_scan = {_lit(rejects_scan)}, rejects_limit = 0, strict_mode = true)"
+    )
+    try:
+        con.execute(
+            f"create or replace temp table {name} as select row_number() over () as _record, * from {relation}"
+        )
+    except duckdb.Error as exc:
+        raise IngestError(
+            source.path,
+            f"the file cannot be parsed as CSV ({str(exc).splitlines()[0]})",
+            "Check the delimiter, quoting and encoding, or set them in a mapping profile",
+        ) from None
+    rejects = [
+        (
+            int(line),
+            (raw or "").rstrip("\r\n"),
+            f"malformed CSV row ({error_type.lower()}: {message})",
+        )
+        for line, raw, error_type, message in con.execute(
+            f"select line, csv_line, error_type, error_message from {rejects_table} order by line"
+        ).fetchall()
+    ]
+    count = con.execute(f"select count(*) from {name}").fetchone()[0]
+    lines = _record_lines(
+        source.utf8_path, source.delimiter, quote or '"', options.skip_rows, count + len(rejects)
+    )
+    if lines is None:
+        # Every record is one line: fill the line numbers the rejected rows leave free.
+        rejected = sorted(line for line, _, _ in rejects)
+        con.execute(f"create or replace temp table {name}_rejected (line bigint)")
+        if rejected:
+            con.executemany(f"insert into {name}_rejected values (?)", [(x,) for x in rejected])
+        con.execute(
+            f"create or replace temp table {name}_lines as "
+            f"with recursive_free as (select range as line from range({options.skip_rows + 2}, {options.skip_rows + 2 + count + len(rejected) + 1})) "
+            f"select row_number() over (order by line) as _record, line as _line from recursive_free "
+            f"where line not in (select line from {name}_rejected)"
+        )
+    else:
+        rejected_lines = {line for line, _, _ in rejects}
+        kept = [line for line in lines if line not in rejected_lines][:count]
+        con.execute(f"create or replace temp table {name}_lines (_record bigint, _line bigint)")
+        if kept:
+            con.executemany(
+                f"insert into {name}_lines values (?, ?)", list(enumerate(kept, start=1))
+            )
+    con.execute(
+        f"create or replace temp table {name} as select r._record, coalesce(l._line, r._record + {options.skip_rows + 1}) as _line, "
+        f"r.* exclude (_record) from {name} r left join {name}_lines l using (_record)"
+    )
+    return RawRows(name, rejects, source.header)
+
+
+def read_jsonl_rows(con: duckdb.DuckDBPyConnection, source: TextSource, name: str) -> RawRows:
+    path = _lit(str(source.utf8_path))
+    con.execute(
+        f"create or replace temp table {name}_lines as select row_number() over () as _line, line from "
+        f"read_csv({path}, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}}, delim = '\x1e', "
+        f"quote = '', escape = '', max_line_size = {MAX_LINE_BYTES}, strict_mode = false)"
+    )
+    rejects = [
+        (int(line), text[:500], "malformed JSON line (not a JSON object)")
+        for line, text in con.execute(
+            f"select _line, line from {name}_lines where trim(coalesce(line, '')) <> '' "
+            "and not coalesce(try(json_valid(line) and json_type(line::json) = 'OBJECT'), false) order by _line"
+        ).fetchall()
+    ]
+    keys = [
+        k
+        for (k,) in con.execute(
+            f"select distinct unnest(json_keys(line::json)) as k from {name}_lines "
+            "where coalesce(try(json_valid(line) and json_type(line::json) = 'OBJECT'), false) order by k"
+        ).fetchall()
+    ]
+    extracts = ", ".join(
+        f'json_extract_string(line, {_lit("$." + _json_path_key(k))}) as "{k}"' for k in keys
+    )
+    con.execute(
+        f"create or replace temp table {name} as select row_number() over (order by _line) as _record, _line"
+        f"{', ' + extracts if extracts else ''} from {name}_lines "
+        "where coalesce(try(json_valid(line) and json_type(line::json) = 'OBJECT'), false)"
+    )
+    return RawRows(name, rejects, keys)
+
+
+def _json_path_key(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+def read_parquet_rows(con: duckdb.DuckDBPyConnection, source: TextSource, name: str) -> RawRows:
+    cols = ", ".join(f'cast("{h}" as varchar) as "{h}"' for h in source.header)
+    con.execute(
+        f"create or replace temp table {name} as select row_number() over () as _record, row_number() over () as _line, {cols} "
+        f"from read_parquet({_lit(str(source.path))})"
+    )
+    return RawRows(name, [], source.header)
+
+
+def read_rows(
+    con: duckdb.DuckDBPyConnection, source: TextSource, options: ReadOptions, name: str
+) -> RawRows:
+    suffix = source.path.suffix.lower()
+    if suffix == ".parquet":
+        return read_parquet_rows(con, source, name)
+    if suffix == ".jsonl":
+        return read_jsonl_rows(con, source, name)
+    return read_csv_rows(con, source, options, name)
