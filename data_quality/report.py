@@ -46,7 +46,7 @@ def _e(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _badge(success: bool, error: bool = False) -> str:
@@ -113,7 +113,7 @@ def render_html(outcomes: Sequence[ValidationOutcome], run_id: str, title: str) 
     """The report as one HTML document: failing suites first, then by name."""
     ordered = sorted(outcomes, key=lambda o: (o.success, o.suite))
     failed = sum(not o.success for o in ordered)
-    generated = datetime.now(TIMEZONE).strftime("%Y-%m-%d %H:%M:%S %Z")
+    generated = datetime.now(TIMEZONE).strftime("%Y-%m-%d %H:%M:%S %z")
     overview = "".join(
         f'<tr><td><a href="#{_e(_anchor(o))}">{_e(o.suite)}</a></td><td>{_e(o.table or "")}</td>'
         f"<td>{_badge(o.success)}</td><td>{o.evaluated}</td><td>{len(o.failures)}</td>"

@@ -184,19 +184,19 @@ def test_row_accounting_holds_for_every_file(home):
             assert f["rows_quarantined"] == 0, f"the simulator's own data should type cleanly: {f}"
 
 
-def test_a_run_whose_blocking_check_fails_publishes_nothing(home, snapshot):
+def test_a_run_whose_blocking_check_fails_publishes_nothing(home, snapshot, extracts):
+    """A rep missing from reps.csv breaks referential integrity: a dbt test fails, nothing is published."""
     (before,) = snapshot.execute("select run_id from main.publish_info").fetchone()
-    path = home / "landing" / "crm" / "opportunities.csv"
+    won = extracts["opportunities"].query("status == 'won'")
+    owner = won.owner_rep_id.iloc[0]
+    path = home / "landing" / "crm" / "reps.csv"
     original = path.read_text(encoding="utf-8")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    closed = frame.index[frame.closed_at != ""][0]
-    frame.loc[closed, "closed_at"] = "2000-01-01 00:00:00"  # closed before it was created
-    frame.to_csv(path, index=False)
+    path.write_text("".join(line for line in original.splitlines(keepends=True) if not line.startswith(f"{owner},")), encoding="utf-8")
     try:
         done = run_job(home)
     finally:
         path.write_text(original, encoding="utf-8")
     assert done.returncode != 0
-    assert "bronze__opportunities_contract_suite" in done.stderr and "previous snapshot" in done.stderr
+    assert "salesops_dbt_assets" in done.stderr and "previous snapshot" in done.stderr
     with duckdb.connect(str(home / "warehouse" / "salesops.duckdb"), read_only=True) as con:
         assert con.execute("select run_id from main.publish_info").fetchone() == (before,)

@@ -196,7 +196,7 @@ def _column_sources(
                 "Map only one of them under `columns` in the mapping profile",
             )
         sources[target] = h
-    used = set(sources.values()) | {d.source for d in rule.derive.values() if d.source}
+    used = set(sources.values()) | {s for d in rule.derive.values() for s in d.sources}
     if rule.unpivot:
         used |= {h for h in header if re.search(rule.unpivot.columns, h)}
     return sources, [h for h in header if h not in used]
@@ -207,7 +207,8 @@ def _text_expression(column: contract.Column, rule: FileRule, sources: dict[str,
         d = rule.derive[column.name]
         if d.constant is not None:
             return lit(d.constant)
-        raw = f"nullif(trim({q(d.source)}), '')"
+        raw = ", ".join(f"nullif(trim({q(s)}), '')" for s in d.sources)
+        raw = f"coalesce({raw})" if len(d.sources) > 1 else raw
         if d.values or d.default is not None:
             cases = " ".join(f"when {lit(k)} then {lit(v)}" for k, v in d.values.items())
             fallback = lit(d.default) if d.default is not None else raw
@@ -263,12 +264,13 @@ def type_file(
     raw = reader.read_rows(con, source, options, name)
     sources, unused = _column_sources(table, rule, raw.header, path)
     for col, d in rule.derive.items():
-        if d.source and d.source not in raw.header:
-            raise IngestError(
-                path,
-                f"derive.{col} reads column {d.source!r}, which the file does not have",
-                "Fix the profile's `from`",
-            )
+        for s in d.sources:
+            if s not in raw.header:
+                raise IngestError(
+                    path,
+                    f"derive.{col} reads column {s!r}, which the file does not have",
+                    "Fix the profile's `from`",
+                )
     if rule.unpivot:
         _unpivot(con, raw, rule, sources)
     present = set(sources) | set(rule.derive)

@@ -21,6 +21,7 @@ other shapes (a Salesforce report, a HubSpot export, a spreadsheet)::
         derive:                                                        # contract columns the file lacks
           status: {from: "Stage", values: {"Closed Won": won, "Closed Lost": lost}, default: open}
           lead_id: {from: "Opportunity ID"}
+          customer_id: {from: ["Converted Account ID", "Company / Account"]}  # first non-empty
           changed_by: {constant: salesforce}
         unpivot:                     # wide "date entered <stage>" columns → one row per cell
           columns: '^Date entered "(?P<name>.+)"$'
@@ -107,6 +108,12 @@ class Derive:
     constant: str | None = None
     values: Mapping[str, str] = field(default_factory=dict)
     default: str | None = None
+    fallbacks: tuple[str, ...] = ()
+    """Further source columns, tried in order when ``source`` is empty (``from: [a, b]``)."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return ((self.source,) if self.source else ()) + self.fallbacks
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,21 @@ def _check_columns(table: contract.Table, names, where: str) -> None:
             )
 
 
+def _check_enum(table: contract.Table, column: str, values, where: str) -> None:
+    """A value map or derivation may only produce values the contract allows (typos fail early)."""
+    if column not in table.column_names:
+        return
+    c = table.column(column)
+    if not c.enum or c.enum_is_open:
+        return
+    bad = sorted({str(v) for v in values if v is not None and str(v) not in c.enum})
+    if bad:
+        raise ProfileError(
+            f"{where}: {', '.join(map(repr, bad))} is not a valid {table.name}.{column} "
+            f"(one of: {', '.join(c.enum)})"
+        )
+
+
 def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
     known = {"match", "table", "columns", "values", "derive", "constants", "unpivot", "options"}
     unknown = set(raw) - known
@@ -204,13 +226,36 @@ def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
     }
     _check_columns(table, values, f"{where} values")
     derive: dict[str, Derive] = {}
+    for col, m in values.items():
+        _check_enum(table, col, m.values(), f"{where} values.{col}")
     for col, spec in (raw.get("derive") or {}).items():
         if not isinstance(spec, Mapping) or not ({"from", "constant"} & set(spec)):
             raise ProfileError(
                 f"{where} derive.{col}: give `from: <source column>` or `constant: <value>`"
             )
+        unknown = set(spec) - {"from", "constant", "values", "default"}
+        if unknown:
+            raise ProfileError(
+                f"{where} derive.{col}: unknown key(s) {', '.join(sorted(unknown))}; "
+                "known: constant, default, from, values"
+            )
+        _check_enum(
+            table,
+            col,
+            [*(spec.get("values") or {}).values(), spec.get("default"), spec.get("constant")],
+            f"{where} derive.{col}",
+        )
+        sources = spec.get("from")
+        sources = [sources] if isinstance(sources, str) or sources is None else list(sources)
+        if not all(isinstance(s, str) and s.strip() for s in sources) or (
+            "from" in spec and not sources
+        ):
+            raise ProfileError(
+                f"{where} derive.{col}: `from` must be a source column or a list of them"
+            )
         derive[col] = Derive(
-            source=spec.get("from"),
+            source=sources[0].strip() if sources else None,
+            fallbacks=tuple(s.strip() for s in sources[1:]),
             constant=None if spec.get("constant") is None else str(spec["constant"]),
             values={
                 str(k).strip().casefold(): str(v) for k, v in (spec.get("values") or {}).items()
@@ -223,10 +268,15 @@ def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
     unpivot = None
     if raw.get("unpivot"):
         u = raw["unpivot"]
+        unknown = set(u) - {"columns", "name", "value"} if isinstance(u, Mapping) else set()
+        if unknown:
+            raise ProfileError(
+                f"{where} unpivot: unknown key(s) {', '.join(sorted(unknown))}; known: columns, name, value"
+            )
         try:
             unpivot = Unpivot(columns=u["columns"], name=u["name"], value=u["value"])
             re.compile(unpivot.columns)
-        except (KeyError, re.error) as exc:
+        except (KeyError, TypeError, re.error) as exc:
             raise ProfileError(
                 f"{where} unpivot: needs `columns` (a valid regex), `name` and `value` ({exc})"
             ) from None

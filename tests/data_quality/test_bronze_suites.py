@@ -96,3 +96,32 @@ def test_table_rule_closed_before_created_fails():
     frame.loc[1, "closed_at"] = pd.Timestamp("2025-12-31")
     outcome = validate_frame(frame, bronze_suite(contract.table("opportunities")))
     assert [f["expectation"] for f in outcome.failures] == ["expect_column_pair_values_a_to_be_greater_than_b"]
+
+
+def test_an_expectation_that_cannot_run_fails_and_says_why():
+    """A pair rule on a missing column raises inside GX: that is a failure, never a pass."""
+    frame = clean_opportunities().drop(columns=["closed_at"])
+    outcome = validate_frame(frame, bronze_suite(contract.table("opportunities")))
+    assert not outcome.success
+    errored = {f["expectation"] for f in outcome.errors}
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in errored
+    assert all("closed_at" in f["error"] for f in outcome.errors), outcome.errors
+    assert "could not run" in outcome.summary()
+
+
+def test_an_expectation_error_reported_at_the_top_level_is_a_failure():
+    from data_quality.validate import _error_message
+
+    assert _error_message({"raised_exception": True, "exception_message": "boom"}) == "boom"
+    nested = {"MetricConfigurationID(...)": {"raised_exception": True, "exception_message": "KeyError: 'x'", "exception_traceback": "…"}}
+    assert _error_message(nested) == "KeyError: 'x'"
+    assert _error_message({"raised_exception": False, "exception_message": None, "exception_traceback": None}) is None
+    assert _error_message(None) is None
+
+
+def test_outcome_keeps_passed_expectations_and_stays_compatible():
+    outcome = validate_frame(clean_opportunities(), bronze_suite(contract.table("opportunities")), table="opportunities")
+    assert outcome.success and outcome.failures == [] and outcome.table == "opportunities" and outcome.rows == 2
+    assert len(outcome.results) == outcome.evaluated and all(r["success"] for r in outcome.results)
+    legacy = type(outcome)("s", False, 1, [{"expectation": "e", "kwargs": {}, "observed": {"unexpected_count": 1}}])
+    assert "e {} → {'unexpected_count': 1}" in legacy.summary()

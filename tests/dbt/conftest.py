@@ -22,13 +22,20 @@ Opportunities (all history entries at 09:00 unless noted):
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from salesops.config import DBT_PROJECT_DIR
 from salesops.contract import TABLES
+
+DBT = Path(sys.executable).with_name("dbt")
 
 
 def ts(text: str) -> datetime:
@@ -192,3 +199,53 @@ def bronze_writer():
     """The bronze writer, as a fixture: the suite imports test modules in importlib mode,
     where helper modules beside the tests cannot be imported."""
     return write_bronze
+
+
+def partial_rows(*tables: str) -> dict[str, list[dict]]:
+    """The fixture rows of only these tables: a source that lacks the other extracts (the
+    ingest layer still writes their bronze files, empty with the contract's schema)."""
+    unknown = set(tables) - set(ROWS)
+    assert not unknown, f"no fixture rows for {unknown}"
+    return {table: ROWS[table] for table in tables}
+
+
+def run_dbt_in(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SALESOPS_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(home / "dbt_target"),
+        "--log-path",
+        str(home / "dbt_logs"),
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (
+        f"{' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+def build_warehouse(root: Path, rows: dict[str, list[dict]], *args: str) -> Path:
+    """Write ``rows`` as the bronze layer under ``root`` (a SALESOPS_HOME), run dbt with
+    ``args`` and return the build warehouse."""
+    write_bronze(root / "bronze", rows)
+    (root / "warehouse").mkdir(parents=True, exist_ok=True)
+    run_dbt_in(root, *args)
+    return root / "warehouse" / "build.duckdb"
+
+
+@pytest.fixture(scope="session")
+def warehouse_builder() -> Callable[..., Path]:
+    """:func:`build_warehouse` as a fixture (test modules cannot import this one)."""
+    return build_warehouse
+
+
+@pytest.fixture(scope="session")
+def fixture_rows() -> Callable[..., dict[str, list[dict]]]:
+    """:func:`partial_rows` as a fixture; called with no table, it gives no rows at all."""
+    return partial_rows

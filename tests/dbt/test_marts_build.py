@@ -287,6 +287,31 @@ def test_every_mart_carries_its_as_of(warehouses):
             ]
 
 
+def test_the_full_fixture_reports_every_mart_available(warehouses):
+    rows = query(
+        warehouses[LATE],
+        "select mart_name, is_available, missing_tables, missing_optional_tables from marts.fct_mart_availability",
+    )
+    assert sorted(rows) == [
+        ("dim_org_units", True, "", ""),
+        ("fct_funnel_stages", True, "", ""),
+        ("fct_funnel_summary", True, "", ""),
+        ("fct_lead_to_sign", True, "", ""),
+    ]
+    present = query(
+        warehouses[LATE],
+        "select table_name, row_count from marts.fct_source_availability where is_available",
+    )
+    assert sorted(present) == [
+        ("contracts", 3),
+        ("leads", 6),
+        ("opportunities", 6),
+        ("opportunity_stage_history", 21),
+        ("org_units", 9),
+        ("reps", 3),
+    ]
+
+
 def test_dim_org_units(warehouses):
     rows = query(
         warehouses[LATE],
@@ -311,7 +336,14 @@ def test_layers_land_in_their_schemas(warehouses):
         "select table_schema, table_name, table_type from information_schema.tables",
     )
     kinds = {(schema, name): kind for schema, name, kind in rows}
-    for mart in ("dim_org_units", "fct_funnel_stages", "fct_lead_to_sign", "fct_funnel_summary"):
+    for mart in (
+        "dim_org_units",
+        "fct_funnel_stages",
+        "fct_lead_to_sign",
+        "fct_funnel_summary",
+        "fct_source_availability",
+        "fct_mart_availability",
+    ):
         assert kinds[("marts", mart)] == "BASE TABLE"
     for table in TABLES.values():
         model = f"stg_{table.source}__{table.name}"
