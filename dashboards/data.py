@@ -178,3 +178,34 @@ def funnel_stages(scope: Scope) -> pd.DataFrame:
         """,
         (scope.unit_id,),
     )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def source_availability(snapshot: Snapshot) -> pd.DataFrame:
+    """Every landing table with its row count and whether the source has it
+    (``fct_source_availability``), by source system then table."""
+    return _query(
+        snapshot,
+        """
+        select table_name, source, row_count, is_available
+        from marts.fct_source_availability
+        order by source, table_name
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def mart_availability(snapshot: Snapshot, mart_names: tuple[str, ...]) -> pd.DataFrame:
+    """The ``fct_mart_availability`` rows of the marts a page reads (a page asking for a
+    mart the snapshot does not list gets no row for it)."""
+    return _query(
+        snapshot,
+        """
+        select mart_name, is_available, missing_tables, missing_optional_tables
+        from marts.fct_mart_availability
+        where list_contains(?, mart_name)
+        order by mart_name
+        """,
+        (list(mart_names),),
+    )
+

@@ -47,6 +47,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "该范围在此快照中没有商机。",
         "en": "This scope has no opportunities in this snapshot.",
     },
+    "funnel.unavailable": {
+        "zh": "销售漏斗不可用：此数据源没有 {tables} 数据（缺少该提取文件），无法计算漏斗。",
+        "en": "Sales funnel not available: this source has no {tables} extract.",
+    },
+    "funnel.degraded": {
+        "zh": "此数据源没有 {tables}，漏斗按降级规则计算（无 org_units：只有“全部”一级；无 contracts：签约数为 0、签约周期为空）。",
+        "en": (
+            "This source has no {tables}; the funnel is computed with fallbacks (no org_units: "
+            "a single “All” level; no contracts: nothing signed, no cycle)."
+        ),
+    },
+    "sources.title": {"zh": "数据源", "en": "Data sources"},
+    "sources.available": {"zh": "有数据（{count}）", "en": "Available ({count})"},
+    "sources.missing": {"zh": "无数据（{count}）", "en": "Missing ({count})"},
+    "sources.rows": {"zh": "{rows} 行", "en": "{rows} rows"},
+    "sources.none": {"zh": "无", "en": "none"},
     "kpi.opportunities": {"zh": "商机数", "en": "Opportunities"},
     "kpi.win_rate": {"zh": "赢率（按数量）", "en": "Win rate (by count)"},
     "kpi.win_rate.help": {

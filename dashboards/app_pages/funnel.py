@@ -1,7 +1,9 @@
 """销售漏斗 / Sales funnel: the chosen unit's rows of the funnel marts, as they are.
 
 Every figure comes from ``marts.fct_funnel_summary`` and ``marts.fct_funnel_stages``
-(SPEC §5 "Funnel"); this page only formats and labels them.
+(SPEC §5 "Funnel"); this page only formats and labels them. When the source lacks an
+extract those marts require, ``marts.fct_mart_availability`` says so and the page shows
+which extracts are missing instead of an empty funnel.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import data, scope
-from dashboards.i18n import stage_label, t
+from dashboards.i18n import bilingual, stage_label, t
+
+FUNNEL_MARTS = ("fct_funnel_stages", "fct_funnel_summary")
 
 
 def _missing(value: object) -> bool:
@@ -28,6 +32,12 @@ def _percent(value: object) -> str:
     return t("value.missing") if _missing(value) else f"{float(value):.1%}"
 
 
+def _tables(lists: pd.Series) -> str:
+    """Distinct table names of comma-separated lists, sorted, each as code."""
+    names = {name.strip() for value in lists.dropna() for name in str(value).split(",")}
+    return ", ".join(f"`{name}`" for name in sorted(names) if name)
+
+
 def _days(value: object) -> str:
     if _missing(value):
         return t("value.missing")
@@ -38,6 +48,15 @@ def _days(value: object) -> str:
 current = scope.current()
 st.title(t("funnel.title"))
 st.caption(current.name_path)
+
+availability = data.mart_availability(current.snapshot, FUNNEL_MARTS)
+unavailable = availability[~availability["is_available"].astype(bool)]
+if not unavailable.empty:
+    st.warning(
+        bilingual("funnel.unavailable", tables=_tables(unavailable["missing_tables"])),
+        icon=":material/block:",
+    )
+    st.stop()
 
 summary = data.funnel_summary(current)
 stages = data.funnel_stages(current)
@@ -63,6 +82,10 @@ cycle.metric(
     border=True,
 )
 signed.metric(t("kpi.signed"), _count(summary.get("signed_count")), border=True)
+
+degraded_by = _tables(availability["missing_optional_tables"])
+if degraded_by:
+    st.caption(t("funnel.degraded", tables=degraded_by))
 
 if not stages.empty:
     labels = [stage_label(stage) for stage in stages["stage"]]

@@ -27,6 +27,8 @@ from salesops.ingest.profile import ENCODING_ALIASES, ReadOptions
 MAX_LINE_BYTES = 64 * 2**20
 """A single field may be several megabytes (pasted mails, transcripts); lines beyond this are quarantined."""
 SAMPLE_BYTES = 2**20
+csv.field_size_limit(MAX_LINE_BYTES)  # Python's csv parses the same multi-megabyte fields
+DELIMITER_CANDIDATES = (",", ";", "\t", "|")
 
 
 def _lit(value: str) -> str:
@@ -123,12 +125,47 @@ def _check_not_empty(path: Path) -> None:
         )
 
 
+def _delimiter_from_header(path: Path, options: ReadOptions) -> str | None:
+    """The candidate that splits the header into most columns that the following records agree with.
+
+    The header decides, not a statistical sniff over rows: a few broken rows, a cut final
+    line or one multi-megabyte field must not turn a comma file into a one-column file.
+    """
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        for _ in range(options.skip_rows):
+            f.readline()
+        sample = f.read(SAMPLE_BYTES)
+    best, best_score = None, (0, 0)
+    for candidate in DELIMITER_CANDIDATES:
+        kwargs = {"quotechar": options.quote} if options.quote else {"quoting": csv.QUOTE_NONE}
+        records: list[list[str]] = []
+        try:
+            for record in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate, **kwargs):
+                if record:
+                    records.append(record)
+                if len(records) > 50:
+                    break
+        except csv.Error:
+            pass
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        score = (sum(len(r) == width for r in records[1:]), width)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def sniff_delimiter(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> str:
     if options.delimiter != "auto":
         return options.delimiter
+    from_header = _delimiter_from_header(path, options)
+    if from_header:
+        return from_header
     try:
         (delimiter,) = con.execute(
-            f"select Delimiter from sniff_csv({_lit(str(path))}, sample_size = 20480, strict_mode = false, skip = {options.skip_rows})"
+            f"select Delimiter from sniff_csv({_lit(str(path))}, sample_size = 20480, strict_mode = false, "
+            f"skip = {options.skip_rows}, max_line_size = {MAX_LINE_BYTES})"
         ).fetchone()
     except duckdb.Error as exc:
         raise IngestError(
@@ -245,15 +282,18 @@ def read_csv_rows(
             f"the file cannot be parsed as CSV ({str(exc).splitlines()[0]})",
             "Check the delimiter, quoting and encoding, or set them in a mapping profile",
         ) from None
+    # DuckDB reports one reject per error (a row 8 fields short is 8 rejects): keep one per line,
+    # the first error type, with the message that gives the row's real field count.
+    by_line: dict[int, tuple[str, str, str]] = {}
+    for line, raw, error_type, message in con.execute(
+        f"select line, csv_line, error_type, error_message from {rejects_table} order by line, column_idx"
+    ).fetchall():
+        first = by_line.get(int(line))
+        if first is None or (first[0] == error_type == "TOO MANY COLUMNS"):
+            by_line[int(line)] = (error_type, message, (raw or "").rstrip("\r\n"))
     rejects = [
-        (
-            int(line),
-            (raw or "").rstrip("\r\n"),
-            f"malformed CSV row ({error_type.lower()}: {message})",
-        )
-        for line, raw, error_type, message in con.execute(
-            f"select line, csv_line, error_type, error_message from {rejects_table} order by line"
-        ).fetchall()
+        (line, text, f"malformed CSV row ({error_type.lower()}: {message})")
+        for line, (error_type, message, text) in by_line.items()
     ]
     count = con.execute(f"select count(*) from {name}").fetchone()[0]
     lines = _record_lines(

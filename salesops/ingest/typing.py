@@ -16,7 +16,8 @@ from salesops.ingest.profile import ISO_DATE_FORMATS, ISO_TIMESTAMP_FORMATS, Rea
 WAREHOUSE_TZ = "Asia/Shanghai"
 NUMBER_PATTERN = r"-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?"
 EXCEL_SERIAL_PATTERN = r"\d{4,5}(\.\d+)?"
-TZ_SUFFIX_PATTERN = r".*(Z|[+-]\d{2}:?\d{2})$"
+TZ_SUFFIX_PATTERN = r".*\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-](0\d|1[0-4]):?[0-5]\d)$"
+"""A time of day followed by a real UTC offset (not the ``-2026`` that ends ``07-03-2026``)."""
 
 
 def lit(value: str) -> str:
@@ -46,8 +47,9 @@ def _number_text(raw: str, options: ReadOptions) -> str:
     return f"(case when regexp_full_match({cleaned}, {lit(NUMBER_PATTERN)}) then replace({cleaned}, ',', '') end)"
 
 
-def _wan_multiplier(raw: str) -> str:
-    return f"(case when regexp_matches({raw}, '(万元|万)$') then 10000 else 1 end)"
+def _amount_multiplier(raw: str, options: ReadOptions) -> str:
+    """A cell that says 万 is in 万 whatever the profile's unit; others are in the profile's unit."""
+    return f"(case when regexp_matches({raw}, '(万元|万)$') then 10000 else {options.amount_multiplier} end)"
 
 
 def _timestamp_formats(options: ReadOptions) -> list[str]:
@@ -87,8 +89,7 @@ def typed(
     if t in ("decimal", "integer", "float"):
         number = f"try_cast({_number_text(raw, options)} as decimal(38, 6))"
         if t == "decimal":
-            multiplier = f"{options.amount_multiplier} * {_wan_multiplier(raw)}"
-            return f"cast({number} * {multiplier} as {column.duckdb_type})"
+            return f"cast({number} * {_amount_multiplier(raw, options)} as {column.duckdb_type})"
         if t == "integer":
             return f"try_cast({number} as bigint)"
         if column.name == "probability":

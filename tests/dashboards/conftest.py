@@ -1,7 +1,9 @@
 """Dashboard test fixtures: SALESOPS_HOME in a tmp dir and a hand-written snapshot.
 
 The snapshot has the marts' public shape (SPEC §5 "Funnel"): rows for HQ, one region,
-one city without opportunities and two teams (one with a quote in its id).
+one city without opportunities and two teams (one with a quote in its id), and the
+availability reports of a source that has every extract the funnel needs (``missing``
+makes the funnel marts unavailable for lack of those tables).
 """
 
 from __future__ import annotations
@@ -91,12 +93,73 @@ def _stage_rows(unit_id: str, level: str) -> list[tuple]:
     return rows
 
 
+# table_name, source, row_count when present
+SOURCES = [
+    ("org_units", "crm", 5),
+    ("reps", "crm", 40),
+    ("leads", "crm", 180),
+    ("opportunities", "crm", 100),
+    ("opportunity_stage_history", "crm", 412),
+    ("targets", "crm", 0),
+    ("chat_messages", "chat", 0),
+    ("contracts", "finance", 30),
+]
+FUNNEL_REQUIRES = ("opportunities", "opportunity_stage_history", "reps")
+
+
+def _write_availability(con: duckdb.DuckDBPyConnection, missing: tuple[str, ...]) -> None:
+    con.execute(
+        """
+        create table marts.fct_source_availability (
+            table_name varchar, source varchar, row_count bigint, is_available boolean,
+            as_of date
+        )
+        """
+    )
+    counts = [(name, source, 0 if name in missing else rows) for name, source, rows in SOURCES]
+    con.executemany(
+        "insert into marts.fct_source_availability values (?, ?, ?, ?, ?)",
+        [(name, source, rows, rows > 0, AS_OF) for name, source, rows in counts],
+    )
+    con.execute(
+        """
+        create table marts.fct_mart_availability (
+            mart_name varchar, is_available boolean, required_tables varchar,
+            missing_tables varchar, missing_optional_tables varchar, description varchar,
+            as_of date
+        )
+        """
+    )
+    empty = {name for name, _, rows in counts if rows == 0}
+    marts = [
+        ("dim_org_units", (), ("org_units", "reps")),
+        ("fct_funnel_stages", FUNNEL_REQUIRES, ("org_units",)),
+        ("fct_funnel_summary", FUNNEL_REQUIRES, ("contracts", "leads", "org_units")),
+    ]
+    con.executemany(
+        "insert into marts.fct_mart_availability values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                name,
+                not empty & set(required),
+                ", ".join(sorted(required)),
+                ", ".join(sorted(empty & set(required))),
+                ", ".join(sorted(empty & set(optional))),
+                name,
+                AS_OF,
+            )
+            for name, required, optional in marts
+        ],
+    )
+
+
 def _build_snapshot(
     path: Path,
     *,
     summaries: dict[str, tuple] = SUMMARIES,
     published_at: dt.datetime = PUBLISHED_AT,
     with_funnel_marts: bool = True,
+    missing: tuple[str, ...] = (),
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
@@ -114,6 +177,7 @@ def _build_snapshot(
             """
         )
         con.executemany("insert into marts.dim_org_units values (?, ?, ?, ?, ?, ?, ?)", ORG_UNITS)
+        _write_availability(con, missing)
         if not with_funnel_marts:
             return path
         levels = {unit[0]: unit[1] for unit in ORG_UNITS}

@@ -48,6 +48,7 @@ CASES = HERE / "cases"
 NOW = dt.datetime(2026, 4, 15, 12, 0, 0)
 """Fixed clock: undated files carry this modification time, and 'future' means after it."""
 LANDING_FOLDERS = ("crm", "chat", "finance")
+csv.field_size_limit(2**30)
 
 _spec = importlib.util.spec_from_file_location("ingest_corpus_make_cases", HERE / "make_cases.py")
 make_cases = importlib.util.module_from_spec(_spec)
