@@ -208,4 +208,3 @@ def mart_availability(snapshot: Snapshot, mart_names: tuple[str, ...]) -> pd.Dat
         """,
         (list(mart_names),),
     )
-

@@ -11,6 +11,8 @@
       `meta: {optional_sources: [...]}` (each must be an upstream landing table, or the
       build fails: a typo must not silently turn a requirement off).
     - It is available when every required table has at least one bronze row.
+    - A mart with required tables must read its own availability (`mart_is_available`),
+      so it is built empty when not available; one that does not fails the build.
 
     Before execution (`dbt parse`) the graph is empty and the macro returns no marts; so it
     is in dbt unit tests, which run against a manifest of their own inputs. The rule is
@@ -31,10 +33,19 @@
                         ~ (upstream | sort | join(', ')) ~ ")"
                     ) }}
                 {%- endfor -%}
+                {%- set required = upstream | reject('in', optional) | sort -%}
+                {%- set guard = 'model.' ~ project_name ~ '.fct_mart_availability' -%}
+                {%- if required and guard not in node.depends_on.nodes -%}
+                    {{ exceptions.raise_compiler_error(
+                        node.name ~ " requires " ~ (required | join(', '))
+                        ~ " but has no guard: end it with"
+                        ~ " `where {{ mart_is_available('" ~ node.name ~ "') }}`"
+                    ) }}
+                {%- endif -%}
                 {%- do marts.append({
                     'mart_name': node.name,
                     'description': mart_summary(node.description),
-                    'required': upstream | reject('in', optional) | sort,
+                    'required': required,
                     'optional': optional | sort,
                 }) -%}
             {%- endif -%}

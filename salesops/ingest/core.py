@@ -453,6 +453,7 @@ def ingest_table(
     planned = plan.files[table.name]
     registry = load_registry(paths, table.name)
     events: list[dict] = []
+    copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = true")
@@ -479,6 +480,7 @@ def ingest_table(
                 None,
             )
             if twin:
+                copies.append((f.relative, twin))
                 events.append(
                     {
                         **stamp,
@@ -528,6 +530,11 @@ def ingest_table(
             registry["files"][f.relative] = new_entry
         _save_registry(paths, table.name, registry)
         accounts = consolidate(con, table, paths, registry)
+        # A copy of an ingested file is still accounted for: each of its rows is superseded
+        # by the same row of the file it copies.
+        for relative, twin in copies:
+            n = registry["files"][twin]["rows_read"]
+            accounts.append(FileAccount(relative, n, 0, 0, n))
     finally:
         con.close()
     _log(paths, table.name, events)

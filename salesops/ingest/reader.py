@@ -140,7 +140,9 @@ def _delimiter_from_header(path: Path, options: ReadOptions) -> str | None:
         kwargs = {"quotechar": options.quote} if options.quote else {"quoting": csv.QUOTE_NONE}
         records: list[list[str]] = []
         try:
-            for record in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate, **kwargs):
+            for record in csv.reader(
+                io.StringIO(sample, newline=""), delimiter=candidate, **kwargs
+            ):
                 if record:
                     records.append(record)
                 if len(records) > 50:
@@ -284,13 +286,19 @@ def read_csv_rows(
         ) from None
     # DuckDB reports one reject per error (a row 8 fields short is 8 rejects): keep one per line,
     # the first error type, with the message that gives the row's real field count.
+    # DuckDB's `line` counts records (a quoted multi-line value is one), so the physical line
+    # is counted from the byte offset where the rejected row starts.
+    found = con.execute(
+        f"select line, line_byte_position, csv_line, error_type, error_message from {rejects_table} "
+        "order by line, column_idx"
+    ).fetchall()
+    data = source.utf8_path.read_bytes() if found else b""
     by_line: dict[int, tuple[str, str, str]] = {}
-    for line, raw, error_type, message in con.execute(
-        f"select line, csv_line, error_type, error_message from {rejects_table} order by line, column_idx"
-    ).fetchall():
-        first = by_line.get(int(line))
+    for line, position, raw, error_type, message in found:
+        line = int(line) if position is None else data.count(b"\n", 0, int(position)) + 1
+        first = by_line.get(line)
         if first is None or (first[0] == error_type == "TOO MANY COLUMNS"):
-            by_line[int(line)] = (error_type, message, (raw or "").rstrip("\r\n"))
+            by_line[line] = (error_type, message, (raw or "").rstrip("\r\n"))
     rejects = [
         (line, text, f"malformed CSV row ({error_type.lower()}: {message})")
         for line, (error_type, message, text) in by_line.items()

@@ -15,7 +15,8 @@ from salesops.ingest.profile import ISO_DATE_FORMATS, ISO_TIMESTAMP_FORMATS, Rea
 
 WAREHOUSE_TZ = "Asia/Shanghai"
 NUMBER_PATTERN = r"-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?"
-EXCEL_SERIAL_PATTERN = r"\d{4,5}(\.\d+)?"
+EXCEL_SERIAL_PATTERN = r"\d{5}(\.\d+)?"
+"""Excel day numbers 10000–99999 (1927–2173); a four-digit number in a date column is a year, not 1905."""
 TZ_SUFFIX_PATTERN = r".*\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-](0\d|1[0-4]):?[0-5]\d)$"
 """A time of day followed by a real UTC offset (not the ``-2026`` that ends ``07-03-2026``)."""
 

@@ -35,7 +35,10 @@ def test_funnel_without_stage_history_shows_the_missing_extract_not_a_chart(
     assert app.title[0].value == "销售漏斗"
     [notice] = [w.value for w in app.warning]
     assert "销售漏斗不可用：此数据源没有 `opportunity_stage_history` 数据" in notice
-    assert "Sales funnel not available: this source has no `opportunity_stage_history` extract." in notice
+    assert (
+        "Sales funnel not available: this source has no `opportunity_stage_history` extract."
+        in notice
+    )
     # instead of the funnel: no KPI, no chart, no table
     assert not app.metric
     assert not app.get("plotly_chart")

@@ -18,6 +18,10 @@ Opportunities (all history entries at 09:00 unless noted):
        contract_approval 03-01, won 03-10. Contract C4 signed 2026-03-15.
     O5 rep_b  lead L5 03-20; opp created 03-25, no history entry yet.
     O6 rep_c  lead L6 04-01; opp created 2026-04-05 (after every as_of used), lead 04-05.
+
+Partial sources: ``partial_rows("opportunities", "reps", ...)`` keeps only those tables'
+rows; ``build_warehouse`` writes them (every other bronze table empty with its schema, as
+the ingest layer does) and runs dbt.
 """
 
 from __future__ import annotations

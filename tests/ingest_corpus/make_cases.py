@@ -63,7 +63,7 @@ def nul_byte(landing: Path) -> None:
 
 
 def multi_mb_field(landing: Path) -> None:
-    note = ("客户来信全文：" + "预算与交付周期需再确认，" * (BIG_NOTE_CHARS // 12))[:BIG_NOTE_CHARS]
+    note = ("客户来信全文：" + "预算与交付周期需再确认，" * (BIG_NOTE_CHARS // 12 + 1))[:BIG_NOTE_CHARS]
     text = (
         f"{ACT}\n"
         f'A1,R1,O1,V1,visit,appointment_confirmed,2026-03-01 10:00:00,"{note}"\n'
@@ -82,7 +82,8 @@ def binary_garbage(landing: Path) -> None:
 
 
 GENERATORS: dict[str, Callable[[Path], None]] = {
-    f.__name__: f for f in (gbk_no_profile, utf16_tab_delimited, nul_byte, multi_mb_field, binary_garbage)
+    f.__name__: f
+    for f in (gbk_no_profile, utf16_tab_delimited, nul_byte, multi_mb_field, binary_garbage)
 }
 
 

@@ -115,7 +115,11 @@ def _same(actual, wanted) -> bool:
     if isinstance(actual, Decimal | float | int) and not isinstance(actual, bool):
         return Decimal(str(actual)) == Decimal(str(wanted))
     if isinstance(actual, dt.datetime | dt.date):
-        return actual.isoformat(sep=" ") == str(wanted) if isinstance(actual, dt.datetime) else actual.isoformat() == str(wanted)
+        return (
+            actual.isoformat(sep=" ") == str(wanted)
+            if isinstance(actual, dt.datetime)
+            else actual.isoformat() == str(wanted)
+        )
     return str(actual) == str(wanted)
 
 
@@ -126,14 +130,16 @@ def check_tables(results, expected: dict, landing: Path, case: str) -> None:
         table = contract.table(name)
         for acc in result.files:
             accounted.append(acc.file)
-            assert acc.rows_read == acc.rows_accepted + acc.rows_quarantined + acc.rows_superseded, (
-                f"{case}: {acc.file} does not add up: {acc}"
-            )
+            assert (
+                acc.rows_read == acc.rows_accepted + acc.rows_quarantined + acc.rows_superseded
+            ), f"{case}: {acc.file} does not add up: {acc}"
             overrides = (want or {}).get("read", {})
             count = overrides.get(acc.file)
             if count is None:
                 count = independent_count(landing / acc.file)
-            assert acc.rows_read == count, f"{case}: {acc.file} read {acc.rows_read} rows, the file has {count}"
+            assert acc.rows_read == count, (
+                f"{case}: {acc.file} read {acc.rows_read} rows, the file has {count}"
+            )
         quarantine = _rows(
             result.quarantine_path,
             "select file, line, column_name, reason from t order by line, coalesce(column_name, ''), file",
@@ -145,13 +151,19 @@ def check_tables(results, expected: dict, landing: Path, case: str) -> None:
         if want is None:
             assert result.rows_read == 0, f"{case}: unexpected rows for {name}: {result.to_dict()}"
             continue
-        assert result.rows_accepted == want["accepted"], f"{case}: {name} accepted: {result.to_dict()}"
+        assert result.rows_accepted == want["accepted"], (
+            f"{case}: {name} accepted: {result.to_dict()}"
+        )
         assert result.rows_superseded == want.get("superseded", 0), f"{case}: {name} superseded"
         got = [(line, column, reason) for _, line, column, reason in quarantine]
-        wanted = sorted(want.get("quarantine", []), key=lambda w: (w["line"], w.get("column") or ""))
+        wanted = sorted(
+            want.get("quarantine", []), key=lambda w: (w["line"], w.get("column") or "")
+        )
         assert len(got) == len(wanted), f"{case}: {name} quarantine {got} != {wanted}"
         for (line, column, reason), w in zip(got, wanted, strict=True):
-            assert line == w["line"] and column == w.get("column"), f"{case}: {name} {got} != {wanted}"
+            assert line == w["line"] and column == w.get("column"), (
+                f"{case}: {name} {got} != {wanted}"
+            )
             assert w["reason_contains"] in reason, f"{case}: {name} line {line}: {reason!r}"
         for w in want.get("values", []):
             key = {k: w[k] for k in table.primary_key}
@@ -160,7 +172,9 @@ def check_tables(results, expected: dict, landing: Path, case: str) -> None:
             found = _rows(result.bronze_path, f"select {', '.join(cols)} from t where {where}")
             assert len(found) == 1, f"{case}: {name} {key}: {len(found)} bronze rows"
             for c, actual in zip(cols, found[0], strict=True):
-                assert _same(actual, w[c]), f"{case}: {name} {key}.{c} = {actual!r}, expected {w[c]!r}"
+                assert _same(actual, w[c]), (
+                    f"{case}: {name} {key}.{c} = {actual!r}, expected {w[c]!r}"
+                )
     assert sorted(accounted) == _landing_files(landing), f"{case}: not every file accounted for"
 
 

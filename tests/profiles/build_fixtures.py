@@ -166,7 +166,9 @@ def subset(sim: Path) -> dict[str, list[dict]]:
     leads = [lead for lead in all_leads if lead["lead_id"] in used_leads] + spare
     customer_ids = {o["customer_id"] for o in opps} | {lead["customer_id"] for lead in leads}
     customers = [c for c in read(crm / "customers.csv") if c["customer_id"] in customer_ids]
-    contracts = [c for c in read(sim / "finance" / "contracts.csv") if c["opportunity_id"] in opp_ids]
+    contracts = [
+        c for c in read(sim / "finance" / "contracts.csv") if c["opportunity_id"] in opp_ids
+    ]
     for row in opps + leads + customers:
         row["created_at"] = minute(row["created_at"])
     for row in opps:
@@ -242,7 +244,9 @@ def write_salesforce(s: dict, out: Path) -> None:
                 "Owner ID": user(lead["assigned_rep_id"]),
                 "Create Date": sf_datetime(lead["created_at"]),
                 "Lead Status": "Converted" if lead["lead_id"] in converted else "Working",
-                "Converted Account ID": account(lead["customer_id"]) if lead["lead_id"] in converted else "",
+                "Converted Account ID": account(lead["customer_id"])
+                if lead["lead_id"] in converted
+                else "",
                 "Converted Opportunity ID": opp_id(converted[lead["lead_id"]]["opportunity_id"])
                 if lead["lead_id"] in converted
                 else "",
@@ -255,10 +259,10 @@ def write_salesforce(s: dict, out: Path) -> None:
         close = o["expected_close_date"]
         try:
             datetime.fromisoformat(close)
-        except ValueError:  # Salesforce's Close Date is a required date: free text cannot be entered
-            close = o["closed_at"] or str(
-                (ts(o["created_at"]) + timedelta(days=90)).date()
-            )
+        except (
+            ValueError
+        ):  # Salesforce's Close Date is a required date: free text cannot be entered
+            close = o["closed_at"] or str((ts(o["created_at"]) + timedelta(days=90)).date())
         rows.append(
             {
                 "Opportunity ID": opp_id(o["opportunity_id"]),
@@ -282,7 +286,10 @@ def write_salesforce(s: dict, out: Path) -> None:
             }
         )
     write(out / "salesforce" / "opportunities.csv", rows)
-    names = {o["opportunity_id"]: r["Opportunity Name"] for o, r in zip(s["opportunities"], rows)}
+    names = {
+        o["opportunity_id"]: r["Opportunity Name"]
+        for o, r in zip(s["opportunities"], rows, strict=True)
+    }
     write(
         out / "salesforce" / "opportunity-history.csv",
         [
@@ -292,7 +299,9 @@ def write_salesforce(s: dict, out: Path) -> None:
                 "To Stage": SF_STAGE[h["stage"]],
                 "Probability (%)": f"{float(h['probability']) * 100:g}" if h["probability"] else "",
                 "Edit Date": sf_datetime(h["entered_at"]),
-                "Last Modified By": reps[h["changed_by"]]["name"] if h["changed_by"] in reps else h["changed_by"],
+                "Last Modified By": reps[h["changed_by"]]["name"]
+                if h["changed_by"] in reps
+                else h["changed_by"],
             }
             for h in s["opportunity_stage_history"]
         ],
@@ -326,10 +335,7 @@ def write_hubspot(s: dict, out: Path) -> None:
     # The sales-ops reps sheet: HubSpot's users export has no hire date, so it is kept by hand.
     write(
         out / "crm" / "reps.csv",
-        [
-            {**r, "rep_id": r["name"], "team_id": org[r["team_id"]]["name"]}
-            for r in s["reps"]
-        ],
+        [{**r, "rep_id": r["name"], "team_id": org[r["team_id"]]["name"]} for r in s["reps"]],
     )
     entered: dict[str, dict[str, str]] = {}
     for h in s["opportunity_stage_history"]:
@@ -368,7 +374,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sim = Path(tmp) / "sim"
         subprocess.run(
-            [str(Path(sys.executable).with_name("salesops")), "generate", "--scale", "0.02", "--seed", "5", "--out", str(sim)],
+            [
+                str(Path(sys.executable).with_name("salesops")),
+                "generate",
+                "--scale",
+                "0.02",
+                "--seed",
+                "5",
+                "--out",
+                str(sim),
+            ],
             check=True,
             capture_output=True,
         )
@@ -382,7 +397,8 @@ def main() -> None:
     write_hubspot(s, HERE / "hubspot")
     teams = {t: s["org"][t]["name"] for t in TEAMS}
     (HERE / "id_map.json").write_text(
-        json.dumps({"teams": {"salesforce": teams, "hubspot": teams}}, ensure_ascii=False, indent=1) + "\n",
+        json.dumps({"teams": {"salesforce": teams, "hubspot": teams}}, ensure_ascii=False, indent=1)
+        + "\n",
         encoding="utf-8",
     )
     counts = {k: len(v) for k, v in s.items() if k != "org"}

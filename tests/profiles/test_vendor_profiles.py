@@ -27,8 +27,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SALESOPS = str(Path(sys.executable).with_name("salesops"))
 ID_MAP = json.loads((FIXTURES / "id_map.json").read_text(encoding="utf-8"))
 PRESENT = {
-    "canonical": {"reps", "customers", "leads", "opportunities", "opportunity_stage_history", "contracts"},
-    "salesforce": {"reps", "customers", "leads", "opportunities", "opportunity_stage_history", "contracts"},
+    "canonical": {
+        "reps",
+        "customers",
+        "leads",
+        "opportunities",
+        "opportunity_stage_history",
+        "contracts",
+    },
+    "salesforce": {
+        "reps",
+        "customers",
+        "leads",
+        "opportunities",
+        "opportunity_stage_history",
+        "contracts",
+    },
     "hubspot": {"reps", "customers", "opportunities", "opportunity_stage_history", "contracts"},
 }
 FUNNEL_MARTS = ("fct_funnel_stages", "fct_funnel_summary", "fct_lead_to_sign", "dim_org_units")
@@ -75,7 +89,7 @@ def mart(home: Path, name: str, key: str, source: str) -> tuple[list[str], dict]
     teams = ID_MAP["teams"].get(source, {})
     out = {}
     for row in rows:
-        record = dict(zip(columns, row))
+        record = dict(zip(columns, row, strict=True))
         record["unit_id"] = teams.get(record["unit_id"], record["unit_id"])
         out[(record["unit_id"], record.get(key))] = record
     return columns, out
@@ -93,10 +107,18 @@ def test_funnel_stages_equal_the_canonical_build(homes, vendor):
     _, got = mart(homes[vendor], "fct_funnel_stages", "stage", vendor)
     assert set(got) == set(want)
     assert {unit for unit, _ in got} >= {"__all__", *ID_MAP["teams"][vendor].values()}
-    assert sum(r["reached_count"] for (u, s), r in got.items() if u == "__all__" and s == "lead") == 80
+    assert (
+        sum(r["reached_count"] for (u, s), r in got.items() if u == "__all__" and s == "lead") == 80
+    )
     for key, row in want.items():
         for column, value in row.items():
-            assert approx_equal(got[key][column], value), (vendor, key, column, got[key][column], value)
+            assert approx_equal(got[key][column], value), (
+                vendor,
+                key,
+                column,
+                got[key][column],
+                value,
+            )
 
 
 @pytest.mark.parametrize("vendor", ["salesforce", "hubspot"])
@@ -108,7 +130,13 @@ def test_funnel_summary_equals_the_canonical_build(homes, vendor):
         for column, value in row.items():
             if vendor == "hubspot" and column in LEAD_TO_SIGN:
                 continue  # HubSpot has no leads: see the next test
-            assert approx_equal(got[key][column], value), (vendor, key, column, got[key][column], value)
+            assert approx_equal(got[key][column], value), (
+                vendor,
+                key,
+                column,
+                got[key][column],
+                value,
+            )
     assert want[("__all__", "hq")]["signed_count"] > 10
 
 
@@ -120,7 +148,9 @@ def test_hubspot_lead_to_sign_runs_from_the_deal_create_date(homes):
         "select l.lead_id = l.opportunity_id, l.lead_created_at = o.created_at from marts.fct_lead_to_sign l "
         f"join read_parquet('{home / 'bronze' / 'opportunities.parquet'}') o using (opportunity_id)",
     )
-    assert len(rows) == query(homes["canonical"], "select count(*) from marts.fct_lead_to_sign")[0][0]
+    assert (
+        len(rows) == query(homes["canonical"], "select count(*) from marts.fct_lead_to_sign")[0][0]
+    )
     assert rows and all(a and b for a, b in rows)
 
 
@@ -140,7 +170,9 @@ def test_values_are_typed_like_the_canonical_extract(homes, vendor):
     )
     columns = "name, role, hire_date"
     assert bronze(vendor, "reps", columns) == bronze("canonical", "reps", columns)
-    assert bronze(vendor, "contracts", "signed_at, amount") == bronze("canonical", "contracts", "signed_at, amount")
+    assert bronze(vendor, "contracts", "signed_at, amount") == bronze(
+        "canonical", "contracts", "signed_at, amount"
+    )
 
 
 @pytest.mark.parametrize("vendor", ["salesforce", "hubspot", "canonical"])
@@ -150,22 +182,33 @@ def test_nothing_is_quarantined_and_every_row_is_accounted_for(homes, vendor):
         account = json.loads(path.read_text(encoding="utf-8"))
         assert account["rows_quarantined"] == 0, account
         for f in account["files"]:
-            assert f["rows_read"] == f["rows_accepted"] + f["rows_quarantined"] + f["rows_superseded"], f
-        assert bool(account["files"]) == (path.stem in PRESENT[vendor]), (path.stem, account["files"])
+            assert (
+                f["rows_read"] == f["rows_accepted"] + f["rows_quarantined"] + f["rows_superseded"]
+            ), f
+        assert bool(account["files"]) == (path.stem in PRESENT[vendor]), (
+            path.stem,
+            account["files"],
+        )
 
 
 @pytest.mark.parametrize("vendor", ["salesforce", "hubspot"])
 def test_tables_the_vendor_lacks_are_reported_not_available(homes, vendor):
     home = homes[vendor]
-    available = dict(query(home, "select table_name, is_available from marts.fct_source_availability"))
+    available = dict(
+        query(home, "select table_name, is_available from marts.fct_source_availability")
+    )
     assert len(available) == 20
     assert {t for t, ok in available.items() if ok} == PRESENT[vendor]
     marts = {
         name: (ok, missing)
-        for name, ok, missing in query(home, "select mart_name, is_available, missing_tables from marts.fct_mart_availability")
+        for name, ok, missing in query(
+            home, "select mart_name, is_available, missing_tables from marts.fct_mart_availability"
+        )
     }
     for name in FUNNEL_MARTS:
         if name in marts:
             assert marts[name][0], (name, marts[name])
-    org = query(home, "select unit_id, level, is_implicit from marts.dim_org_units where parent_id is null")
+    org = query(
+        home, "select unit_id, level, is_implicit from marts.dim_org_units where parent_id is null"
+    )
     assert org == [("__all__", "hq", True)]
