@@ -81,13 +81,16 @@ def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) 
 
 
 def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The as_of the marts were built for (every mart carries it)."""
-    columns = con.execute(
-        "select table_name from duckdb_columns() where schema_name = 'marts' and column_name = 'as_of' limit 1"
-    ).fetchone()
-    if columns is None:
-        return None
-    return con.execute(f'select max(as_of) from marts."{columns[0]}"').fetchone()[0]
+    """The as_of the marts were built for: every mart carries it; an unavailable mart is empty."""
+    tables = con.execute(
+        "select table_name from duckdb_columns() where schema_name = 'marts' and column_name = 'as_of' "
+        "order by table_name = 'fct_source_availability' desc, table_name"
+    ).fetchall()
+    for (name,) in tables:
+        value = con.execute(f'select max(as_of) from marts."{name}"').fetchone()[0]
+        if value is not None:
+            return value
+    return None
 
 
 def open_snapshot(paths: Paths) -> duckdb.DuckDBPyConnection:
