@@ -306,14 +306,17 @@ def type_file(
         f"create or replace temp table {name}_typed as select _record, _line, "
         f"{', '.join(q('t__' + c.name) for c in table.columns)}, {', '.join(typed_cols)} from {name}_text"
     )
+    # Every check in one scan: a list of the row's failures, unnested.
     for c in table.columns:
         for condition, reason in checks(c, q("t__" + c.name), q(c.name), horizon):
             error_selects.append(
-                f"select _record, _line, {lit(c.name)} as column_name, {q('t__' + c.name)} as raw_value, {lit(reason)} as reason "
-                f"from {name}_typed where {condition}"
+                f"case when {condition} then {{'column_name': {lit(c.name)}, 'raw_value': {q('t__' + c.name)}, "
+                f"'reason': {lit(reason)}}} end"
             )
     con.execute(
-        f"create or replace temp table {name}_errors as {' union all '.join(error_selects)}"
+        f"create or replace temp table {name}_errors as select _record, _line, e.column_name, e.raw_value, e.reason "
+        f"from (select _record, _line, unnest(list_filter([{', '.join(error_selects)}], lambda x: x is not null)) as e "
+        f"from {name}_typed)"
     )
     # Rules across columns judge rows whose values all typed; a row already quarantined keeps its first reasons.
     for rule_ in table.row_rules:

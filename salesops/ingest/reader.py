@@ -80,7 +80,14 @@ def detect_encoding(path: Path, options: ReadOptions) -> str:
     except UnicodeDecodeError as exc:
         if exc.start >= len(sample) - 4:  # a multi-byte character cut by the sample boundary
             return "utf-8"
-    best = from_bytes(sample).best()
+    results = from_bytes(sample)
+    best = results.best()
+    # On a short GBK file the detector hardly tells GB18030 from Korean cp949 or Japanese (all
+    # near zero chaos); the exports this product reads are Chinese, so GB18030 wins near-ties
+    # instead of silently mangling every name. Real Korean/Japanese text scores clearly worse.
+    chinese = next((r for r in results if r.encoding in ("gb18030", "gbk", "gb2312")), None)
+    if best is not None and chinese is not None and chinese.chaos <= best.chaos + 0.1:
+        best = chinese
     if best is None:
         raise IngestError(
             path,
@@ -336,32 +343,28 @@ def read_csv_rows(
 
 def read_jsonl_rows(con: duckdb.DuckDBPyConnection, source: TextSource, name: str) -> RawRows:
     path = _lit(str(source.utf8_path))
+    # One parse per line: a line that is not a JSON object is kept (and quarantined) with its number.
     con.execute(
-        f"create or replace temp table {name}_lines as select row_number() over () as _line, line from "
+        f"create or replace temp table {name}_lines as select _line, line, "
+        "case when json_type(j) = 'OBJECT' then j end as j from ("
+        f"select row_number() over () as _line, line, try_cast(line as json) as j from "
         f"read_csv({path}, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}}, delim = '\x1e', "
-        f"quote = '', escape = '', max_line_size = {MAX_LINE_BYTES}, strict_mode = false)"
+        f"quote = '', escape = '', max_line_size = {MAX_LINE_BYTES}, strict_mode = false))"
     )
     rejects = [
         (int(line), text[:500], "malformed JSON line (not a JSON object)")
         for line, text in con.execute(
-            f"select _line, line from {name}_lines where trim(coalesce(line, '')) <> '' "
-            "and not coalesce(try(json_valid(line) and json_type(line::json) = 'OBJECT'), false) order by _line"
+            f"select _line, line from {name}_lines where trim(coalesce(line, '')) <> '' and j is null order by _line"
         ).fetchall()
     ]
-    keys = [
-        k
-        for (k,) in con.execute(
-            f"select distinct unnest(json_keys(line::json)) as k from {name}_lines "
-            "where coalesce(try(json_valid(line) and json_type(line::json) = 'OBJECT'), false) order by k"
-        ).fetchall()
-    ]
-    extracts = ", ".join(
-        f'json_extract_string(line, {_lit("$." + _json_path_key(k))}) as "{k}"' for k in keys
-    )
+    key_lists = con.execute(f"select distinct json_keys(j) from {name}_lines where j is not null").fetchall()
+    keys = sorted({k for (ks,) in key_lists for k in ks})
+    paths = "[" + ", ".join(_lit("$." + _json_path_key(k)) for k in keys) + "]"
+    extracts = ", ".join(f'v[{i}] as "{k}"' for i, k in enumerate(keys, start=1))
     con.execute(
         f"create or replace temp table {name} as select row_number() over (order by _line) as _record, _line"
-        f"{', ' + extracts if extracts else ''} from {name}_lines "
-        "where coalesce(try(json_valid(line) and json_type(line::json) = 'OBJECT'), false)"
+        f"{', ' + extracts if extracts else ''} from (select _line, json_extract_string(j, {paths}) as v "
+        f"from {name}_lines where j is not null)"
     )
     return RawRows(name, rejects, keys)
 

@@ -42,6 +42,15 @@ def gbk_no_profile(landing: Path) -> None:
     _write(landing, "crm/customers.csv", text.encode("gbk"))
 
 
+def gbk_short_file(landing: Path) -> None:
+    text = (
+        f"{CUST}\r\n"
+        "C1,王芳,a,CITY-HZ,S,2026-01-05 09:00:00\r\n"
+        "C2,李娜,a,CITY-HZ,S,2026-01-05 09:00:00\r\n"
+    )
+    _write(landing, "crm/customers.csv", text.encode("gbk"))
+
+
 def utf16_tab_delimited(landing: Path) -> None:
     text = (
         CUST.replace(",", "\t")
@@ -63,7 +72,9 @@ def nul_byte(landing: Path) -> None:
 
 
 def multi_mb_field(landing: Path) -> None:
-    note = ("客户来信全文：" + "预算与交付周期需再确认，" * (BIG_NOTE_CHARS // 12 + 1))[:BIG_NOTE_CHARS]
+    note = ("客户来信全文：" + "预算与交付周期需再确认，" * (BIG_NOTE_CHARS // 12 + 1))[
+        :BIG_NOTE_CHARS
+    ]
     text = (
         f"{ACT}\n"
         f'A1,R1,O1,V1,visit,appointment_confirmed,2026-03-01 10:00:00,"{note}"\n'
@@ -83,7 +94,14 @@ def binary_garbage(landing: Path) -> None:
 
 GENERATORS: dict[str, Callable[[Path], None]] = {
     f.__name__: f
-    for f in (gbk_no_profile, utf16_tab_delimited, nul_byte, multi_mb_field, binary_garbage)
+    for f in (
+        gbk_no_profile,
+        gbk_short_file,
+        utf16_tab_delimited,
+        nul_byte,
+        multi_mb_field,
+        binary_garbage,
+    )
 }
 
 
