@@ -23,6 +23,7 @@ rows read = rows accepted + rows quarantined + rows superseded.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -361,16 +362,16 @@ def type_file(
 
 
 def _latest_allowed(planned: PlannedFile, now: dt.datetime) -> str:
-    """Facts may not lie after the extract (a day of slack for time zones)."""
-    day = (
-        dt.date.fromisoformat(planned.extract_key[:10])
-        if planned.extract_key[8:10] != "99"
-        else None
-    )
-    if day is None and re.fullmatch(r"\d{4}-\d{2}-99", planned.extract_key):
-        year, month = int(planned.extract_key[:4]), int(planned.extract_key[5:7])
-        day = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-    latest = max(day, now.date()) if day else now.date()
+    """Facts may not lie after the extract: the date in the file's name when it has one, else
+    the run (an undated file's key is its modification time). Two days of slack for time zones."""
+    key = planned.extract_key
+    if "T" in key:
+        latest = now.date()
+    elif key.endswith("-99"):  # a monthly extract (``_2026-03``): the month's last day
+        year, month = int(key[:4]), int(key[5:7])
+        latest = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    else:
+        latest = dt.date.fromisoformat(key[:10])
     return f"timestamp '{latest + dt.timedelta(days=2)}'"
 
 
@@ -463,9 +464,15 @@ def ingest_table(
     try:
         _check_one_schema(table, planned, con, paths)
         for f in planned:
-            sha = reader.file_sha256(f.path)
             fingerprint = f"{REGISTRY_VERSION}-{f.rule.fingerprint()}"
             entry = registry["files"].get(f.relative)
+            stat = f.path.stat()
+            stat_key = f"{stat.st_size}-{stat.st_mtime_ns}"
+            # Same size and modification time as when it was hashed: skip re-reading the bytes.
+            if entry and entry.get("stat") == stat_key and entry["rule"] == fingerprint:
+                sha = entry["sha256"]
+            else:
+                sha = reader.file_sha256(f.path)
             stamp = {
                 "at": now.isoformat(timespec="seconds"),
                 "table": table.name,
@@ -498,6 +505,7 @@ def ingest_table(
                 ignored_columns[f.relative] = result.ignored_columns
             new_entry = {
                 "sha256": sha,
+                "stat": stat_key,
                 "rule": fingerprint,
                 "extract_key": f.extract_key,
                 "path": str(f.path),
@@ -531,8 +539,21 @@ def ingest_table(
                     }
                 )
             registry["files"][f.relative] = new_entry
+        state = _consolidation_state(table, paths, registry)
+        outputs_exist = all(
+            p.exists()
+            for p in (
+                paths.bronze / f"{table.name}.parquet",
+                paths.quarantine / f"{table.name}.parquet",
+            )
+        )
+        if registry.get("consolidated_state") == state and outputs_exist and "accounts" in registry:
+            accounts = [FileAccount(**a) for a in registry["accounts"]]
+        else:
+            accounts = consolidate(con, table, paths, registry)
+            registry["consolidated_state"] = state
+            registry["accounts"] = [asdict(a) for a in accounts]
         _save_registry(paths, table.name, registry)
-        accounts = consolidate(con, table, paths, registry)
         # A copy of an ingested file is still accounted for: each of its rows is superseded
         # by the same row of the file it copies.
         for relative, twin in copies:
@@ -566,6 +587,17 @@ EMPTY_QUARANTINE_SQL = (
     "select cast(null as varchar) as table_name, cast(null as varchar) as file, cast(null as bigint) as line, "
     "cast(null as varchar) as column_name, cast(null as varchar) as raw_value, cast(null as varchar) as reason where false"
 )
+
+
+def _consolidation_state(table: contract.Table, paths: Paths, registry: dict) -> str:
+    """Changes whenever the consolidated table could: a part, or a table a rule refers to."""
+    parts = sorted((k, e["sha256"], e["rule"]) for k, e in registry["files"].items())
+    referenced = []
+    for rule in table.reference_rules:
+        other = paths.bronze / f"{rule.table}.parquet"
+        referenced.append((rule.table, other.stat().st_mtime_ns if other.exists() else None))
+    payload = json.dumps([parts, referenced], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def consolidate(

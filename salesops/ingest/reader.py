@@ -130,6 +130,12 @@ def _check_not_empty(path: Path) -> None:
         raise IngestError(
             path, "the file is empty", "Export it again, or remove it from the landing folder"
         )
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise IngestError(
+            path,
+            "this is an Excel workbook (or another archive), not a CSV",
+            "In Excel choose Save As → CSV UTF-8 (逗号分隔), or export CSV from the CRM",
+        )
 
 
 def _delimiter_from_header(path: Path, options: ReadOptions) -> str | None:
@@ -357,7 +363,9 @@ def read_jsonl_rows(con: duckdb.DuckDBPyConnection, source: TextSource, name: st
             f"select _line, line from {name}_lines where trim(coalesce(line, '')) <> '' and j is null order by _line"
         ).fetchall()
     ]
-    key_lists = con.execute(f"select distinct json_keys(j) from {name}_lines where j is not null").fetchall()
+    key_lists = con.execute(
+        f"select distinct json_keys(j) from {name}_lines where j is not null"
+    ).fetchall()
     keys = sorted({k for (ks,) in key_lists for k in ks})
     paths = "[" + ", ".join(_lit("$." + _json_path_key(k)) for k in keys) + "]"
     extracts = ", ".join(f'v[{i}] as "{k}"' for i, k in enumerate(keys, start=1))

@@ -106,8 +106,8 @@ def typed(
     if t == "date":
         return f"cast({_timestamp(raw, options, convert_zone=False)} as date)"
     if t == "period":
-        month = f"regexp_extract({raw}, '^(\\d{{4}})[-/]?(0[1-9]|1[0-2])([-/]\\d{{1,2}})?$', ['y', 'm'])"
-        return f"(case when {month}.y <> '' then {month}.y || '-' || {month}.m end)"
+        month = f"regexp_extract({raw}, '^(\\d{{4}})[-/]?(0?[1-9]|1[0-2])([-/]\\d{{1,2}})?$', ['y', 'm'])"
+        return f"(case when {month}.y <> '' then {month}.y || '-' || lpad({month}.m, 2, '0') end)"
     raise ValueError(t)
 
 
