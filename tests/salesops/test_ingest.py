@@ -31,7 +31,7 @@ def rows(path: str, sql: str = "select * from t"):
 
 
 def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
-    f = write(
+    write(
         paths.landing / "crm" / "opportunities.csv",
         HEADER + ",extra_column\n"
         "O1,L1,C1,R1,智能仓储,2026-01-05 10:00:00,quote,open,120000.50,尽快,0.4,x\n"
@@ -54,7 +54,7 @@ def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
 
 
 def test_absent_optional_columns_become_typed_nulls(paths):
-    f = write(paths.landing / "crm" / "opportunities.csv", HEADER + "\nO1,L1,C1,R1,P,2026-01-05 10:00:00,lead,open,1,,\n")
+    write(paths.landing / "crm" / "opportunities.csv", HEADER + "\nO1,L1,C1,R1,P,2026-01-05 10:00:00,lead,open,1,,\n")
     result = ingest_table(contract.table("opportunities"), paths)
     described = duckdb.sql(f"describe select * from read_parquet('{result.bronze_path}')").fetchall()
     types = {name: type_ for name, type_, *_ in described}
