@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from salesops import contract
+from salesops import contract, pii
 from salesops.config import Paths
 from salesops.ingest import reader
 from salesops.ingest.errors import IngestError
@@ -41,8 +41,8 @@ from salesops.ingest.typing import checks, lit, mapped, q, typed
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet"}
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
-REGISTRY_VERSION = 2
-"""Bump when typing rules change, so every file is typed again."""
+REGISTRY_VERSION = 3
+"""Bump when typing rules change, so every file is typed again (3: PII masked in free text)."""
 DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
 
 
@@ -222,6 +222,10 @@ def _text_expression(column: contract.Column, rule: FileRule, sources: dict[str,
     return "cast(null as varchar)"
 
 
+def _masked(column: contract.Column, expression: str) -> str:
+    return f"{pii.MASK_FUNCTION}({expression})" if column.free_text else expression
+
+
 def _unpivot(
     con: duckdb.DuckDBPyConnection, raw: reader.RawRows, rule: FileRule, sources: dict[str, str]
 ) -> None:
@@ -284,8 +288,10 @@ def type_file(
             "Add the column to the extract, or map your column name to it under `columns` in a mapping profile",
         )
 
+    # Free text is masked here, first: bronze parts and quarantine only ever see the masked text.
     text_cols = [
-        f"{_text_expression(c, rule, sources)} as {q('t__' + c.name)}" for c in table.columns
+        f"{_masked(c, _text_expression(c, rule, sources))} as {q('t__' + c.name)}"
+        for c in table.columns
     ]
     con.execute(
         f"create or replace temp table {name}_text as select _record, _line, {', '.join(text_cols)} from {raw.table}"
@@ -327,7 +333,9 @@ def type_file(
             f"and _record not in (select _record from {name}_errors)"
         )
     rel_file = str(path)
-    rejected = [(rel_file, line, None, text, reason) for line, text, reason in raw.rejects]
+    rejected = [
+        (rel_file, line, None, pii.mask_text(text), reason) for line, text, reason in raw.rejects
+    ]
     data_cols = ", ".join(q(c) for c in table.column_names)
     part = paths.bronze / "_parts" / table.name / f"{part_name}.parquet"
     quarantine_part = paths.quarantine / "_parts" / table.name / f"{part_name}.parquet"
@@ -339,7 +347,7 @@ def type_file(
     )
     con.execute(
         f"create or replace temp table {name}_quarantine as select {lit(table.name)} as table_name, {lit(rel_file)} as file, "
-        f"_line as line, column_name, raw_value, reason from {name}_errors"
+        f"_line as line, column_name, {pii.MASK_FUNCTION}(raw_value) as raw_value, reason from {name}_errors"
     )
     if rejected:
         con.executemany(
@@ -379,7 +387,7 @@ def _write(con: duckdb.DuckDBPyConnection, select_sql: str, target: Path) -> Non
     """Write atomically: readers of the previous file never see a half-written one."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    con.execute(f"copy ({select_sql}) to {lit(str(tmp))} (format parquet, compression zstd)")
+    con.execute(f"copy ({select_sql}) to {lit(str(tmp))} (format parquet, compression snappy)")
     os.replace(tmp, target)
 
 
@@ -459,8 +467,9 @@ def ingest_table(
     events: list[dict] = []
     copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
-    con = duckdb.connect()
+    con = duckdb.connect(config={"enable_progress_bar": False})
     con.execute("set preserve_insertion_order = true")
+    pii.register(con)
     try:
         _check_one_schema(table, planned, con, paths)
         for f in planned:

@@ -17,6 +17,7 @@ WAREHOUSE_TZ = "Asia/Shanghai"
 NUMBER_PATTERN = r"-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?"
 EXCEL_SERIAL_PATTERN = r"\d{5}(\.\d+)?"
 """Excel day numbers 10000–99999 (1927–2173); a four-digit number in a date column is a year, not 1905."""
+PLAIN_ISO_PATTERN = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?"
 TZ_SUFFIX_PATTERN = r".*\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-](0\d|1[0-4]):?[0-5]\d)$"
 """A time of day followed by a real UTC offset (not the ``-2026`` that ends ``07-03-2026``)."""
 
@@ -68,7 +69,12 @@ def _timestamp(raw: str, options: ReadOptions, convert_zone: bool) -> str:
     naive = f"try_strptime({raw}, {formats})"
     if convert_zone and options.timezone != WAREHOUSE_TZ:
         naive = f"(({naive}) at time zone {lit(options.timezone)}) at time zone {lit(WAREHOUSE_TZ)}"
+    # Plain ISO-8601 (no offset) is most values: one anchored pattern and DuckDB's own cast.
+    plain_iso = f"try_cast({raw} as timestamp)"
+    if convert_zone and options.timezone != WAREHOUSE_TZ:
+        plain_iso = f"(({plain_iso}) at time zone {lit(options.timezone)}) at time zone {lit(WAREHOUSE_TZ)}"
     parts = [
+        f"when regexp_full_match({raw}, {lit(PLAIN_ISO_PATTERN)}) then {plain_iso}",
         f"when regexp_full_match({raw}, {lit(TZ_SUFFIX_PATTERN)}) then "
         f"cast(try_cast({raw} as timestamptz) at time zone {lit(WAREHOUSE_TZ)} as timestamp)"
     ]
