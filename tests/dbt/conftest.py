@@ -38,6 +38,7 @@ import pytest
 
 from salesops.config import DBT_PROJECT_DIR
 from salesops.contract import TABLES
+from salesops.dbt_cli import project_args
 
 DBT = Path(sys.executable).with_name("dbt")
 
@@ -218,12 +219,7 @@ def run_dbt_in(home: Path, *args: str) -> subprocess.CompletedProcess:
     command = [
         str(DBT),
         *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(home / "dbt_target"),
+        *project_args(DBT_PROJECT_DIR, home / "dbt_target"),
         "--log-path",
         str(home / "dbt_logs"),
     ]
@@ -232,6 +228,12 @@ def run_dbt_in(home: Path, *args: str) -> subprocess.CompletedProcess:
         f"{' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     )
     return result
+
+
+@pytest.fixture(scope="session")
+def dbt_in() -> Callable[..., subprocess.CompletedProcess]:
+    """:func:`run_dbt_in` as a fixture: dbt in a SALESOPS_HOME with its own target and logs."""
+    return run_dbt_in
 
 
 def build_warehouse(root: Path, rows: dict[str, list[dict]], *args: str) -> Path:

@@ -7,8 +7,6 @@ worked out by hand from that fixture; the comments show the arithmetic.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +14,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from salesops.config import DBT_PROJECT_DIR
 from salesops.contract import OPEN_STAGES, TABLES
 
 DBT = Path(sys.executable).with_name("dbt")
@@ -24,28 +21,7 @@ LATE, EARLY = "2026-03-31", "2026-02-15"
 UNITS = ("hq", "r_east", "c_sh", "t_sh1", "t_sh2", "t_sh3", "r_north", "c_bj", "t_bj1")
 
 
-def run_dbt(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SALESOPS_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [
-        str(DBT),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(home / "dbt_target"),
-        "--log-path",
-        str(home / "dbt_logs"),
-    ]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, (
-        f"{' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-    )
-    return result
-
-
-def build_home(root: Path, write_bronze, *args: str) -> Path:
+def build_home(root: Path, write_bronze, run_dbt, *args: str) -> Path:
     write_bronze(root / "bronze")
     (root / "warehouse").mkdir(parents=True, exist_ok=True)
     run_dbt(root, *args)
@@ -53,11 +29,12 @@ def build_home(root: Path, write_bronze, *args: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory, bronze_writer) -> dict[str, Path]:
+def warehouses(tmp_path_factory, bronze_writer, dbt_in) -> dict[str, Path]:
     return {
         as_of: build_home(
             tmp_path_factory.mktemp(f"home_{as_of}"),
             bronze_writer,
+            dbt_in,
             "build",
             "--vars",
             f'{{"as_of": "{as_of}"}}',
@@ -358,13 +335,13 @@ def test_layers_land_in_their_schemas(warehouses):
         assert set(table.column_names) <= set(columns), model
 
 
-def test_as_of_defaults_to_the_latest_extract_date(tmp_path, bronze_writer):
+def test_as_of_defaults_to_the_latest_extract_date(tmp_path, bronze_writer, dbt_in):
     # Without the var, as_of is the latest date in the data: O6 created and entered 2026-04-05.
-    db = build_home(tmp_path, bronze_writer, "run", "--select", "int_as_of_resolved")
+    db = build_home(tmp_path, bronze_writer, dbt_in, "run", "--select", "int_as_of_resolved")
     assert query(db, "select as_of from intermediate.int_as_of_resolved") == [(date(2026, 4, 5),)]
 
 
-def test_parse_needs_no_data(tmp_path):
+def test_parse_needs_no_data(tmp_path, dbt_in):
     # Dagster parses the project (target/manifest.json) before any extract exists.
-    run_dbt(tmp_path, "parse")
+    dbt_in(tmp_path, "parse")
     assert (tmp_path / "dbt_target" / "manifest.json").exists()
