@@ -49,6 +49,12 @@ page = st.navigation(
             icon=":material/filter_alt:",
             url_path="funnel",
         ),
+        st.Page(
+            PAGES_DIR / "briefs.py",
+            title=t("briefs.title"),
+            icon=":material/forum:",
+            url_path="briefs",
+        ),
     ]
 )
 

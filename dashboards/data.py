@@ -13,12 +13,15 @@ Values reach SQL only as bound ``?`` parameters. No widgets live here.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
+from salesops import briefs
 from salesops.config import Paths
 
 # Results are keyed on the snapshot file, so a new publish is seen on the next rerun;
@@ -208,3 +211,53 @@ def mart_availability(snapshot: Snapshot, mart_names: tuple[str, ...]) -> pd.Dat
         """,
         (list(mart_names),),
     )
+
+
+def brief_dates() -> list[dt.date]:
+    """Mornings with a complete brief folder under ``$SALESOPS_HOME/briefs``, newest first.
+
+    Not cached: a directory listing is cheap and a brief written at 06:30 must show up on
+    the next rerun.
+    """
+    return briefs.brief_dates(briefs.briefs_dir(Paths.from_env()))
+
+
+def _brief_folder(brief_date: dt.date) -> Path:
+    return briefs.briefs_dir(Paths.from_env()) / brief_date.isoformat()
+
+
+def _stamp(path: Path) -> int:
+    """The file's mtime, part of a cache key: a rewritten brief folder is read again."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _read_brief_index(path: str, stamp: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def brief_index(brief_date: dt.date) -> dict[str, Any] | None:
+    """The date's ``index.json``: its rep briefs (rep_id, name, team_id) and manager briefs
+    (unit_id, name_path, rep_ids under the unit)."""
+    path = _brief_folder(brief_date) / briefs.INDEX_JSON
+    return _read_brief_index(str(path), _stamp(path))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _read_brief(path: str, stamp: int, language: str) -> str | None:
+    try:
+        return briefs.markdown_section(Path(path).read_text(encoding="utf-8"), language)
+    except FileNotFoundError:
+        return None
+
+
+def brief_markdown(brief_date: dt.date, kind: str, subject_id: str, language: str) -> str | None:
+    """One rep's (``kind="rep"``) or unit's (``"manager"``) brief in one language, or None."""
+    path = _brief_folder(brief_date) / briefs.brief_file(kind, subject_id)
+    return _read_brief(str(path), _stamp(path), language)

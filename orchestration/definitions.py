@@ -11,8 +11,10 @@ from salesops.config import PROFILE_VARIABLE, Paths, export_environment
 _paths = Paths.from_env().ensure()
 export_environment(_paths)
 
+from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
 from orchestration.defs.ingest import ingest_assets, ingest_checks  # noqa: E402
 from orchestration.defs.publish import published_snapshot  # noqa: E402
+from orchestration.defs.signals import chat_signals  # noqa: E402
 from orchestration.defs.warehouse import dbt_resource, salesops_dbt_assets  # noqa: E402
 from orchestration.resources import SalesopsHome  # noqa: E402
 
@@ -20,7 +22,9 @@ DAILY_JOB = "daily_refresh"
 
 daily_refresh = dg.define_asset_job(
     DAILY_JOB,
-    selection=dg.AssetSelection.all(),
+    # The brief is daily-partitioned and a job cannot mix partitioned and unpartitioned
+    # assets: it runs in its own job (daily_briefs, 06:30).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(daily_brief),
     description="Ingest every extract, build and test the warehouse, publish the snapshot.",
     executor_def=dg.in_process_executor,
 )
@@ -34,10 +38,10 @@ daily_schedule = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, salesops_dbt_assets, published_snapshot],
+    assets=[*ingest_assets, chat_signals, salesops_dbt_assets, published_snapshot, daily_brief],
     asset_checks=ingest_checks,
-    jobs=[daily_refresh],
-    schedules=[daily_schedule],
+    jobs=[daily_refresh, daily_briefs],
+    schedules=[daily_schedule, daily_briefs_schedule],
     resources={
         "salesops_home": SalesopsHome(
             home=str(_paths.home),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -112,6 +113,50 @@ def run(
             f"the previous snapshot (if any) is still published. Details: make dev (Dagster UI) 运行失败"
         )
     click.echo(f"Published {paths.snapshot_db} in {seconds:.0f} s (run {result.run_id}) 已发布")
+    _write_brief(paths, None, required=False)
+
+
+def _write_brief(paths: Paths, brief_date: dt.date | None, *, required: bool = True) -> None:
+    """Write the morning's briefs from the published snapshot and say where they are.
+
+    After ``salesops run`` (``required=False``) a snapshot without the chat-signal marts
+    is a note, not a failure: the run itself succeeded."""
+    from salesops.briefs import (
+        BriefInputError,
+        briefs_dir,
+        build_briefs,
+        default_brief_date,
+        write_briefs,
+    )
+
+    try:
+        brief_date = brief_date or default_brief_date(paths.snapshot_db)
+        briefs = build_briefs(paths.snapshot_db, brief_date)
+    except (BriefInputError, FileNotFoundError) as exc:
+        if not required:
+            click.echo(f"No brief: {exc} 简报未生成")
+            return
+        raise click.ClickException(f"{exc} 简报未生成") from None
+    written = write_briefs(briefs, briefs_dir(paths), brief_date)
+    stale = any(brief.is_stale for brief in briefs)
+    click.echo(
+        f"Brief of {brief_date}: {written.reps} rep and {written.managers} manager briefs in "
+        f"{written.index} 沟通洞察简报"
+        + (" (the snapshot is older than the conversation day 数据未更新)" if stale else "")
+    )
+
+
+@main.command()
+@click.option(
+    "--date",
+    "brief_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Morning of the brief (it covers the day before). Default: the snapshot's as_of + 1 day.",
+)
+def brief(brief_date: dt.datetime | None) -> None:
+    """Write the daily communication briefs from the published snapshot 沟通洞察简报."""
+    paths = Paths.from_env().ensure()
+    _write_brief(paths, brief_date.date() if brief_date else None)
 
 
 @main.command()

@@ -99,6 +99,9 @@ class Column:
     max_value: float | None = None
     future_ok: bool = False
     """Dates/timestamps may lie after the extract date (planned events); others may not."""
+    free_text: bool = False
+    """Typed by people: personal data in it (phones, e-mails, WeChat/ID/bank numbers) is masked
+    at ingest, before bronze or quarantine hold it (:mod:`salesops.pii`)."""
 
     def __post_init__(self) -> None:
         if self.type not in LOGICAL_TYPES:
@@ -268,6 +271,7 @@ _OPPORTUNITIES = Table(
             "string",
             "Expected close as typed: may be empty or words like 尽快 预计成交日期(原文)",
             nullable=True,
+            free_text=True,
         ),
         opt("probability", "float", "Win probability 0–1 赢率", min_value=0, max_value=1),
         opt(
@@ -278,7 +282,7 @@ _OPPORTUNITIES = Table(
         ),
         opt("closed_at", "timestamp", "Closed 关闭时间"),
         opt("loss_reason_code", "string", "Stated loss reason code 输单原因代码"),
-        opt("loss_reason_text", "string", "Stated loss reason text 输单原因说明"),
+        opt("loss_reason_text", "string", "Stated loss reason text 输单原因说明", free_text=True),
     ),
     ("opportunity_id",),
     row_rules=(
@@ -349,7 +353,7 @@ _ACTIVITIES = Table(
         ),
         opt("node", "string", "Visit node 拜访节点", enum=VISIT_NODES),
         Column("occurred_at", "timestamp", "Occurred 发生时间"),
-        opt("note", "string", "Free-text note 备注"),
+        opt("note", "string", "Free-text note 备注", free_text=True),
     ),
     ("activity_id",),
 )
@@ -409,7 +413,7 @@ _DEVIATION_REPORTS = Table(
             "A decision chain changed / B competitor price cut / C our delivery delay / D other",
             enum=("A", "B", "C", "D"),
         ),
-        Column("reason_text", "string", "Reason text 原因说明"),
+        Column("reason_text", "string", "Reason text 原因说明", free_text=True),
         opt("deviation_amount", "decimal", "Deviation (yuan) 偏差金额"),
     ),
     ("report_id",),
@@ -469,11 +473,11 @@ _SOP_CARDS = Table(
     "SOP cards SOP卡片: distilled know-how. One row per card.",
     (
         Column("card_id", "string", "Card id 卡片编号"),
-        Column("title", "string", "Title 标题"),
-        Column("scenario", "string", "Scenario 适用场景"),
-        Column("must_do", "string", "Must-do actions 必做动作"),
-        Column("taboos", "string", "Taboos 禁忌雷区"),
-        Column("validation_points", "string", "Validation points 效果验证点"),
+        Column("title", "string", "Title 标题", free_text=True),
+        Column("scenario", "string", "Scenario 适用场景", free_text=True),
+        Column("must_do", "string", "Must-do actions 必做动作", free_text=True),
+        Column("taboos", "string", "Taboos 禁忌雷区", free_text=True),
+        Column("validation_points", "string", "Validation points 效果验证点", free_text=True),
         opt("industry", "string", "Industry (empty = all) 行业"),
         opt("stage", "string", "Stage (empty = all) 阶段", enum=STAGES),
         Column("permission_level", "string", "Permission level 权限级别"),
@@ -512,7 +516,7 @@ _SOP_FEEDBACK = Table(
             "fully / partially / not_applicable 完全适用/部分适用/不适用",
             enum=("fully", "partially", "not_applicable"),
         ),
-        opt("reason_text", "string", "Reason 原因"),
+        opt("reason_text", "string", "Reason 原因", free_text=True),
     ),
     ("usage_id",),
 )
@@ -535,7 +539,7 @@ _CHAT_MESSAGES = Table(
         Column("contact_id", "string", "Customer contact 客户联系人"),
         Column("sender", "string", "rep / customer 发送方", enum=("rep", "customer")),
         Column("sent_at", "timestamp", "Sent 发送时间"),
-        Column("text", "string", "Message text 内容"),
+        Column("text", "string", "Message text 内容", free_text=True),
     ),
     ("message_id",),
     formats=("jsonl", "parquet"),

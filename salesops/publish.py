@@ -6,6 +6,10 @@ temporary file in the same folder, stamps ``main.publish_info``, drops the build
 read-only and swaps it in with ``os.replace`` — atomic on POSIX. Readers that already
 opened the previous snapshot keep reading it; new readers get the new one; nobody waits on
 the writer's lock. A run that fails before this step leaves the previous snapshot in place.
+
+Before the swap every text column of the copy is scanned for personal data
+(:func:`salesops.pii.scan_database`): free text is masked at ingest, so a finding means some
+path let it through, and the snapshot is refused rather than shown (SPEC §5 "Chat signals").
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from salesops import pii
 from salesops.config import Paths
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
@@ -65,6 +70,16 @@ def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) 
             if tables == 0:
                 raise PublishError(
                     f"{build}: the build warehouse has no marts; refusing to publish an empty snapshot"
+                )
+            findings = pii.scan_database(con)
+            if findings:
+                listed = "; ".join(str(f) for f in findings[:10])
+                more = f" (and {len(findings) - 10} more)" if len(findings) > 10 else ""
+                raise PublishError(
+                    f"{build}: personal data found in {len(findings)} column(s): {listed}{more}. "
+                    "Refusing to publish; the previous snapshot stays. Mask it at ingest "
+                    "(mark the landing column free_text in salesops/contract.py) or drop the column "
+                    "from the model"
                 )
             as_of = _as_of(con)
             con.execute(

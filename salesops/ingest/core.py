@@ -467,7 +467,8 @@ def ingest_table(
     events: list[dict] = []
     copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()  # duckdb 2.0 refuses enable_progress_bar as a connect() config option
+    con.execute("set enable_progress_bar = false")
     con.execute("set preserve_insertion_order = true")
     pii.register(con)
     try:

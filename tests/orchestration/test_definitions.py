@@ -49,4 +49,4 @@ def test_publish_depends_on_every_dbt_model_and_every_bronze_table_is_checked(de
 def test_dbt_assets_grouped_by_folder(definitions):
     graph = definitions.defs.resolve_asset_graph()
     groups = {graph.get(k).group_name for k in definitions.salesops_dbt_assets.keys}
-    assert groups == {"warehouse_staging", "warehouse_intermediate", "warehouse_marts"}
+    assert groups == {"warehouse_seeds", "warehouse_staging", "warehouse_intermediate", "warehouse_marts"}

@@ -1,0 +1,76 @@
+"""The dictionary seed is the one source of truth for Python and dbt, and the dbt source
+``signals`` points at the Dagster assets that write its files."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+import yaml
+
+from ml.chat_signals.dictionary import (
+    CATEGORIES,
+    KEYWORDS_FILE,
+    Dictionary,
+    Keyword,
+    load_dictionary,
+    read_keywords,
+)
+from ml.chat_signals.extract import SIGNAL_TABLES
+from salesops.config import DBT_PROJECT_DIR
+
+SIGNALS_SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "signals" / "_signals__sources.yml"
+
+
+def test_seed_loads_with_every_category_and_the_article_keywords():
+    dictionary = load_dictionary()
+    by_keyword = {k.keyword: k for k in dictionary.keywords}
+    assert {k.category for k in dictionary.keywords} == set(CATEGORIES)
+    assert by_keyword["预算"].negatable and by_keyword["预算"].category == "budget"
+    assert by_keyword["招标"].category == "tender"
+    assert by_keyword["领导还没批"].category == "approval" and not by_keyword["领导还没批"].negatable
+    assert by_keyword["防水等级"].category == "requirement"
+    assert "的" in dictionary.stopwords
+
+
+def test_seed_columns_match_what_dbt_declares():
+    with KEYWORDS_FILE.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    seeds = yaml.safe_load((DBT_PROJECT_DIR / "seeds" / "_seeds.yml").read_text(encoding="utf-8"))
+    (chat_keywords,) = [s for s in seeds["seeds"] if s["name"] == "chat_keywords"]
+    assert header == list(chat_keywords["config"]["column_types"])
+
+
+def test_a_form_listed_under_two_keywords_is_rejected():
+    twice = Dictionary(
+        (
+            Keyword("预算", ("经费",), "budget", "neutral", True, None),
+            Keyword("资金", ("经费",), "budget", "neutral", True, None),
+        ),
+        frozenset(),
+    )
+    with pytest.raises(ValueError, match="经费"):
+        twice.by_surface_form()
+
+
+def test_an_unknown_category_is_rejected(tmp_path):
+    path = tmp_path / "k.csv"
+    path.write_text(
+        "keyword,synonyms,category,polarity,negatable,loss_reason,description\n"
+        "预算,,money,neutral,true,,x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="money"):
+        read_keywords(path)
+
+
+def test_dbt_signals_source_points_at_the_signal_assets():
+    from orchestration.defs.signals import signals_key
+
+    (source,) = yaml.safe_load(SIGNALS_SOURCES.read_text(encoding="utf-8"))["sources"]
+    assert source["name"] == "signals"
+    assert source["meta"]["external_location"].endswith("/signals/{name}.parquet")
+    keys = {t["name"]: t["meta"]["dagster"]["asset_key"] for t in source["tables"]}
+    assert set(keys) == set(SIGNAL_TABLES)
+    for table, key in keys.items():
+        assert key == list(signals_key(table).path)
