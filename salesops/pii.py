@@ -198,35 +198,32 @@ def _wechat_ok(m: re.Match) -> bool:
     return bool(re.search(r"[0-9_-]", value)) or bool(re.search(r"[:=是为]", m["filler"]))
 
 
-# (kind, pattern, group holding the value, validator); earlier detectors claim first, so the
-# phone inside 13812345678@163.com is part of the e-mail and an ID is not read as a bank card.
-def _has_at(norm: str, low: str) -> bool:
-    return "@" in norm or "#" in norm or "艾特" in norm or "at" in low
-
-
-def _has_wechat_keyword(norm: str, low: str) -> bool:
-    return any(k in low for k in WECHAT_KEYWORDS)
-
-
-def _has_digits(norm: str, low: str) -> bool:
-    return sum(c.isdigit() for c in norm) >= MIN_DIGITS
-
-
-# (kind, pattern, group holding the value, validator, cheap test of whether to run it);
-# earlier detectors claim first, so the phone inside 13812345678@163.com is part of the
-# e-mail and an ID is not read as a bank card.
-_DETECTORS: tuple[tuple[str, re.Pattern[str], int | str, object, object], ...] = (
-    ("email", _EMAIL, 0, None, _has_at),
-    ("wechat", _WXID, 0, None, lambda norm, low: "wxid_" in norm),
-    ("id_card", _ID_AFTER_KEYWORD, 1, None, _has_digits),
-    ("id_card", _ID_CARD, 0, lambda m: id_check_ok(m[0]), _has_digits),
-    ("bank_card", _BANK_AFTER_KEYWORD, 1, None, _has_digits),
-    ("bank_card", _BANK, 0, lambda m: luhn_ok(m[0]), _has_digits),
-    ("landline", _LANDLINE_AFTER_KEYWORD, 1, None, _has_digits),
-    ("landline", _LANDLINE, 0, None, _has_digits),
-    ("mobile", _MOBILE, 0, None, _has_digits),
-    ("wechat", _WECHAT_AFTER_KEYWORD, "id", _wechat_ok, _has_wechat_keyword),
+# (kind, pattern, group holding the value, validator, gate); earlier detectors claim first,
+# so the phone inside 13812345678@163.com is part of the e-mail and an ID is not read as a
+# bank card. A detector runs only when its gate (computed once per text) is open.
+_DETECTORS: tuple[tuple[str, re.Pattern[str], int | str, object, str], ...] = (
+    ("email", _EMAIL, 0, None, "at"),
+    ("wechat", _WXID, 0, None, "wechat"),
+    ("id_card", _ID_AFTER_KEYWORD, 1, None, "digits"),
+    ("id_card", _ID_CARD, 0, lambda m: id_check_ok(m[0]), "digits"),
+    ("bank_card", _BANK_AFTER_KEYWORD, 1, None, "digits"),
+    ("bank_card", _BANK, 0, lambda m: luhn_ok(m[0]), "digits"),
+    ("landline", _LANDLINE_AFTER_KEYWORD, 1, None, "digits"),
+    ("landline", _LANDLINE, 0, None, "digits"),
+    ("mobile", _MOBILE, 0, None, "digits"),
+    ("wechat", _WECHAT_AFTER_KEYWORD, "id", _wechat_ok, "wechat"),
 )
+_DIGITS = _re(rf"(?:[0-9][^0-9]*){{{MIN_DIGITS}}}")
+
+
+def _gates(norm: str) -> dict[str, bool]:
+    low = norm.lower()
+    return {
+        "digits": _DIGITS.search(norm) is not None,
+        "at": "@" in norm or "#" in norm or "艾特" in norm or "at" in low,
+        "wechat": any(k in low for k in WECHAT_KEYWORDS),
+    }
+
 
 _PREFILTER_RE = _re(PREFILTER)
 
@@ -248,10 +245,10 @@ def find_pii(text: str | None) -> list[Match]:
     if not text or not _PREFILTER_RE.search(text):
         return []
     norm = normalise(text)
-    low = norm.lower()
+    gates = _gates(norm)
     claimed: list[Match] = []
-    for kind, pattern, group, valid, needed in _DETECTORS:
-        if not needed(norm, low):
+    for kind, pattern, group, valid, gate in _DETECTORS:
+        if not gates[gate]:
             continue
         for m in pattern.finditer(norm):
             start, end = m.span(group)

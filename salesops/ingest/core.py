@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -264,7 +265,7 @@ def type_file(
 ) -> FilePart:
     rule, path = planned.rule, planned.path
     options = rule.options
-    source = reader.open_source(con, path, options, paths.bronze / "_work")
+    source = reader.open_source(con, path, options, _work_dir(paths, table.name))
     name = "raw_" + re.sub(r"\W", "_", part_name)
     raw = reader.read_rows(con, source, options, name)
     sources, unused = _column_sources(table, rule, raw.header, path)
@@ -369,6 +370,11 @@ def type_file(
     )
 
 
+def _work_dir(paths: Paths, table: str) -> Path:
+    """UTF-8 copies of non-UTF-8 files: raw text (PII included), removed when the table is done."""
+    return paths.bronze / "_work" / table
+
+
 def _latest_allowed(planned: PlannedFile, now: dt.datetime) -> str:
     """Facts may not lie after the extract: the date in the file's name when it has one, else
     the run (an undated file's key is its modification time). Two days of slack for time zones."""
@@ -435,7 +441,7 @@ def _check_one_schema(
     for f in planned:
         if f.path.suffix.lower() not in (".csv", ".tsv", ".txt"):
             continue
-        source = reader.open_source(con, f.path, f.rule.options, paths.bronze / "_work")
+        source = reader.open_source(con, f.path, f.rule.options, _work_dir(paths, table.name))
         sources, _ = _column_sources(table, f.rule, source.header, f.path)
         columns = frozenset(sources)
         fp = f.rule.fingerprint()
@@ -571,6 +577,7 @@ def ingest_table(
             accounts.append(FileAccount(relative, n, 0, 0, n))
     finally:
         con.close()
+        shutil.rmtree(_work_dir(paths, table.name), ignore_errors=True)
     _log(paths, table.name, events)
     result = TableIngestResult(
         table.name,
