@@ -78,6 +78,17 @@ def main() -> None:
         reingest_unchanged_seconds=round(again_seconds, 2),
     )
 
+    from ml.chat_signals.extract import extract_home_signals
+
+    signals = extract_home_signals(home, workers=min(2, os.cpu_count() or 1))
+    report.update(
+        signals_seconds=round(signals.seconds, 2),
+        signals_messages=signals.messages,
+        signals_distinct_texts=signals.distinct_texts,
+        signals_messages_per_second=round(signals.messages_per_second),
+        signals_distinct_texts_per_second=round(signals.distinct_texts_per_second),
+    )
+
     started = time.perf_counter()
     # Ingest is already current, so this is the daily run's fixed cost plus dbt and publish.
     done = subprocess.run([salesops, "run", "--no-sample"], env=env, capture_output=True, text=True)

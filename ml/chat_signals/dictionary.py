@@ -91,7 +91,9 @@ def read_keywords(path: Path = KEYWORDS_FILE) -> tuple[Keyword, ...]:
 
 def read_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return frozenset(row["word"].strip() for row in csv.DictReader(handle) if row["word"].strip())
+        return frozenset(
+            row["word"].strip() for row in csv.DictReader(handle) if row["word"].strip()
+        )
 
 
 def load_dictionary(

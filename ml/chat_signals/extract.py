@@ -26,7 +26,12 @@ SIGNAL_TABLES = (KEYWORD_HITS, TOKEN_COUNTS)
 CHUNK_SIZE = 20_000
 
 _HITS_SCHEMA = pa.schema(
-    [("text_id", pa.int64()), ("keyword", pa.string()), ("category", pa.string()), ("negated", pa.bool_())]
+    [
+        ("text_id", pa.int64()),
+        ("keyword", pa.string()),
+        ("category", pa.string()),
+        ("negated", pa.bool_()),
+    ]
 )
 _TOKENS_SCHEMA = pa.schema([("text_id", pa.int64()), ("token", pa.string())])
 
@@ -48,7 +53,9 @@ class SignalsResult:
 
     @property
     def distinct_texts_per_second(self) -> float:
-        return self.distinct_texts / self.tokenise_seconds if self.tokenise_seconds else float("inf")
+        return (
+            self.distinct_texts / self.tokenise_seconds if self.tokenise_seconds else float("inf")
+        )
 
 
 _worker_tokenizer: ChatTokenizer | None = None
@@ -72,12 +79,16 @@ def tokenise_texts(
     tokens: list[tuple[int, str]] = []
     for text_id, text in zip(text_ids, texts, strict=True):
         words = tokenizer.tokens(text)
-        hits.extend((text_id, h.keyword, h.category, h.negated) for h in tokenizer.keyword_hits(text, words))
+        hits.extend(
+            (text_id, h.keyword, h.category, h.negated) for h in tokenizer.keyword_hits(text, words)
+        )
         tokens.extend((text_id, t) for t in tokenizer.content_tokens(words))
     return hits, tokens
 
 
-def _chunks(text_ids: list[int], texts: list[str], size: int) -> Iterator[tuple[list[int], list[str]]]:
+def _chunks(
+    text_ids: list[int], texts: list[str], size: int
+) -> Iterator[tuple[list[int], list[str]]]:
     for start in range(0, len(texts), size):
         yield text_ids[start : start + size], texts[start : start + size]
 
@@ -89,7 +100,9 @@ def _tokenise_all(
     tokens: list = []
     if workers > 1 and len(texts) > chunk_size:
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(dictionary,)) as pool:
-            for chunk_hits, chunk_tokens in pool.map(_tokenise_chunk, _chunks(text_ids, texts, chunk_size)):
+            for chunk_hits, chunk_tokens in pool.map(
+                _tokenise_chunk, _chunks(text_ids, texts, chunk_size)
+            ):
                 hits.extend(chunk_hits)
                 tokens.extend(chunk_tokens)
     else:
@@ -101,8 +114,14 @@ def _tokenise_all(
     hit_columns = list(zip(*hits, strict=True)) if hits else [[], [], [], []]
     token_columns = list(zip(*tokens, strict=True)) if tokens else [[], []]
     return (
-        pa.Table.from_arrays([pa.array(c, t.type) for c, t in zip(hit_columns, _HITS_SCHEMA, strict=True)], schema=_HITS_SCHEMA),
-        pa.Table.from_arrays([pa.array(c, t.type) for c, t in zip(token_columns, _TOKENS_SCHEMA, strict=True)], schema=_TOKENS_SCHEMA),
+        pa.Table.from_arrays(
+            [pa.array(c, t.type) for c, t in zip(hit_columns, _HITS_SCHEMA, strict=True)],
+            schema=_HITS_SCHEMA,
+        ),
+        pa.Table.from_arrays(
+            [pa.array(c, t.type) for c, t in zip(token_columns, _TOKENS_SCHEMA, strict=True)],
+            schema=_TOKENS_SCHEMA,
+        ),
     )
 
 
@@ -135,7 +154,9 @@ def extract_signals(
             "create table texts as select row_number() over (order by text) as text_id, text "
             "from (select distinct text from messages)"
         )
-        text_ids, texts = con.execute("select text_id, text from texts order by text_id").fetchnumpy().values()
+        text_ids, texts = (
+            con.execute("select text_id, text from texts order by text_id").fetchnumpy().values()
+        )
         tokenise_started = time.perf_counter()
         text_hits, text_tokens = _tokenise_all(
             [int(i) for i in text_ids], list(texts), dictionary, workers, chunk_size
@@ -173,8 +194,12 @@ def extract_signals(
             """
         )
         (n_messages,) = con.execute("select count(*) from messages").fetchone()
-        (n_hits,) = con.execute(f"select count(*) from read_parquet('{_sql_path(hits_path)}')").fetchone()
-        (n_tokens,) = con.execute(f"select count(*) from read_parquet('{_sql_path(tokens_path)}')").fetchone()
+        (n_hits,) = con.execute(
+            f"select count(*) from read_parquet('{_sql_path(hits_path)}')"
+        ).fetchone()
+        (n_tokens,) = con.execute(
+            f"select count(*) from read_parquet('{_sql_path(tokens_path)}')"
+        ).fetchone()
     finally:
         con.close()
     return SignalsResult(
@@ -199,4 +224,6 @@ def signals_dir(home: Path) -> Path:
 
 def extract_home_signals(home: Path, workers: int = 1) -> SignalsResult:
     """:func:`extract_signals` on the bronze chat of one ``SALESOPS_HOME``."""
-    return extract_signals(home / "bronze" / "chat_messages.parquet", signals_dir(home), workers=workers)
+    return extract_signals(
+        home / "bronze" / "chat_messages.parquet", signals_dir(home), workers=workers
+    )

@@ -27,7 +27,23 @@ import jieba
 from ml.chat_signals.dictionary import Dictionary, Keyword
 
 NEGATORS = frozenset(
-    ["没", "没有", "无", "不", "未", "还没", "还没有", "尚未", "并未", "暂无", "毫无", "不是", "并非", "缺少", "缺乏"]
+    [
+        "没",
+        "没有",
+        "无",
+        "不",
+        "未",
+        "还没",
+        "还没有",
+        "尚未",
+        "并未",
+        "暂无",
+        "毫无",
+        "不是",
+        "并非",
+        "缺少",
+        "缺乏",
+    ]
 )
 POST_NEGATORS = frozenset(["不够", "不足", "没批", "未批", "没了", "没有了", "紧张", "不到位"])
 NEGATION_WINDOW = 2

@@ -274,6 +274,13 @@ def test_the_full_fixture_reports_every_mart_available(warehouses):
         ("fct_funnel_stages", True, "", ""),
         ("fct_funnel_summary", True, "", ""),
         ("fct_lead_to_sign", True, "", ""),
+        # the fixture has no chat: the chat-signal marts say so (tests/ml builds them on chat)
+        ("fct_opportunity_signal_evidence", False, "chat_messages", ""),
+        ("fct_opportunity_signals_daily", False, "chat_messages", ""),
+        ("fct_rep_signals_daily", False, "chat_messages", ""),
+        ("fct_requirement_mentions_weekly", False, "chat_messages", ""),
+        ("fct_team_emerging_terms_weekly", False, "chat_messages", ""),
+        ("fct_team_top_keywords_weekly", False, "chat_messages", ""),
     ]
     present = query(
         warehouses[LATE],

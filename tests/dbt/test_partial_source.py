@@ -54,6 +54,23 @@ FUNNEL_REQUIRES = "opportunities, opportunity_stage_history, reps"
 LEAD_TO_SIGN_REQUIRES = "contracts, opportunities, opportunity_stage_history"
 
 
+def signal_marts_without_chat(evidence_missing: str = "chat_messages") -> dict[str, tuple]:
+    """The chat-signal marts in a fixture without chat: all unavailable, chat_messages missing."""
+    return {
+        "fct_opportunity_signal_evidence": (
+            False,
+            "chat_messages, opportunities, opportunity_stage_history",
+            evidence_missing,
+            "",
+        ),
+        "fct_opportunity_signals_daily": (False, "chat_messages", "chat_messages", ""),
+        "fct_rep_signals_daily": (False, "chat_messages", "chat_messages", ""),
+        "fct_requirement_mentions_weekly": (False, "chat_messages, opportunities", "chat_messages", ""),
+        "fct_team_emerging_terms_weekly": (False, "chat_messages, reps", "chat_messages", ""),
+        "fct_team_top_keywords_weekly": (False, "chat_messages, reps", "chat_messages", ""),
+    }
+
+
 def test_source_availability_lists_every_landing_table_with_its_rows(warehouses):
     rows = query(
         warehouses["partial"],
@@ -80,6 +97,7 @@ def test_mart_availability_of_a_partial_source(warehouses):
         "fct_funnel_stages": (True, FUNNEL_REQUIRES, "", "org_units"),
         "fct_funnel_summary": (True, FUNNEL_REQUIRES, "", "contracts, leads, org_units"),
         "fct_lead_to_sign": (False, LEAD_TO_SIGN_REQUIRES, "contracts", "leads"),
+        **signal_marts_without_chat(),
     }
 
 
@@ -174,6 +192,7 @@ def test_without_stage_history_the_funnel_is_not_available_and_empty(warehouses)
             "contracts, opportunity_stage_history",
             "leads",
         ),
+        **signal_marts_without_chat("chat_messages, opportunity_stage_history"),
     }
     # no fabricated history: not even the opportunities as open leads
     for mart in ("fct_funnel_stages", "fct_funnel_summary", "fct_lead_to_sign"):

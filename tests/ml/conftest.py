@@ -39,7 +39,17 @@ def signals_home(tmp_path_factory) -> SignalsHome:
     # which the ingest's duckdb.connect(config=...) is refused in the same process
     salesops = Path(sys.executable).with_name("salesops")
     done = subprocess.run(
-        [str(salesops), "generate", "--scale", str(SCALE), "--seed", str(SEED), "--out", str(home / "landing"), "--no-progress"],
+        [
+            str(salesops),
+            "generate",
+            "--scale",
+            str(SCALE),
+            "--seed",
+            str(SEED),
+            "--out",
+            str(home / "landing"),
+            "--no-progress",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -28,7 +28,9 @@ def test_seed_loads_with_every_category_and_the_article_keywords():
     assert {k.category for k in dictionary.keywords} == set(CATEGORIES)
     assert by_keyword["预算"].negatable and by_keyword["预算"].category == "budget"
     assert by_keyword["招标"].category == "tender"
-    assert by_keyword["领导还没批"].category == "approval" and not by_keyword["领导还没批"].negatable
+    assert (
+        by_keyword["领导还没批"].category == "approval" and not by_keyword["领导还没批"].negatable
+    )
     assert by_keyword["防水等级"].category == "requirement"
     assert "的" in dictionary.stopwords
 

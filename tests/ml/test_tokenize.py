@@ -53,13 +53,16 @@ def test_a_word_inside_a_dictionary_word_does_not_count(tokenizer):
 
 def test_approval_pending_is_its_own_keyword_and_never_negated(tokenizer):
     assert "领导还没批" in tokenizer.tokens("方案我报上去了,领导还没批")
-    assert {(h.keyword, h.category, h.negated) for h in tokenizer.keyword_hits("领导还没批,再等等吧")} == {
-        ("领导还没批", "approval", False)
-    }
+    assert {
+        (h.keyword, h.category, h.negated) for h in tokenizer.keyword_hits("领导还没批,再等等吧")
+    } == {("领导还没批", "approval", False)}
 
 
 def test_synonyms_report_their_keyword(tokenizer):
-    assert hits(tokenizer, "下个月会发招标公告,你们准备一下资质") == {("招标", False), ("资质", False)}
+    assert hits(tokenizer, "下个月会发招标公告,你们准备一下资质") == {
+        ("招标", False),
+        ("资质", False),
+    }
     assert hits(tokenizer, "竞争对手给的对手报价比你们低两成") == {("竞争对手", False)}
 
 
