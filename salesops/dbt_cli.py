@@ -47,5 +47,24 @@ def parse(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     return project_dir / "target" / "manifest.json"
 
 
+def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """True when the manifest is missing or older than any file dbt parses."""
+    manifest = project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [
+        project_dir / "dbt_project.yml",
+        *(
+            p
+            for folder in ("models", "macros", "seeds", "tests", "snapshots")
+            for p in (project_dir / folder).rglob("*")
+            if p.is_file()
+        ),
+    ]
+    return any(p.stat().st_mtime > built for p in sources if p.exists())
+
+
 def ensure_manifest() -> Path:
-    return MANIFEST if MANIFEST.exists() else parse()
+    """The manifest Dagster loads the dbt assets from, parsed again whenever the project changed."""
+    return parse() if manifest_is_stale() else MANIFEST
