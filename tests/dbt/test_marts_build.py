@@ -270,7 +270,9 @@ def test_the_full_fixture_reports_every_mart_available(warehouses):
         "select mart_name, is_available, missing_tables, missing_optional_tables from marts.fct_mart_availability",
     )
     assert sorted(rows) == [
+        ("dim_opportunities", True, "", "customers"),  # the fixture has no customers extract
         ("dim_org_units", True, "", ""),
+        ("dim_reps", True, "", ""),
         ("fct_funnel_stages", True, "", ""),
         ("fct_funnel_summary", True, "", ""),
         ("fct_lead_to_sign", True, "", ""),
