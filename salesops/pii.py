@@ -333,6 +333,10 @@ def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+NUMERIC_KEY_KINDS = frozenset({"mobile", "landline", "bank_card"})
+"""Kinds a bare number in an ``*_id`` column is not taken for (record ids look like them)."""
+
+
 def scan_database(
     con: duckdb.DuckDBPyConnection,
     schemas: Iterable[str] | None = None,
@@ -370,8 +374,15 @@ def scan_database(
                 raise
             continue  # a view that cannot be read (its files are gone) shows nobody anything
         per_kind: dict[str, list] = {}
+        # Identifier columns hold opaque keys (HubSpot record ids are 11-digit numbers that
+        # read like mobiles): there only a *whole* value shaped like contact data counts,
+        # and pure digit strings are judged only as ID-card numbers (check digit validated).
+        is_key = column.endswith("_id")
         for text, n in rows:
-            for kind in {m.kind for m in find_pii(text)}:
+            matches = find_pii(text)
+            if is_key:
+                matches = [m for m in matches if not (text.strip().isdigit() and m.kind in NUMERIC_KEY_KINDS)]
+            for kind in {m.kind for m in matches}:
                 if kind not in per_kind:
                     per_kind[kind] = [0, _context(text, kind)]
                 per_kind[kind][0] += n

@@ -78,7 +78,8 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
     ) -> dg.AssetCheckResult:
         paths = salesops_home.paths()
         path = paths.bronze / f"{table.name}.parquet"
-        frame = duckdb.sql(f"select * from read_parquet('{path}')").df()
+        with duckdb.connect() as con:
+            frame = con.sql(f"select * from read_parquet('{path}')").df()
         outcome = validate_frame(frame, bronze_suite(table), table=table.name)
         index = record_outcome(outcome, paths.reports, context.run.run_id)
         return dg.AssetCheckResult(

@@ -106,7 +106,7 @@ def independent_count(path: Path) -> int:
 
 
 def _rows(path: str, sql: str) -> list[tuple]:
-    return duckdb.sql(sql.replace("from t", f"from read_parquet('{path}')")).fetchall()
+    return duckdb.connect().sql(sql.replace("from t", f"from read_parquet('{path}')")).fetchall()
 
 
 def _same(actual, wanted) -> bool:

@@ -59,7 +59,7 @@ def test_opportunity_daily_mentions_add_up_to_the_keyword_hits(warehouse, signal
     (mart,) = warehouse.execute(
         "select sum(mentions) from marts.fct_opportunity_signals_daily"
     ).fetchone()
-    (files,) = duckdb.execute(
+    (files,) = duckdb.connect().execute(
         f"""
         select count(*) from read_parquet('{signals_home.home}/signals/keyword_hits.parquet')
         where opportunity_id is not null and cast(sent_at as date) <= ?

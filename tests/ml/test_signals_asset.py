@@ -36,7 +36,7 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
         [chat_signals], resources={"salesops_home": SalesopsHome(home=str(tmp_path))}
     )
     assert result.success
-    hits = duckdb.execute(
+    hits = duckdb.connect().execute(
         f"select message_id, keyword, category, negated from '{tmp_path}/signals/keyword_hits.parquet' order by all"
     ).fetchall()
     assert hits == [
@@ -46,7 +46,7 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
         ("M4", "预算", "budget", True),
     ]
     tokens = dict(
-        duckdb.execute(
+        duckdb.connect().execute(
             f"select token, messages from '{tmp_path}/signals/token_counts.parquet' "
             "where rep_id = 'r1' and week_start = date '2026-09-07'"
         ).fetchall()

@@ -160,7 +160,7 @@ def test_values_are_typed_like_the_canonical_extract(homes, vendor):
 
     def bronze(source: str, table: str, columns: str) -> list[tuple]:
         path = homes[source] / "bronze" / f"{table}.parquet"
-        return duckdb.sql(f"select {columns} from read_parquet('{path}') order by all").fetchall()
+        return duckdb.connect().sql(f"select {columns} from read_parquet('{path}') order by all").fetchall()
 
     columns = "created_at, stage, status, amount, probability, product_line"
     assert bronze(vendor, "opportunities", columns) == bronze("canonical", "opportunities", columns)

@@ -27,7 +27,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def rows(path: str, sql: str = "select * from t"):
-    return duckdb.sql(sql.replace("from t", f"from read_parquet('{path}')")).fetchall()
+    return duckdb.connect().sql(sql.replace("from t", f"from read_parquet('{path}')")).fetchall()
 
 
 def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
@@ -56,7 +56,7 @@ def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
 def test_absent_optional_columns_become_typed_nulls(paths):
     write(paths.landing / "crm" / "opportunities.csv", HEADER + "\nO1,L1,C1,R1,P,2026-01-05 10:00:00,lead,open,1,,\n")
     result = ingest_table(contract.table("opportunities"), paths)
-    described = duckdb.sql(f"describe select * from read_parquet('{result.bronze_path}')").fetchall()
+    described = duckdb.connect().sql(f"describe select * from read_parquet('{result.bronze_path}')").fetchall()
     types = {name: type_ for name, type_, *_ in described}
     assert types["closed_at"] == "TIMESTAMP" and types["forecast_amount"] == "DECIMAL(18,2)"
     assert rows(result.bronze_path, "select closed_at, loss_reason_code from t") == [(None, None)]
@@ -103,7 +103,7 @@ def test_every_table_gets_a_bronze_file_even_without_extracts(paths):
     results = ingest_all(paths)
     assert set(results) == set(contract.TABLES)
     for name, result in results.items():
-        columns = [r[0] for r in duckdb.sql(f"describe select * from read_parquet('{result.bronze_path}')").fetchall()]
+        columns = [r[0] for r in duckdb.connect().sql(f"describe select * from read_parquet('{result.bronze_path}')").fetchall()]
         assert columns == [*contract.table(name).column_names, "_source_file", "_source_line"]
 
 

@@ -258,3 +258,18 @@ def test_scan_skips_a_view_whose_files_are_gone(tmp_path):
     assert [f.kind for f in pii.scan_database(con)] == ["mobile"]
     part.unlink()
     assert pii.scan_database(con) == []
+
+
+def test_scan_takes_bare_numbers_in_id_columns_for_keys_but_not_in_text():
+    import duckdb
+
+    from salesops.pii import scan_database
+
+    con = duckdb.connect()
+    con.execute("create table t (customer_id varchar, contact_id varchar, note varchar)")
+    con.execute(
+        "insert into t values ('13812345678', 'li.lei@example.com', 'call 13812345678'), "
+        "('6222021234567890123', '11010519491231002X', 'ok')"
+    )
+    found = {(f.column, f.kind) for f in scan_database(con)}
+    assert found == {("contact_id", "email"), ("contact_id", "id_card"), ("note", "mobile")}

@@ -78,16 +78,16 @@ def test_free_text_is_masked_in_bronze_parts_and_quarantine(paths):
     assert (chat.rows_read, chat.rows_accepted, chat.rows_quarantined) == (4, 2, 2)
     assert (acts.rows_read, acts.rows_accepted, acts.rows_quarantined) == (4, 2, 2)
 
-    texts = duckdb.sql(
+    texts = duckdb.connect().sql(
         f"select text from read_parquet('{chat.bronze_path}') order by message_id"
     ).fetchall()
     assert texts == [("我手机号 [手机号]，邮箱 [邮箱]",), ("价格太贵了",)]
-    notes = duckdb.sql(
+    notes = duckdb.connect().sql(
         f"select note from read_parquet('{acts.bronze_path}') order by activity_id"
     ).fetchall()
     assert notes == [("客户留了座机 [座机] 和卡号 [银行卡]",), ("对方说下周再联系",)]
 
-    quarantined = duckdb.sql(
+    quarantined = duckdb.connect().sql(
         f"select column_name, raw_value from read_parquet(['{chat.quarantine_path}', '{acts.quarantine_path}']) "
         "order by file, line"
     ).fetchall()
@@ -136,7 +136,7 @@ def test_simulator_pii_is_in_landing_and_nowhere_in_bronze(tmp_path):
     planted = manifest["pii"]["counts"]
     assert all(planted[k] > 0 for k in pii.KINDS)
 
-    raw = duckdb.sql(
+    raw = duckdb.connect().sql(
         f"select text from read_json('{paths.landing}/chat/*.jsonl', format = 'newline_delimited', "
         "columns = {'text': 'VARCHAR'})"
     ).fetchall()
@@ -147,7 +147,7 @@ def test_simulator_pii_is_in_landing_and_nowhere_in_bronze(tmp_path):
 
     ingest_all(paths, now=dt.datetime(2027, 1, 1))
     assert scan_parquet(paths.bronze, paths.quarantine) == []
-    masked = duckdb.sql(
+    masked = duckdb.connect().sql(
         f"select text from read_parquet('{paths.bronze / 'chat_messages.parquet'}')"
     ).fetchall()
     placeholders = Counter(
