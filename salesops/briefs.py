@@ -14,7 +14,7 @@ Risk rules (each one a line in the brief, and scored for the managers' top-risk 
 - ``approval_pending`` 审批未批: the opportunity's latest *pending* approval signal (an
   approval signal that is negated or carries a pending term such as 领导还没批) within the
   last :data:`APPROVAL_LOOKBACK_DAYS` days up to D−1 has no *later* positive approval
-  signal. A positive one on the same day does not clear it (the daily grain cannot order
+  signal, and no next step was locked (visit node ``next_step_locked``) since it. A positive one on the same day does not clear it (the daily grain cannot order
   them), so the manager still sees it.
 - ``budget_negative`` 预算受阻: a budget signal on D−1 that is negated or carries a
   negative budget term (预算冻结, 预算不够, …).
@@ -211,6 +211,8 @@ class BriefInputs:
     """unit_id, level, parent_id, name, name_path."""
     reps: list[dict] = field(default_factory=list)
     """rep_id, name, team_id, role, termination_date — empty without a reps mart."""
+    next_steps: dict[str, dt.datetime] = field(default_factory=dict)
+    """opportunity_id → latest ``next_step_locked`` visit node (dim_opportunities)."""
 
 
 def load_brief_inputs(snapshot: Path, conversation_date: dt.date) -> BriefInputs:
@@ -291,7 +293,17 @@ def load_brief_inputs(snapshot: Path, conversation_date: dt.date) -> BriefInputs
             if REPS in tables
             else []
         )
-    return BriefInputs(as_of, opportunity_signals, rep_signals, team_keywords, org_units, reps)
+        next_steps = {}
+        if OPPORTUNITIES in tables and _first_column(con, OPPORTUNITIES, ("next_step_locked_at",)):
+            next_steps = dict(
+                con.execute(
+                    f"select opportunity_id, next_step_locked_at from marts.{OPPORTUNITIES} "
+                    "where next_step_locked_at is not null"
+                ).fetchall()
+            )
+    return BriefInputs(
+        as_of, opportunity_signals, rep_signals, team_keywords, org_units, reps, next_steps
+    )
 
 
 class BriefInputError(RuntimeError):
@@ -388,8 +400,11 @@ def _is_granted_approval(signal: Signal) -> bool:
     return not signal.negated and bool(APPROVAL_GRANTED_TERMS & set(signal.keywords))
 
 
-def _approval_risk(history: list[tuple[dt.date, Signal]]) -> Risk | None:
-    """Pending since the first pending day not followed by a granted approval on a later day."""
+def _approval_risk(
+    history: list[tuple[dt.date, Signal]], next_step_at: dt.datetime | None = None
+) -> Risk | None:
+    """Pending since the first pending day not followed by a granted approval on a later day,
+    and no next step locked (visit node ``next_step_locked``) on or after that day."""
     days: dict[dt.date, list[Signal]] = defaultdict(list)
     for day, signal in history:
         days[day].append(signal)
@@ -403,7 +418,9 @@ def _approval_risk(history: list[tuple[dt.date, Signal]]) -> Risk | None:
             pending_since = day
         if pending:
             keywords = pending[-1].keywords
-    return Risk("approval_pending", keywords, pending_since) if pending_since else None
+    if pending_since is None or (next_step_at is not None and next_step_at.date() >= pending_since):
+        return None
+    return Risk("approval_pending", keywords, pending_since)
 
 
 def _category_counts(rows: Iterable[dict]) -> tuple[CategoryCount, ...]:
@@ -455,7 +472,8 @@ def compose_briefs(inputs: BriefInputs, brief_date: dt.date) -> list[Brief]:
                         (row["signal_date"], _signal(row))
                         for row in rows
                         if row["category"] in ("approval", "budget")
-                    ]
+                    ],
+                    inputs.next_steps.get(opportunity_id),
                 ),
                 *_day_risks(today),
             ]

@@ -157,3 +157,15 @@ def test_a_snapshot_without_the_signal_marts_says_what_is_missing(tmp_path, snap
 
 def test_the_default_date_is_the_morning_after_as_of(brief_snapshot):
     assert briefs.default_brief_date(brief_snapshot) == BRIEF_DATE
+
+
+def test_a_next_step_locked_since_the_pending_approval_clears_the_risk():
+    pending = briefs.Signal(
+        category="approval", negated=False, mentions=1, keywords=("领导还没批",)
+    )
+    history = [(dt.date(2026, 11, 20), pending)]
+    assert briefs._approval_risk(history).kind == "approval_pending"
+    assert (
+        briefs._approval_risk(history, dt.datetime(2026, 11, 19, 17, 0)).kind == "approval_pending"
+    )
+    assert briefs._approval_risk(history, dt.datetime(2026, 11, 21, 9, 0)) is None

@@ -270,7 +270,7 @@ def test_the_full_fixture_reports_every_mart_available(warehouses):
         "select mart_name, is_available, missing_tables, missing_optional_tables from marts.fct_mart_availability",
     )
     assert sorted(rows) == [
-        ("dim_opportunities", True, "", "customers"),  # the fixture has no customers extract
+        ("dim_opportunities", True, "", "activities, customers"),  # no such extracts in the fixture
         ("dim_org_units", True, "", ""),
         ("dim_reps", True, "", ""),
         ("fct_funnel_stages", True, "", ""),

@@ -94,7 +94,7 @@ def test_mart_availability_of_a_partial_source(warehouses):
     assert mart_availability(warehouses["partial"]) == {
         # the org tree needs nothing: the implicit root stands in for the missing extract
         "dim_org_units": (True, "", "", "org_units"),
-        "dim_opportunities": (True, "opportunities", "", "customers"),
+        "dim_opportunities": (True, "opportunities", "", "activities, customers"),
         "dim_reps": (True, "reps", "", ""),
         "fct_funnel_stages": (True, FUNNEL_REQUIRES, "", "org_units"),
         "fct_funnel_summary": (True, FUNNEL_REQUIRES, "", "contracts, leads, org_units"),
@@ -181,7 +181,7 @@ def test_without_stage_history_the_funnel_is_not_available_and_empty(warehouses)
     db = warehouses["no_history"]
     assert mart_availability(db) == {
         "dim_org_units": (True, "", "", "org_units"),
-        "dim_opportunities": (True, "opportunities", "", "customers, opportunity_stage_history"),
+        "dim_opportunities": (True, "opportunities", "", "activities, customers, opportunity_stage_history"),
         "dim_reps": (True, "reps", "", ""),
         "fct_funnel_stages": (False, FUNNEL_REQUIRES, "opportunity_stage_history", "org_units"),
         "fct_funnel_summary": (

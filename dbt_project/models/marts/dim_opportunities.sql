@@ -17,6 +17,26 @@ customers as (
 
     select * from {{ ref('stg_crm__customers') }}
 
+),
+
+activities as (
+
+    select * from {{ ref('stg_crm__activities') }}
+
+),
+
+next_steps as (
+
+    select
+        activities.opportunity_id,
+        max(activities.occurred_at) as next_step_locked_at
+    from activities
+    inner join positions
+        on positions.opportunity_id = activities.opportunity_id
+    where activities.node = 'next_step_locked'
+        and cast(activities.occurred_at as date) <= positions.as_of
+    group by activities.opportunity_id
+
 )
 
 select
@@ -35,10 +55,13 @@ select
     -- timestamps
     positions.created_at,
     positions.latest_entered_at,
+    next_steps.next_step_locked_at,
     cast(positions.as_of as date) as as_of
 from positions
 inner join opportunities
     on opportunities.opportunity_id = positions.opportunity_id
 left join customers
     on customers.customer_id = opportunities.customer_id
+left join next_steps
+    on next_steps.opportunity_id = positions.opportunity_id
 where {{ mart_is_available('dim_opportunities') }}
