@@ -41,18 +41,9 @@ from urllib.parse import quote
 
 import duckdb
 
+from ml.chat_signals.dictionary import CATEGORIES
 from salesops.config import Paths
 
-CATEGORIES = (
-    "budget",
-    "tender",
-    "approval",
-    "price",
-    "competitor",
-    "it_fit",
-    "requirement",
-    "risk",
-)
 APPROVAL_LOOKBACK_DAYS = 14
 """A pending approval older than this (with no signal since) has gone quiet; not listed."""
 PENDING_APPROVAL_TERMS = frozenset({"领导还没批", "还没批", "没批", "未批", "待审批", "审批中"})
