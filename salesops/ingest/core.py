@@ -42,6 +42,8 @@ from salesops.ingest.typing import checks, lit, mapped, q, typed
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet"}
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
+MAX_QUARANTINED_TEXT = 2000
+"""A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
 REGISTRY_VERSION = 3
 """Bump when typing rules change, so every file is typed again (3: PII masked in free text)."""
 DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
@@ -335,7 +337,8 @@ def type_file(
         )
     rel_file = str(path)
     rejected = [
-        (rel_file, line, None, pii.mask_text(text), reason) for line, text, reason in raw.rejects
+        (rel_file, line, None, pii.mask_text(text)[:MAX_QUARANTINED_TEXT], reason)
+        for line, text, reason in raw.rejects
     ]
     data_cols = ", ".join(q(c) for c in table.column_names)
     part = paths.bronze / "_parts" / table.name / f"{part_name}.parquet"

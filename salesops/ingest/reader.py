@@ -358,7 +358,7 @@ def read_jsonl_rows(con: duckdb.DuckDBPyConnection, source: TextSource, name: st
         f"quote = '', escape = '', max_line_size = {MAX_LINE_BYTES}, strict_mode = false))"
     )
     rejects = [
-        (int(line), text[:500], "malformed JSON line (not a JSON object)")
+        (int(line), text, "malformed JSON line (not a JSON object)")
         for line, text in con.execute(
             f"select _line, line from {name}_lines where trim(coalesce(line, '')) <> '' and j is null order by _line"
         ).fetchall()
