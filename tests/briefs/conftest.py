@@ -19,7 +19,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from salesops.config import HOME_VARIABLE, Paths
+from salesops.config import Paths
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 BRIEF_DATE = dt.date(2026, 11, 27)
@@ -220,12 +220,6 @@ def build_brief_snapshot(
 @pytest.fixture
 def brief_snapshot(tmp_path: Path) -> Path:
     return build_brief_snapshot(tmp_path / "salesops.duckdb")
-
-
-@pytest.fixture
-def salesops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    monkeypatch.setenv(HOME_VARIABLE, str(tmp_path / "home"))
-    return Paths.from_env()
 
 
 @pytest.fixture

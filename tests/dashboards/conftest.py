@@ -18,7 +18,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from salesops.config import HOME_VARIABLE, Paths
+from salesops.config import Paths
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
@@ -223,13 +223,6 @@ def _fresh_streamlit_caches() -> Iterator[None]:
 def build_snapshot() -> Callable[..., Path]:
     """Write a snapshot file at a given path (the fixture rows, optionally altered)."""
     return _build_snapshot
-
-
-@pytest.fixture
-def salesops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """An empty SALESOPS_HOME: nothing published yet."""
-    monkeypatch.setenv(HOME_VARIABLE, str(tmp_path / "home"))
-    return Paths.from_env()
 
 
 @pytest.fixture
