@@ -16,3 +16,91 @@ def salesops_home(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     """An empty SALESOPS_HOME in the test's tmp dir: nothing published yet."""
     monkeypatch.setenv(HOME_VARIABLE, str(tmp_path / "home"))
     return Paths.from_env()
+
+
+# --------------------------------------------------------------------------- planted worlds
+# Issues 5 and 6 test the marts by recovering what the simulator planted. Two worlds with
+# different planted values (simulator defaults, and simulator/configs/alt.yaml) are each
+# generated and run through the whole daily job once per test session; xdist workers share
+# them through a file lock in the session's common temp dir.
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from filelock import FileLock  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PLANTED_WORLDS: dict[str, list[str]] = {
+    "default": ["--scale", "0.25", "--seed", "42"],
+    "alt": ["--config", str(REPO / "simulator" / "configs" / "alt.yaml")],
+}
+
+
+@dataclass(frozen=True)
+class PlantedWorld:
+    name: str
+    home: Path
+    truth: dict
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def snapshot(self) -> Path:
+        return self.home / "warehouse" / "salesops.duckdb"
+
+    def truth_csv(self, name: str):
+        import pandas as pd
+
+        return pd.read_csv(self.landing / "truth" / f"{name}.csv")
+
+    def query(self, sql: str, params: list | None = None):
+        """A DataFrame from the published, read-only snapshot."""
+        import duckdb
+
+        con = duckdb.connect(str(self.snapshot), read_only=True)
+        try:
+            return con.execute(sql, params or []).df()
+        finally:
+            con.close()
+
+
+def _build_world(name: str, home: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "SALESOPS_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home")}
+    generate = [str(bin_dir / "python"), "-m", "simulator", *PLANTED_WORLDS[name]]
+    steps = [
+        [*generate, "--out", str(home / "landing")],
+        [str(bin_dir / "salesops"), "run", "--landing", str(home / "landing"), "--no-sample"],
+    ]
+    for command in steps:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+        assert done.returncode == 0, f"{name}: {command}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+
+
+@pytest.fixture(scope="session")
+def planted_world(tmp_path_factory):
+    """``planted_world(name)`` → :class:`PlantedWorld`, built once per test session.
+
+    ``SALESOPS_PLANTED_ROOT`` points at an already-built root (``<root>/<name>/``) to skip the
+    build while developing; CI always builds from scratch."""
+    fixed = os.environ.get("SALESOPS_PLANTED_ROOT")
+    shared = Path(fixed) if fixed else tmp_path_factory.getbasetemp().parent / "planted_worlds"
+    shared.mkdir(parents=True, exist_ok=True)
+    cache: dict[str, PlantedWorld] = {}
+
+    def get(name: str) -> PlantedWorld:
+        if name not in cache:
+            home = shared / name
+            with FileLock(str(shared / f"{name}.lock")):
+                if not (home / "warehouse" / "salesops.duckdb").exists():
+                    _build_world(name, home)
+            truth = json.loads((home / "landing" / "truth.json").read_text(encoding="utf-8"))
+            cache[name] = PlantedWorld(name, home, truth)
+        return cache[name]
+
+    return get
