@@ -20,8 +20,11 @@ def dbt_executable() -> str:
 
 
 def build_args(as_of: str | None = None, select: str | None = None) -> list[str]:
-    """Arguments for ``dbt build``: the as_of var only when given (else the project's fallback)."""
-    args = ["build"]
+    """Arguments for the daily ``dbt build``: the as_of var only when given (else the project's
+    fallback). dbt unit tests check SQL logic, not data, so the daily build leaves them out
+    (as dbt's docs advise for production); the test suite runs every one of them
+    (tests/dbt/test_dbt_unit_tests.py)."""
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if as_of:
         args += ["--vars", json.dumps({"as_of": as_of})]
     if select:

@@ -216,6 +216,9 @@ def partial_rows(*tables: str) -> dict[str, list[dict]]:
 
 def run_dbt_in(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SALESOPS_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if args and args[0] == "build" and "unit_test" not in args:
+        # unit tests check logic, not the fixture: they run once, in test_dbt_unit_tests.py
+        args = (*args, "--exclude-resource-type", "unit_test")
     command = [
         str(DBT),
         *args,

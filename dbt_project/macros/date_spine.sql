@@ -1,0 +1,48 @@
+{#- Every calendar day from `start_date` to `end_date` (both SQL date expressions, scalar
+    subqueries allowed), inclusive, as a select with one column `date_day` (date).
+
+    Portable: no generate_series / recursive CTE. Day offsets 0 … 2^max_bits − 1 come from
+    a cross join of `max_bits` two-row tables (binary digits), then dbt.dateadd. The default
+    15 bits covers ~89 years, far beyond any CRM history, and is only 32,768 rows. -#}
+{% macro date_spine(start_date, end_date, max_bits=15) -%}
+    {%- set bits = range(max_bits) -%}
+    select
+        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'spine_bounds.start_on') }} as date) as date_day
+    from (
+        select
+            {% for bit in bits -%}
+            bit_{{ bit }}.digit * {{ 2 ** bit }}{% if not loop.last %} + {% endif %}
+            {%- endfor %} as day_offset
+        from
+            {% for bit in bits -%}
+            (select 0 as digit union all select 1 as digit) as bit_{{ bit }}
+            {%- if not loop.last %}
+            cross join
+            {% endif -%}
+            {%- endfor %}
+    ) as day_offsets
+    cross join (
+        select
+            cast({{ start_date }} as date) as start_on,
+            cast({{ end_date }} as date) as end_on
+    ) as spine_bounds
+    where day_offsets.day_offset
+        <= {{ dbt.datediff('spine_bounds.start_on', 'spine_bounds.end_on', 'day') }}
+{%- endmacro %}
+
+
+{#- Free text → date, null when the text is not a date (e.g. 尽快, 待定, empty). ISO
+    `YYYY-MM-DD` is the landing contract's date format; anything else stays null rather
+    than being guessed. dbt.safe_cast is a plain cast on DuckDB (which would fail), so
+    DuckDB gets try_cast. -#}
+{% macro text_to_date(column) -%}
+    {{ return(adapter.dispatch('text_to_date', 'salesops')(column)) }}
+{%- endmacro %}
+
+{% macro default__text_to_date(column) -%}
+    {{ dbt.safe_cast(column, 'date') }}
+{%- endmacro %}
+
+{% macro duckdb__text_to_date(column) -%}
+    try_cast(nullif(trim({{ column }}), '') as date)
+{%- endmacro %}
