@@ -46,6 +46,41 @@ def duckdb_read_baseline(landing: Path) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
+def dbt_build_profile(home: Path, env: dict, read_seconds: float) -> dict:
+    """One more ``dbt build`` (the daily one, on the bronze just ingested), timed as a whole
+    and per area from dbt's run_results.json: each model folder (marts/targets, …) and its
+    data tests, so the cost of each issue's marts is visible."""
+    from salesops.config import DBT_PROJECT_DIR
+    from salesops.dbt_cli import build_args, dbt_executable, project_args
+
+    target = home / "bench_dbt_target"
+    command = [dbt_executable(), *build_args(), *project_args(DBT_PROJECT_DIR, target)]
+    command += ["--log-path", str(home / "bench_dbt_logs")]
+    seconds, done = _timed(lambda: subprocess.run(command, env=env, capture_output=True, text=True))
+    if done.returncode != 0:
+        raise SystemExit(f"dbt build failed:\n{done.stdout[-3000:]}")
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    nodes = manifest["nodes"]
+    by_area: dict[str, float] = {}
+    for result in results["results"]:
+        node = nodes.get(result["unique_id"], {})
+        if node.get("resource_type") == "test":
+            parent = next((n for n in node.get("depends_on", {}).get("nodes", []) if n in nodes), None)
+            node = nodes.get(parent, node)
+        parts = Path(node.get("original_file_path", "other")).parts
+        area = "/".join(parts[1:3]) if len(parts) > 3 else "/".join(parts[1:2]) or "other"
+        by_area[area] = by_area.get(area, 0.0) + result["execution_time"]
+    return {
+        "dbt_build_seconds": round(seconds, 1),
+        "dbt_build_vs_duckdb_read": round(seconds / read_seconds, 1),
+        "dbt_nodes": len(results["results"]),
+        "dbt_seconds_by_area (models + their tests, summed over 2 threads)": {
+            k: round(v, 2) for k, v in sorted(by_area.items(), key=lambda kv: -kv[1])
+        },
+    }
+
+
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "0.25"))
     home = Path(os.environ.get("BENCH_HOME", REPO_ROOT / "data" / f"bench-{scale:g}")).resolve()
@@ -102,6 +137,7 @@ def main() -> None:
         peak_child_rss_mib=round(peak_kib / 1024),
         snapshot_mib=round(paths.snapshot_db.stat().st_size / 2**20, 1),
     )
+    report.update(dbt_build_profile(home, env, read_seconds))
     out = paths.reports / f"bench-scale-{scale:g}.json"
     out.write_text(json.dumps(report, indent=2))
     width = max(map(len, report))
