@@ -12,6 +12,7 @@ _paths = Paths.from_env().ensure()
 export_environment(_paths)
 
 from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
+from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
 from orchestration.defs.ingest import ingest_assets, ingest_checks  # noqa: E402
 from orchestration.defs.publish import published_snapshot  # noqa: E402
 from orchestration.defs.signals import chat_signals  # noqa: E402
@@ -38,7 +39,14 @@ daily_schedule = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, chat_signals, salesops_dbt_assets, published_snapshot, daily_brief],
+    assets=[
+        *ingest_assets,
+        chat_signals,
+        deviation_reason_clusters,
+        salesops_dbt_assets,
+        published_snapshot,
+        daily_brief,
+    ],
     asset_checks=ingest_checks,
     jobs=[daily_refresh, daily_briefs],
     schedules=[daily_schedule, daily_briefs_schedule],

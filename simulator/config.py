@@ -217,8 +217,20 @@ class SyncConfig:
 
 @dataclass
 class OutlierConfig:
+    """Process-health outliers (SPEC §5): rep-weeks pushed far from their same-region peers."""
+
     share_of_rep_weeks: float = 0.005
     sigma_multiple: float = 6.0
+    """Planted value = mean of the k other reps ± this many σ·√(1 + 1/k), the spread of a
+    leave-one-out deviation (σ: RMS of the standardised leave-one-out deviations of the region's
+    rep-weeks in the same process regime, the estimator the marts use)."""
+    min_peers: int = 5
+    """Only rep-weeks with at least this many other reps in the region-week are planted (the
+    marts' default minimum peer sample)."""
+    warmup_weeks: int = 13
+    """No planting in the window's first weeks, nor in a region's first weeks of the structured
+    process: the marts' σ is trailing (13 weeks) within a regime, and deals in flight when the
+    window opens have no activity history before it."""
     metrics: list = field(
         default_factory=lambda: [
             "lead_first_response_hours",
@@ -227,7 +239,10 @@ class OutlierConfig:
         ]
     )
     negotiation_rounds_range: list = field(default_factory=lambda: [2, 4])
-    """Natural negotiation rounds per opportunity: uniform integers in this range."""
+    """Natural negotiation rounds per opportunity, integers in this range: uniform, except for
+    deals entering contract_approval, whose rep-week is a short or a long one (half of the
+    region's reps each week): the range's low or high end, one round nearer the middle for a
+    quarter of the deals."""
 
 
 @dataclass

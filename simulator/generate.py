@@ -21,11 +21,22 @@ from tqdm import tqdm
 from salesops import contract
 from simulator import vocab
 from simulator.config import SimulatorConfig
-from simulator.truth import compute_realised
+from simulator.truth import compute_realised, pipeline_history
 
 GROUPS = ("traditional", "structured")
 OPEN_STAGE_COUNT = 5  # lead .. contract_approval
 SEC = 86400.0
+# Monthly opportunity extracts (``crm/opportunities_YYYY-MM-DD.csv`` at each month end): how an
+# open opportunity's values drift between one month's extract and the next, as reps revise
+# them. Drawn from a generator of their own, so the other tables do not change with them.
+EXTRACT_DRIFT = {
+    "amount_revision_share": 0.18,  # open opportunities whose amount is revised in a month
+    "amount_revision_factor": (0.8, 1.25),
+    "close_push_share": 0.22,  # open opportunities whose expected close date moves out
+    "close_push_days": (7, 45),
+    "close_pull_share": 0.06,  # ... or moves in
+    "close_pull_days": (5, 25),
+}
 
 
 def _month_start(d: date, add: int) -> date:
@@ -578,8 +589,15 @@ class _Simulation:
             cfg.adoption.lead_response_hours_range["structured"][1],
             cfg.adoption.lead_response_hours_range["traditional"][1],
         )
-        # bounded jitter: rep-week means stay inside the group's range (light tails for the ±2σ peer test)
-        hours = np.clip(base * rng.uniform(0.96, 1.04, len(t)), lo, hi)
+        jitter = rng.uniform(0.96, 1.04, len(t))
+        # A rep-week is a busy or a calm one (half of a region's reps each week, balanced draw),
+        # around the group's mid-range, shifted a little by the rep's own level, ±2% per lead:
+        # light tails, so natural rep-weeks stay inside ±2σ of their peers (outliers are planted).
+        busy = self._balanced_draw(region, clock.week_start(t), rep, np.full(len(t), 0.5))
+        mid, half = (lo + hi) / 2, (hi - lo) / 2
+        level = (base - mid) / np.maximum(half, 1e-9)
+        hours = mid + half * (np.where(busy, 0.5, -0.5) + 0.15 * level)
+        hours = np.clip(hours * (1 + (jitter - 1) / 2), lo, hi)
         order = np.argsort(t, kind="stable")
         lead_ids = np.empty(len(t), dtype=object)
         lead_ids[order] = _ids("L", len(t), 7)
@@ -718,15 +736,18 @@ class _Simulation:
         vis = pd.DataFrame({"opp": v_opp, "t0": v_t0, "rep": v_rep, "week": v_week, "rate": rate})
         vis = vis.sort_values(["rep", "week", "t0"], kind="stable").reset_index(drop=True)
         # A rep's visits of one week are all complete (5 nodes) with the rep's probability, or
-        # all stop before next_step_locked: rep-week completion rates are 0.8 or 1.0, a two-point
-        # spread whose ends stay inside ±2σ of the peers (light tails for the peer test).
-        week_draw = (
-            pd.Series(rng.random(len(vis)))
-            .groupby([vis["rep"], vis["week"]])
-            .transform("first")
-            .to_numpy()
+        # all stop before next_step_locked: rep-week completion rates are 0.8 or 1.0. The draw is
+        # balanced within the region-week (systematic sampling: as many complete rep-weeks as the
+        # reps' probabilities add up to), so no rep-week is alone against all its peers by chance
+        # and natural rates stay inside ±2σ of the peers (light tails; outliers are planted).
+        rng.random(len(vis))  # the former per-visit draw, kept so the main stream is unchanged
+        complete = self._balanced_draw(
+            self.rep_region[vis["rep"].to_numpy()],
+            vis["week"].to_numpy(),
+            vis["rep"].to_numpy(),
+            vis["rate"].to_numpy(),
         )
-        vis["nodes"] = np.where(week_draw < vis["rate"].to_numpy(), 5, 4)
+        vis["nodes"] = np.where(complete, 5, 4)
         self.visits = vis
         self.activity_parts = []
         # other activities
@@ -744,10 +765,21 @@ class _Simulation:
         self._add_acts(
             d_opp, np.maximum(d_t, start[d_opp]), np.full(len(d_opp), "demo", dtype=object)
         )
-        # negotiation rounds (rep-based, bounded)
+        # negotiation rounds (bounded): uniform in the range; for opportunities entering
+        # contract_approval (the metric's rep-week), the rep-week is a short or a long one
+        # (balanced draw within the region-week) and each deal takes the range's end or one
+        # round less, so rep-week means stay inside ±2σ of the peers (outliers are planted)
         ng = np.flatnonzero(o["reached"][:, 3])
         lo_r, hi_r = (int(x) for x in cfg.outliers.negotiation_rounds_range)
         rounds = rng.integers(lo_r, hi_r + 1, len(ng))
+        to_ca = o["reached"][ng, 4]
+        t_ca = o["entry"][ng[to_ca], 4]
+        rep_ca = self.occupant(o["seat"][ng[to_ca]], t_ca)
+        long_week = self._balanced_draw(
+            self.rep_region[rep_ca], clock.week_start(t_ca), rep_ca, np.full(len(t_ca), 0.5)
+        )
+        one_off = (self._variation_rng().random(len(t_ca)) < 0.25) & (hi_r > lo_r)
+        rounds[to_ca] = np.where(long_week, hi_r - one_off, lo_r + one_off)
         self.neg_rounds = pd.DataFrame({"opp": ng, "rounds": rounds})
 
     def _add_acts(self, opp, t, kind, node=None, visit=None, rep=None):
@@ -1396,10 +1428,20 @@ class _Simulation:
         c_idx, w_idx = c_idx[m], w_idx[m]
         mix = cfg.events.deviation_reason_mix
         rtype = _pick(rng, list(mix), list(mix.values()), len(c_idx))
+        # scenario from the main stream (as the text index was), the phrasing from a stream of
+        # its own, so every other table is unchanged by the wording
+        scenario = np.array(
+            [
+                vocab.DEVIATION_TYPE_SCENARIOS[t][(i % 4) // 2]
+                for t, i in zip(rtype, rng.integers(0, 4, len(c_idx)), strict=True)
+            ],
+            dtype=object,
+        )
+        phrasing = np.random.default_rng([cfg.seed, 0xD5]).random(len(c_idx))
         texts = np.array(
             [
-                vocab.DEVIATION_TEXT[t][i % 4]
-                for t, i in zip(rtype, rng.integers(0, 4, len(c_idx)), strict=True)
+                vocab.DEVIATION_SCENARIOS[k][2][int(u * len(vocab.DEVIATION_SCENARIOS[k][2]))]
+                for k, u in zip(scenario, phrasing, strict=True)
             ],
             dtype=object,
         )
@@ -1417,6 +1459,7 @@ class _Simulation:
                 "t": np.minimum(submitted, clock.end_t),
                 "type": rtype,
                 "text": texts + suffix,
+                "scenario": scenario,
                 "amount": np.round(rng.lognormal(np.log(200000), 0.6, len(c_idx)), -2)
                 * np.where(rng.random(len(c_idx)) < 0.85, 1, np.nan),
             }
@@ -1518,8 +1561,46 @@ class _Simulation:
         )
 
     # ------------------------------------------------------------------ outliers
+    def _variation_rng(self) -> np.random.Generator:
+        """The stream for the planted metrics' natural variation and the planting itself, apart
+        from the main one so that changing them leaves every other draw as it was."""
+        if not hasattr(self, "_variation_stream"):
+            self._variation_stream = np.random.default_rng([self.cfg.seed, 0x0D7])
+        return self._variation_stream
+
+    def _balanced_draw(self, region, week, rep, p) -> np.ndarray:
+        """One Bernoulli(p) draw per (region, week, rep), returned per input row (p of the key's
+        first row). Balanced within each region-week by systematic sampling: the reps are put in
+        random order and one random comb of unit spacing crosses their stacked probabilities, so
+        each rep keeps its own probability and the region-week's count of hits is floor or ceil
+        of Σp."""
+        vrng = self._variation_rng()
+        rows = pd.DataFrame({"region": region, "week": week, "rep": rep, "p": p})
+        keys = rows.drop_duplicates(["region", "week", "rep"]).copy()
+        keys["order"] = vrng.random(len(keys))
+        keys = keys.sort_values(["region", "week", "order"], kind="stable")
+        group = keys.groupby(["region", "week"], sort=False)
+        offset = vrng.random(group.ngroups)[group.ngroup().to_numpy()]
+        upper = group["p"].cumsum().to_numpy() - offset
+        keys["hit"] = np.ceil(upper) - np.ceil(upper - keys["p"].to_numpy()) >= 1
+        hits = rows.merge(keys[["region", "week", "rep", "hit"]], on=["region", "week", "rep"])
+        return hits["hit"].to_numpy().astype(bool)
+
     def plant_outliers(self) -> None:
-        cfg, rng, clock, o = self.cfg, self.rng, self.clock, self.opp
+        """Push a share of rep-weeks far from their peers on the planted metrics.
+
+        Peers and σ are the ones the process-health marts use: the other reps of the same
+        region in the same week (a rep's termination week is not scored, nor a peer);
+        z = (x − m) ÷ (σ·√(1 + 1/k)) with m the mean of the k others and σ the root mean square of
+        the standardised deviations (x − m)·√(k/(k+1)) over the region's rep-weeks (the marts pool
+        a trailing window of the same process regime; here the larger of the region-regime's and
+        the region's σ over the whole window). A planted rep-week is set to m ± ``sigma_multiple``·σ·√(1 + 1/k)
+        (visit nodes: 1 of 5 per visit, further out still), on rep-weeks with ≥ ``min_peers``
+        others, from ``warmup_weeks`` into the window on.
+        """
+        cfg, clock, o = self.cfg, self.clock, self.opp
+        vrng = self._variation_rng()
+        oc = cfg.outliers
         L = self.leads
         metrics = {}
         lw = pd.DataFrame({"rep": L["rep"], "week": clock.week_start(L["t"]), "v": L["hours"]})
@@ -1530,7 +1611,8 @@ class _Simulation:
         nr = self.neg_rounds
         ng = nr["opp"].to_numpy()
         exit_t = np.where(o["reached"][ng, 4], o["entry"][ng, 4], np.nan)
-        ok = np.isfinite(exit_t)
+        # deals whose negotiation began before the activity record are not counted (marts neither)
+        ok = np.isfinite(exit_t) & (o["entry"][ng, 3] >= 0)
         nw = pd.DataFrame(
             {
                 "rep": self.occupant(o["seat"][ng][ok], exit_t[ok]),
@@ -1540,48 +1622,85 @@ class _Simulation:
             }
         )
         metrics["contract_negotiation_rounds"] = (nw, "high")
+        unknown = sorted(set(oc.metrics) - set(metrics))
+        if unknown:
+            raise ValueError(
+                f"outliers.metrics: cannot plant {unknown}; plantable: {sorted(metrics)}"
+            )
         active_weeks = self._active_rep_weeks()
-        n_plant = max(
-            len(cfg.outliers.metrics), round(cfg.outliers.share_of_rep_weeks * active_weeks)
-        )
-        per_metric = _largest_remainder(n_plant, np.ones(len(cfg.outliers.metrics)))
+        n_plant = max(len(oc.metrics), round(oc.share_of_rep_weeks * active_weeks))
+        per_metric = _largest_remainder(n_plant, np.ones(len(oc.metrics)))
         taken: set = set()
         out_rows = []
-        for metric, k in zip(cfg.outliers.metrics, per_metric, strict=True):
+        # a planted week is a full week, with room for its leads' responses before the extract date,
+        # and comes after the warm-up, from the window's start and from its region's switch to the
+        # structured process (the marts' σ is trailing, per regime; in-flight deals lack history)
+        last_week = clock.week_start([clock.end_t])[0] - 7
+        first_week = clock.week_start([0.0])[0] + 7 * oc.warmup_weeks
+        for metric, k in zip(oc.metrics, per_metric, strict=True):
             df, direction = metrics[metric]
             rw = df.groupby(["rep", "week"], sort=True)["v"].mean().reset_index()
+            term = self.rep_term[rw["rep"].to_numpy()]
+            rw = rw[~((term >= rw["week"]) & (term < rw["week"] + 7))].reset_index(drop=True)
             rw["region"] = self.rep_region[rw["rep"].to_numpy()]
+            rw["regime"] = self.group_at(rw["region"].to_numpy(), rw["week"].to_numpy())
+            # weeks since the rep-week's regime began (the window's start for traditional)
+            since = self.region_since_day[rw["region"].to_numpy()]
+            regime_start = np.where(
+                rw["regime"] == 1, clock.week_start(np.where(np.isfinite(since), since, 0.0)), 0
+            )
+            rw["regime_weeks"] = (
+                rw["week"] - np.maximum(regime_start, first_week - 7 * oc.warmup_weeks)
+            ) // 7
             peer = rw.groupby(["region", "week"])["v"]
-            rw["peer_n"] = peer.transform("size")
-            rw["dev"] = rw["v"] - peer.transform("mean")
-            sigma_by_region = rw.groupby("region")["dev"].std().fillna(0)
-            rw["sigma"] = np.maximum(sigma_by_region.reindex(rw["region"]).to_numpy(), 1e-3)
+            rw["others"] = peer.transform("size") - 1
+            rw = rw[rw["others"] >= 1].copy()
+            rw["others_mean"] = (peer.transform("sum").reindex(rw.index) - rw["v"]) / rw["others"]
+            rw["dev"] = rw["v"] - rw["others_mean"]
+            # σ: the larger of the region-regime's and the whole region's, so that a planted
+            # rep-week is at least sigma_multiple σ out whichever of the two a test pools over
+            std_sq = rw["dev"] ** 2 * rw["others"] / (rw["others"] + 1)
+            by_regime = np.sqrt(std_sq.groupby([rw["region"], rw["regime"]]).mean())
+            by_region = np.sqrt(std_sq.groupby(rw["region"]).mean())
+            sigma = np.maximum(
+                by_regime.reindex(pd.MultiIndex.from_frame(rw[["region", "regime"]])).to_numpy(),
+                by_region.reindex(rw["region"]).to_numpy(),
+            )
+            rw["sigma"] = np.maximum(sigma, 1e-3) * np.sqrt(1 + 1 / rw["others"])
             key = rw["rep"].to_numpy() * 100000 + rw["week"].to_numpy()
             free = ~np.isin(key, np.array(sorted(taken), dtype="int64"))
-            min_peers = max(5, min(8, int(rw["peer_n"].max()) if len(rw) else 0))
-            cand = rw[(rw["peer_n"] >= min_peers) & free & (rw["week"] >= 0)]
+            cand = rw[
+                (rw["others"] >= oc.min_peers)
+                & free
+                & (rw["week"] >= first_week)
+                & (rw["regime_weeks"] >= oc.warmup_weeks)
+                & (rw["week"] <= last_week)
+                & np.isfinite(rw["sigma"])
+            ]
+            # one planted rep per region-week and metric: outliers are rare and independent (a
+            # region-week with half its reps planted would have no normal peers left)
+            cand = cand.iloc[vrng.permutation(len(cand))].drop_duplicates(["region", "week"])
+            cand = cand.sort_values(["rep", "week"], kind="stable")
             if len(cand) == 0:
                 continue
-            pick = cand.iloc[np.sort(rng.choice(len(cand), min(k, len(cand)), replace=False))]
+            pick = cand.iloc[np.sort(vrng.choice(len(cand), min(k, len(cand)), replace=False))]
             for _, r in pick.iterrows():
                 rep_i, week = int(r["rep"]), int(r["week"])
                 taken.add(rep_i * 100000 + week)
-                mean = r["v"] - r["dev"]
+                mean = r["others_mean"]
                 sign = 1 if direction == "high" else -1
-                target = mean + sign * cfg.outliers.sigma_multiple * r["sigma"]
+                target = mean + sign * oc.sigma_multiple * r["sigma"]
                 mask = ((df["rep"] == rep_i) & (df["week"] == week)).to_numpy()
                 if metric == "lead_first_response_hours":
-                    L["hours"][mask] = max(target, 0.5)
                     planted = max(target, 0.5)
+                    L["hours"][mask] = planted
                 elif metric == "visit_node_completion_rate":
-                    idx = df.index[mask]
-                    vis.loc[idx, "nodes"] = 1
+                    vis.loc[df.index[mask], "nodes"] = 1
                     planted = 0.2
                 else:
                     rows = df.loc[mask, "row"].to_numpy()
-                    val = int(np.ceil(target))
-                    nr.loc[nr.index[rows], "rounds"] = val
-                    planted = float(val)
+                    planted = float(np.ceil(target))
+                    nr.loc[nr.index[rows], "rounds"] = int(planted)
                 out_rows.append(
                     {
                         "rep_id": self.rep_ids[rep_i],
@@ -1592,6 +1711,7 @@ class _Simulation:
                         "planted_value": round(float(planted), 4),
                         "peer_mean_before": round(float(mean), 4),
                         "peer_sigma_before": round(float(r["sigma"]), 4),
+                        "peer_count": int(r["others"]),
                     }
                 )
         out = pd.DataFrame(
@@ -1605,6 +1725,7 @@ class _Simulation:
                 "planted_value",
                 "peer_mean_before",
                 "peer_sigma_before",
+                "peer_count",
             ],
         )
         self.truth_tables["outlier_rep_weeks"] = out.sort_values(
@@ -1694,6 +1815,14 @@ class _Simulation:
                 "reason_type": rp["type"].to_numpy(),
                 "reason_text": rp["text"].to_numpy(),
                 "deviation_amount": rp["amount"].to_numpy(),
+            }
+        )
+        self.truth_tables["deviation_reports"] = pd.DataFrame(
+            {
+                "report_id": T["deviation_reports"]["report_id"].to_numpy(),
+                "reason_type": rp["type"].to_numpy(),
+                "scenario": rp["scenario"].to_numpy(),
+                "sop_title": [vocab.DEVIATION_SCENARIOS[k][1] for k in rp["scenario"]],
             }
         )
         f = self.forecasts
@@ -1834,6 +1963,102 @@ class _Simulation:
                 "loss_reason_text": o["stated_text"],
             }
         )
+
+    def opportunity_extracts(self) -> list[tuple[str, pd.DataFrame]]:
+        """The monthly CRM extracts before the final one: ``(YYYY-MM-DD, table)`` for each month
+        end before the end date. The first is a full export; each later one holds the
+        opportunities open at some time in its month (created by its end, not closed before it
+        began). Every row is the opportunity as it stood at the month's end: stage,
+        status, closed_at, probability and loss reason from the history up to then; owner the
+        seat's occupant then; amount, forecast and expected close date walked back from the
+        final extract through the revisions of :data:`EXTRACT_DRIFT`, so the last extract of
+        each opportunity leads to its final values."""
+        clock, o = self.clock, self.opp
+        final = self.tables["opportunities"]
+        rng = np.random.default_rng([self.cfg.seed, 20260331])
+        d = EXTRACT_DRIFT
+        cuts, opps = [], []
+        for m in range(len(clock.periods) - 1):
+            cut = clock.month_starts[m + 1] - 1 / SEC
+            # the first extract is a full one; later ones hold what was open in their month
+            active = (o["created"] <= cut) & (
+                ~o["closed"] | (o["terminal"] >= clock.month_starts[m]) | (m == 0)
+            )
+            opps.append(np.flatnonzero(active))
+            cuts.append(np.full(active.sum(), cut))
+        if not opps:
+            return []
+        rows = pd.DataFrame({"opp": np.concatenate(opps), "cut": np.concatenate(cuts)})
+        rows["order"] = np.arange(len(rows))
+        hist = self.history[["opp", "stage", "t", "prob"]].sort_values("t", kind="stable")
+        at_cut = pd.merge_asof(
+            rows.sort_values("cut", kind="stable"),
+            hist,
+            left_on="cut",
+            right_on="t",
+            by="opp",
+            direction="backward",
+        ).sort_values("order")
+        opp = rows["opp"].to_numpy()
+        cut = rows["cut"].to_numpy()
+        stage = at_cut["stage"].fillna(0).astype(int).to_numpy()
+        is_open = stage < OPEN_STAGE_COUNT
+        # revisions between this extract and the opportunity's next one, applied backwards
+        n = len(rows)
+        factor = np.where(
+            is_open & (rng.random(n) < d["amount_revision_share"]),
+            rng.uniform(*d["amount_revision_factor"], n),
+            1.0,
+        )
+        u = rng.random(n)
+        shift = np.where(
+            is_open & (u < d["close_push_share"]),
+            -rng.integers(*d["close_push_days"], n, endpoint=True),
+            np.where(
+                is_open & (u > 1 - d["close_pull_share"]),
+                rng.integers(*d["close_pull_days"], n, endpoint=True),
+                0,
+            ),
+        )
+        backwards = pd.DataFrame({"opp": opp, "factor": factor, "shift": shift})[::-1]
+        scale = backwards.groupby("opp")["factor"].cumprod()[::-1].to_numpy()
+        days = backwards.groupby("opp")["shift"].cumsum()[::-1].to_numpy()
+        amount = np.round(final["amount"].to_numpy(float)[opp] / scale, -2)
+        forecast = np.round(final["forecast_amount"].to_numpy(float)[opp] / scale, -2)
+        final_close = final["expected_close_date"].to_numpy(object)[opp]
+        close_day = pd.to_datetime(pd.Series(final_close), format="%Y-%m-%d", errors="coerce")
+        moved = (close_day + pd.to_timedelta(days, unit="D")).dt.strftime("%Y-%m-%d")
+        close_text = np.where(close_day.notna(), moved.to_numpy(object), final_close)
+        status = np.where(stage == 5, "won", np.where(stage == 6, "lost", "open"))
+        lost = status == "lost"
+        closed_by_cut = o["closed"][opp] & (o["terminal"][opp] <= cut)
+        table = pd.DataFrame(
+            {
+                "opportunity_id": o["ids"][opp],
+                "lead_id": o["lead_id"][opp],
+                "customer_id": self.cust_ids[o["cust"][opp]],
+                "owner_rep_id": self.rep_ids[
+                    self.occupant(o["seat"][opp], np.minimum(cut, o["span_end"][opp]))
+                ],
+                "product_line": o["product"][opp],
+                "created_at": clock.ts(o["created"][opp]),
+                "stage": np.array(contract.STAGES, dtype=object)[stage],
+                "status": status,
+                "amount": amount,
+                "forecast_amount": forecast,
+                "expected_close_date": close_text,
+                "probability": at_cut["prob"].to_numpy(float),
+                "requirement_doc_amount": final["requirement_doc_amount"].to_numpy(float)[opp],
+                "closed_at": clock.ts(np.where(closed_by_cut, o["terminal"][opp], np.nan)),
+                "loss_reason_code": np.where(lost, o["stated"][opp], None),
+                "loss_reason_text": np.where(lost, o["stated_text"][opp], None),
+            }
+        )
+        day = np.floor(cut).astype(int)
+        return [
+            (str(clock.date_str(np.array([k]))[0]), table[day == k].reset_index(drop=True))
+            for k in np.unique(day)
+        ]
 
     def _truth_tables(self) -> None:
         o = self.opp
@@ -1978,7 +2203,18 @@ def generate(config: SimulatorConfig, out_dir: Path, progress: bool = False) -> 
             _write_csv(df, out_dir / table.source / f"{name}.csv")
         bar.update()
     bar.close()
+    extracts = [
+        (day, _format(df, contract.TABLES["opportunities"]))
+        for day, df in sim.opportunity_extracts()
+    ]
+    for old in (out_dir / "crm").glob("opportunities_*.csv"):
+        old.unlink()
+    for day, df in extracts:
+        _write_csv(df, out_dir / "crm" / f"opportunities_{day}.csv")
     manifest = compute_realised(sim, formatted)
+    manifest["pipeline_history"] = pipeline_history(
+        extracts, formatted["opportunities"], config.time.end_date, EXTRACT_DRIFT
+    )
     for name, df in sim.truth_tables.items():
         _write_csv(df, out_dir / "truth" / f"{name}.csv")
     manifest["row_counts"] = {name: int(len(df)) for name, df in formatted.items()}

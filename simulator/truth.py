@@ -206,12 +206,24 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
         "planted": {
             "share_of_rep_weeks": cfg.outliers.share_of_rep_weeks,
             "sigma_multiple": cfg.outliers.sigma_multiple,
+            "min_peers": cfg.outliers.min_peers,
+            "warmup_weeks": cfg.outliers.warmup_weeks,
             "metrics": cfg.outliers.metrics,
         },
         "active_rep_weeks": int(sim.active_rep_weeks),
         "rep_weeks": out.to_dict(orient="records"),
         "definitions": {k: v for k, v in OUTLIER_DEFINITIONS.items() if k in cfg.outliers.metrics},
-        "peer_test": "same region, same ISO week (Monday), ≥5 peers, ±2σ",
+        "peer_test": "same region (region of the rep's team), same ISO week (Monday), a rep's termination "
+        "week not scored; z = (x − m) ÷ (σ·√(1 + 1/k)), m = mean of the k other reps with a value that week, "
+        "σ = root mean square of the standardised deviations (x − m)·√(k/(k+1)) of the region's rep-weeks; "
+        f"planted at ±{cfg.outliers.sigma_multiple}σ·√(1 + 1/k) (σ the larger of the region-regime's and "
+        "the region's; "
+        "peer_sigma_before = σ·√(1 + 1/k)) on rep-weeks with "
+        f"≥{cfg.outliers.min_peers} other reps, from week {cfg.outliers.warmup_weeks} of the window on",
+        "natural_variation": "light-tailed for the planted metrics: each rep-week is one of two levels "
+        "(busy/calm response, complete/incomplete visits, short/long negotiations), drawn balanced within "
+        "the region-week, plus a small bounded rep level and per-item jitter; natural rep-weeks stay "
+        "within ±2σ of their peers",
         "truth_csv": "truth/outlier_rep_weeks.csv",
     }
 
@@ -307,6 +319,7 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
             .items()
         },
     }
+    m["deviation_reasons"] = _deviation_reasons(sim, t)
     m["end_timestamp"] = str(end)
     return m
 
@@ -473,4 +486,96 @@ def _sop_realised(sim, t) -> dict:
         "realised_feedback_within_48h": _r(within.mean()) if len(within) else None,
         "definition": "usage rate = distinct active reps who used the card in the last 90 days ÷ active reps; negative = "
         "not_applicable share of its feedback; lift = win rate of closed opportunities with a use − without",
+    }
+
+
+def _extract_moves(before: pd.DataFrame, after: pd.DataFrame) -> dict:
+    """Moves between two extracts over the opportunities of ``before`` (present in ``after``)."""
+    after = after.reindex(before.index)
+    amount_b = pd.to_numeric(before["amount"]).to_numpy(float)
+    amount_a = pd.to_numeric(after["amount"]).to_numpy(float)
+    close_b = pd.to_datetime(before["expected_close_date"], format="%Y-%m-%d", errors="coerce")
+    close_a = pd.to_datetime(after["expected_close_date"], format="%Y-%m-%d", errors="coerce")
+    return {
+        "open_compared": int(len(before)),
+        "amount_up": int((amount_a > amount_b).sum()),
+        "amount_down": int((amount_a < amount_b).sum()),
+        "close_pushed": int((close_a.to_numpy() > close_b.to_numpy()).sum()),
+        "close_pulled": int((close_a.to_numpy() < close_b.to_numpy()).sum()),
+        "owner_moves": int(
+            (after["owner_rep_id"].to_numpy() != before["owner_rep_id"].to_numpy()).sum()
+        ),
+    }
+
+
+def pipeline_history(
+    extracts: list[tuple[str, pd.DataFrame]],
+    final: pd.DataFrame,
+    end_date,
+    planted: dict,
+) -> dict:
+    """How open opportunities' values moved between consecutive opportunity extracts.
+
+    ``extracts``: the dated monthly extracts ``(YYYY-MM-DD, formatted table)``, oldest first;
+    ``final``: the undated final extract (``opportunities.csv``, dated ``end_date``). For each
+    extract and the next one, keyed by the later extract's date: amount up / down, expected
+    close date pushed out / pulled in (both texts are dates) and owner moves, over the
+    opportunities open in the earlier extract and present in the later one (``per_extract``),
+    and over those open in both (``per_extract_open_in_both``: what the daily snapshot shows
+    on the two dates, since a deal closed in between leaves the snapshot on its close day)."""
+    chain = [*extracts, (pd.Timestamp(end_date).strftime("%Y-%m-%d"), final)]
+    per_extract: dict[str, dict] = {}
+    open_in_both: dict[str, dict] = {}
+    for (_, before), (day, after) in zip(chain, chain[1:], strict=False):
+        b = before[before["status"] == "open"].set_index("opportunity_id")
+        a = after.set_index("opportunity_id")
+        b = b[b.index.isin(a.index)]
+        per_extract[day] = _extract_moves(b, a)
+        still = a.reindex(b.index)["status"].eq("open").to_numpy()
+        open_in_both[day] = _extract_moves(b[still], a)
+
+    def total(rows: dict[str, dict]) -> dict:
+        keys = next(iter(rows.values())).keys() if rows else ()
+        return {k: sum(r[k] for r in rows.values()) for k in keys}
+
+    return {
+        "planted": {k: list(v) if isinstance(v, tuple) else v for k, v in planted.items()},
+        "extract_dates": [day for day, _ in extracts],
+        "final_extract_date": chain[-1][0],
+        "per_extract": per_extract,
+        "totals": total(per_extract),
+        "per_extract_open_in_both": open_in_both,
+        "totals_open_in_both": total(open_in_both),
+        "definition": "between each opportunity extract and the next (monthly parts "
+        "crm/opportunities_YYYY-MM-DD.csv, then crm/opportunities.csv dated end_date), over "
+        "opportunities open in the earlier one and present in the later one (open_in_both: "
+        "open in both): amount up/down, expected close date (both dates) pushed out/pulled "
+        "in, owner changed; keyed by the later extract's date",
+    }
+
+
+def _deviation_reasons(sim, t) -> dict:
+    """Which scenario each deviation report's free text was written from, and the SOP card
+    written for that scenario (by title; None = no card covers it)."""
+    reports = sim.truth_tables["deviation_reports"]
+    cards = t["sop_cards"]
+    return {
+        "scenarios": {
+            k: {
+                "reason_type": reason_type,
+                "sop_title": title,
+                "sop_card_ids": sorted(cards.loc[cards["title"] == title, "card_id"]),
+                "phrasings": phrasings,
+            }
+            for k, (reason_type, title, phrasings) in vocab.DEVIATION_SCENARIOS.items()
+        },
+        "realised_scenario_mix": {
+            k: _r(v)
+            for k, v in reports["scenario"].value_counts(normalize=True).sort_index().items()
+        },
+        "reports": int(len(reports)),
+        "truth_csv": "truth/deviation_reports.csv",
+        "definition": "reason_text = one phrasing of the report's scenario + an optional boilerplate suffix "
+        "(影响本周签约 / 预计下周恢复 / 需总部支持); a clustering is right when each cluster holds one "
+        "scenario and links its scenario's card first",
     }

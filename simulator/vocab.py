@@ -272,27 +272,79 @@ FEEDBACK_TEXT = {
     "not_applicable": ["不适用,客户场景不同", "流程太长,客户没耐心", "内容过时了"],
 }
 
-DEVIATION_TEXT = {
-    "A": [
-        "客户决策链变更,新任采购总监要求重新评估",
-        "客户分管副总调岗,审批人变更",
-        "客户集团总部收回采购权限",
-        "客户新增技术评审环节,决策推迟",
-    ],
-    "B": [
-        "竞品突然降价两成抢单",
-        "竞品推出低价套餐,客户观望",
-        "竞品给出免费试用三个月",
-        "竞品降价,客户要求我方跟进",
-    ],
-    "C": [
-        "我方交付延期,客户暂停后续采购",
-        "实施团队排期不足,项目延后签约",
-        "我方产品版本延期发布",
-        "备货不足导致交付推迟",
-    ],
-    "D": ["春节假期客户停工", "客户资金周转紧张", "政策调整,客户观望", "大客户内部审计,付款暂停"],
+DEVIATION_SCENARIOS = {
+    # scenario: (reason_type, title of the SOP card written for it or None, phrasings).
+    # A deviation report's text names its scenario in the rep's own words, so clustering the
+    # texts can find the scenarios and link each to its card (truth: deviation_reasons).
+    "decision_maker_changed": (
+        "A",
+        "客户换人后重建关系",
+        [
+            "客户采购负责人换人,新对接人要求重新评估,关系需重建",
+            "客户关键人离职换人,关系要重新建立",
+            "客户对接人换人,与新负责人的关系还没建立",
+        ],
+    ),
+    "multi_department_decision": (
+        "A",
+        "多部门决策协调",
+        [
+            "客户新增技术评审,多部门意见不统一,决策推迟",
+            "客户财务和业务多部门意见分歧,决策链变长",
+            "客户多部门联合评审,决策周期拉长",
+        ],
+    ),
+    "competitor_price_cut": (
+        "B",
+        "竞品低价冲击应对",
+        [
+            "竞品突然低价抢单,比我方低两成",
+            "竞品推出低价套餐,客户观望",
+            "竞品低价冲击,客户要求我方跟进",
+        ],
+    ),
+    "price_negotiation_breakdown": (
+        "B",
+        "价格谈判破裂挽回",
+        [
+            "价格谈判破裂,客户暂停签约",
+            "客户压价,价格谈判陷入僵局",
+            "价格谈判未达成一致,客户转向比价",
+        ],
+    ),
+    "delivery_delay": (
+        "C",
+        "交付延期安抚",
+        ["我方交付延期,客户暂停后续采购", "备货不足导致交付延期", "实施团队排期不足,交付延期"],
+    ),
+    "it_department_resistance": (
+        "C",
+        "客户IT部门抵制",
+        [
+            "客户IT部门质疑系统对接方案,项目暂停",
+            "客户IT部门抵制上线,要求补充测试",
+            "客户IT部门对接进度慢,上线延后",
+        ],
+    ),
+    "budget_not_approved": (
+        "D",
+        "预算未批项目推进",
+        [
+            "客户预算未批,项目推进暂停",
+            "今年预算未批,采购延后",
+            "预算未批,客户要求下季度再议",
+        ],
+    ),
+    "holiday_shutdown": (
+        "D",
+        None,
+        ["春节假期客户停工", "节假日客户停工,签约顺延", "客户工厂停工检修,采购暂停"],
+    ),
 }
+DEVIATION_TYPE_SCENARIOS = {
+    t: [k for k, (rt, _, _) in DEVIATION_SCENARIOS.items() if rt == t] for t in "ABCD"
+}
+"""Reason type → its scenarios (two each, equally likely)."""
 ADJUSTMENT_MARKET_EVENTS = [
     ("春节", None, "2025-01-25", "2025-02-09", -0.35),
     ("春节", None, "2026-02-13", "2026-02-28", -0.35),

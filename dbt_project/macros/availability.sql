@@ -6,7 +6,9 @@
       (`meta: {availability_report: true}`), which describe availability and need none.
     - Its upstream landing tables are every `source('landing', …)` reachable by walking
       `depends_on` up through models (marts included; the availability reports are not
-      walked through, since every mart reads fct_mart_availability for its own guard).
+      walked through, since every mart reads fct_mart_availability for its own guard, nor
+      models marked `meta: {availability_transparent: true}` — int_as_of_resolved, which
+      reads the latest extract date from whichever tables have rows and needs none).
     - It *requires* every upstream landing table except those it lists as optional in
       `meta: {optional_sources: [...]}` (each must be an upstream landing table, or the
       build fails: a typo must not silently turn a requirement off).
@@ -71,7 +73,8 @@
             {%- endif -%}
         {%- elif unique_id in graph.nodes -%}
             {%- set node = graph.nodes[unique_id] -%}
-            {%- if node.resource_type == 'model' and not is_availability_report(node) -%}
+            {%- if node.resource_type == 'model' and not is_availability_report(node)
+                    and not node.config.meta.get('availability_transparent', false) -%}
                 {%- for parent_id in node.depends_on.nodes -%}
                     {%- do collect_landing_sources(parent_id, found, visited) -%}
                 {%- endfor -%}

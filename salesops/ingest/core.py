@@ -13,8 +13,13 @@ For each contract table:
 3. **Consolidate** all parts into ``bronze/<table>.parquet``: rows breaking a rule against
    another table (e.g. won before its lead was created) are quarantined; duplicate primary
    keys are resolved by *latest extract wins* (extract date from the file name —
-   ``opportunities_2026-03-31.csv`` — else the file's modification time; then the later
-   line) and counted as superseded.
+   ``opportunities_2026-03-31.csv`` — else the latest timestamp in the file's rows, else its
+   modification time; then the later file and line) and counted as superseded.
+4. **Keep the extract history** of the tables in :data:`HISTORY_TABLES`
+   (``bronze/_history/<table>.parquet``): every valid row of every extract with its
+   ``_extract_date``, one row per primary key and extract date, so dbt can tell what the
+   CRM said on each day (the daily opportunity snapshot reads amount, owner, expected
+   close date and probability from it). The consolidated table keeps only the latest.
 
 Row accounting, per file, always holds and is written to ``bronze/_accounts/<table>.json``:
 rows read = rows accepted + rows quarantined + rows superseded.
@@ -44,8 +49,11 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet"}
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
 MAX_QUARANTINED_TEXT = 2000
 """A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
-REGISTRY_VERSION = 3
-"""Bump when typing rules change, so every file is typed again (3: PII masked in free text)."""
+REGISTRY_VERSION = 4
+"""Bump when typing rules change, so every file is typed again (3: PII masked in free text;
+4: parts carry ``_extract_date``)."""
+HISTORY_TABLES = ("opportunities",)
+"""Tables whose every extract is kept (``bronze/_history/<table>.parquet``), not only the latest."""
 DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
 
 
@@ -341,11 +349,13 @@ def type_file(
         for line, text, reason in raw.rejects
     ]
     data_cols = ", ".join(q(c) for c in table.column_names)
+    extract_date = _extract_date(con, table, planned, f"{name}_typed", f"{name}_errors")
     part = paths.bronze / "_parts" / table.name / f"{part_name}.parquet"
     quarantine_part = paths.quarantine / "_parts" / table.name / f"{part_name}.parquet"
     _write(
         con,
-        f"select {data_cols}, {lit(rel_file)} as _source_file, _line as _source_line, {lit(planned.extract_key)} as _extract_key "
+        f"select {data_cols}, {lit(rel_file)} as _source_file, _line as _source_line, {lit(planned.extract_key)} as _extract_key, "
+        f"cast({lit(extract_date.isoformat())} as date) as _extract_date "
         f"from {name}_typed where _record not in (select _record from {name}_errors) order by _record",
         part,
     )
@@ -371,6 +381,34 @@ def type_file(
         unused,
         sorted(set(sources) | set(rule.derive)),
     )
+
+
+def _extract_date(
+    con: duckdb.DuckDBPyConnection,
+    table: contract.Table,
+    planned: PlannedFile,
+    typed_table: str,
+    errors_table: str,
+) -> dt.date:
+    """The day an extract describes: the date in its name (a monthly ``_2026-03`` extract: the
+    month's last day), else the latest timestamp among its accepted rows (an undated export
+    made after the last change it holds), else its modification date. Unlike the
+    modification time, this does not depend on when the file was copied."""
+    key = planned.extract_key
+    if "T" not in key:
+        if key.endswith("-99"):
+            year, month = int(key[:4]), int(key[5:7])
+            return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+        return dt.date.fromisoformat(key[:10])
+    stamps = [q(c.name) for c in table.columns if c.type == "timestamp"]
+    if stamps:
+        latest = con.execute(
+            f"select max(cast(greatest({', '.join(stamps)}) as date)) from {typed_table} "
+            f"where _record not in (select _record from {errors_table})"
+        ).fetchone()[0]
+        if latest is not None:
+            return latest
+    return dt.date.fromisoformat(key[:10])
 
 
 def _work_dir(paths: Paths, table: str) -> Path:
@@ -559,13 +597,7 @@ def ingest_table(
                 )
             registry["files"][f.relative] = new_entry
         state = _consolidation_state(table, paths, registry)
-        outputs_exist = all(
-            p.exists()
-            for p in (
-                paths.bronze / f"{table.name}.parquet",
-                paths.quarantine / f"{table.name}.parquet",
-            )
-        )
+        outputs_exist = all(p.exists() for p in _outputs(table, paths))
         if registry.get("consolidated_state") == state and outputs_exist and "accounts" in registry:
             accounts = [FileAccount(**a) for a in registry["accounts"]]
         else:
@@ -598,6 +630,18 @@ def ingest_table(
     return result
 
 
+def history_path(paths: Paths, table: str) -> Path:
+    """The extract history of a table in :data:`HISTORY_TABLES`."""
+    return paths.bronze / "_history" / f"{table}.parquet"
+
+
+def _outputs(table: contract.Table, paths: Paths) -> list[Path]:
+    outputs = [paths.bronze / f"{table.name}.parquet", paths.quarantine / f"{table.name}.parquet"]
+    if table.name in HISTORY_TABLES:
+        outputs.append(history_path(paths, table.name))
+    return outputs
+
+
 def empty_bronze_sql(table: contract.Table) -> str:
     cols = [f"cast(null as {c.duckdb_type}) as {q(c.name)}" for c in table.columns]
     return f"select {', '.join(cols)}, cast(null as varchar) as _source_file, cast(null as bigint) as _source_line where false"
@@ -626,9 +670,16 @@ def consolidate(
     entries = registry["files"]
     bronze = paths.bronze / f"{table.name}.parquet"
     quarantine = paths.quarantine / f"{table.name}.parquet"
+    keeps_history = table.name in HISTORY_TABLES
     if not entries:
         _write(con, empty_bronze_sql(table), bronze)
         _write(con, EMPTY_QUARANTINE_SQL, quarantine)
+        if keeps_history:
+            _write(
+                con,
+                f"select *, cast(null as date) as _extract_date from ({empty_bronze_sql(table)})",
+                history_path(paths, table.name),
+            )
         return []
     parts = "[" + ", ".join(lit(e["part"]) for e in entries.values()) + "]"
     q_parts = "[" + ", ".join(lit(e["quarantine_part"]) for e in entries.values()) + "]"
@@ -659,9 +710,20 @@ def consolidate(
     pk = ", ".join(q(c) for c in table.primary_key)
     con.execute(
         "create or replace temp table kept_rows as select * from valid_rows "
-        f"qualify row_number() over (partition by {pk} order by _extract_key desc, _source_file desc, _source_line desc) = 1"
+        f"qualify row_number() over (partition by {pk} "
+        "order by _extract_date desc, _extract_key desc, _source_file desc, _source_line desc) = 1"
     )
     data_cols = ", ".join(q(c) for c in table.column_names)
+    if keeps_history:
+        # One row per key and extract date: two files of the same day resolve as above.
+        _write(
+            con,
+            f"select {data_cols}, _source_file, _source_line, _extract_date from valid_rows "
+            f"qualify row_number() over (partition by {pk}, _extract_date "
+            "order by _extract_key desc, _source_file desc, _source_line desc) = 1 "
+            f"order by {pk}, _extract_date",
+            history_path(paths, table.name),
+        )
     _write(
         con,
         f"select {data_cols}, _source_file, _source_line from kept_rows order by _source_file, _source_line",

@@ -192,7 +192,9 @@ def test_planted_outliers_exist_far_from_peers(landing):
     planted = landing.truth("outlier_rep_weeks")
     manifest = landing.manifest["outliers"]
     assert len(planted) == len(manifest["rep_weeks"]) > 0
-    assert len(planted) == pytest.approx(0.005 * manifest["active_rep_weeks"], abs=3)
+    # planted only where the marts can flag (≥ min_peers other reps, after the warm-up): at this
+    # small scale some metrics have fewer such rep-weeks than their share asks for
+    assert 0 < len(planted) <= round(0.005 * manifest["active_rep_weeks"])
     for metric, frame in metrics.items():
         rw = frame.dropna(subset=["v"]).groupby(["rep", "week"])["v"].mean().reset_index()
         rw["region"] = region.reindex(rw["rep"]).to_numpy()

@@ -1,19 +1,49 @@
 -- The values an opportunity carried in the CRM extracts — owner, amount, expected close
 -- date (as entered), probability — as calendar-day spans. One row per opportunity per
--- extract: [span_start_on, span_end_before), the first span open at the start (before the
--- first extract an opportunity carries its first extract's values), the last open at the end.
+-- extract used: [span_start_on, span_end_before).
+--   Extracts dated after as_of are ignored, except an opportunity's very first extract when
+--   none is dated on or before as_of: before its first extract an opportunity carries the
+--   first extract's values (the best known), so the first span is open at the start.
+--   The last span is open at the end (it lasts through as_of).
 with
 
 extracts as (
 
+    select * from {{ ref('stg_crm__opportunity_extracts') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
+
+),
+
+numbered as (
+
     select
-        opportunity_id,
-        owner_rep_id,
-        cast(amount as {{ type_double() }}) as amount,
-        expected_close_date as expected_close_date_raw,
-        probability,
-        cast(null as date) as extract_on
-    from {{ ref('stg_crm__opportunities') }}
+        extracts.opportunity_id,
+        extracts.owner_rep_id,
+        cast(extracts.amount as {{ type_double() }}) as amount,
+        extracts.expected_close_date as expected_close_date_raw,
+        extracts.probability,
+        extracts.extract_date,
+        as_of.as_of,
+        row_number() over (
+            partition by extracts.opportunity_id
+            order by extracts.extract_date
+        ) as extract_seq
+    from extracts
+    cross join as_of
+
+),
+
+known as (
+
+    select *
+    from numbered
+    where extract_date <= as_of
+        or extract_seq = 1
 
 ),
 
@@ -21,9 +51,9 @@ sequenced as (
 
     select
         *,
-        row_number() over (partition by opportunity_id order by extract_on) as extract_seq,
-        lead(extract_on) over (partition by opportunity_id order by extract_on) as next_extract_on
-    from extracts
+        row_number() over (partition by opportunity_id order by extract_date) as span_seq,
+        lead(extract_date) over (partition by opportunity_id order by extract_date) as next_extract_date
+    from known
 
 )
 
@@ -35,8 +65,8 @@ select
     amount,
     expected_close_date_raw,
     probability,
-    extract_on,
+    extract_date,
     -- calendar-day span (empty start: from the beginning; empty end: through as_of)
-    case when extract_seq = 1 then cast(null as date) else extract_on end as span_start_on,
-    next_extract_on as span_end_before
+    case when span_seq = 1 then cast(null as date) else extract_date end as span_start_on,
+    next_extract_date as span_end_before
 from sequenced

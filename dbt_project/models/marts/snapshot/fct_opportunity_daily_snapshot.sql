@@ -71,7 +71,7 @@ with_values as (
         value_spans.amount,
         value_spans.expected_close_date_raw,
         value_spans.probability as extract_probability,
-        value_spans.extract_on
+        value_spans.extract_date
     from with_stage
     left join value_spans
         on value_spans.opportunity_id = with_stage.opportunity_id
@@ -109,11 +109,11 @@ select
     -- anything dated) the extract's value
     case
         when with_values.extract_probability is not null
-            and with_values.extract_on is not null
-            and with_values.extract_on <= with_values.snapshot_date
+            and with_values.extract_date is not null
+            and with_values.extract_date <= with_values.snapshot_date
             and (
                 with_values.stage_entered_on is null
-                or with_values.extract_on >= with_values.stage_entered_on
+                or with_values.extract_date >= with_values.stage_entered_on
             )
             then with_values.extract_probability
         else coalesce(with_values.stage_probability, with_values.extract_probability)

@@ -1,0 +1,656 @@
+-- The 12 process-health metrics (SPEC §5) per rep and ISO week (Monday), as numerator and
+-- denominator so that a team-week is the same ratio over the team's items. Event metrics
+-- belong to the week of their event; state metrics (staleness, coverage, forecast
+-- deviation) are read at the week's end (or as_of for the current week). Definitions:
+-- _health__models.yml. A rep's termination week (handover) is not scored.
+with recursive
+
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
+
+),
+
+settings as (
+
+    select * from {{ ref('health_thresholds') }}
+
+),
+
+reps as (
+
+    select * from {{ ref('stg_crm__reps') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+stage_history as (
+
+    select stage_history.*
+    from {{ ref('stg_crm__opportunity_stage_history') }} as stage_history
+    cross join as_of
+    where cast(stage_history.entered_at as date) <= as_of.as_of
+
+),
+
+activities as (
+
+    select activities.*
+    from {{ ref('stg_crm__activities') }} as activities
+    cross join as_of
+    where cast(activities.occurred_at as date) <= as_of.as_of
+
+),
+
+qualification_events as (
+
+    select qualification_events.*
+    from {{ ref('stg_crm__qualification_events') }} as qualification_events
+    cross join as_of
+    where cast(qualification_events.recorded_at as date) <= as_of.as_of
+
+),
+
+targets as (
+
+    select * from {{ ref('stg_crm__targets') }}
+
+),
+
+contracts as (
+
+    select contracts.*
+    from {{ ref('stg_finance__contracts') }} as contracts
+    cross join as_of
+    where cast(contracts.signed_at as date) <= as_of.as_of
+
+),
+
+forecast_submissions as (
+
+    select forecast_submissions.*
+    from {{ ref('stg_crm__forecast_submissions') }} as forecast_submissions
+    cross join as_of
+    where cast(forecast_submissions.submitted_at as date) <= as_of.as_of
+
+),
+
+-- first entry of each opportunity into each stage (a regression re-entry is not a new one)
+first_entries as (
+
+    select
+        opportunity_id,
+        stage,
+        entered_at,
+        changed_by
+    from (
+        select
+            opportunity_id,
+            stage,
+            entered_at,
+            changed_by,
+            row_number() over (
+                partition by opportunity_id, stage
+                order by entered_at, changed_by
+            ) as entry_number
+        from stage_history
+    ) as numbered
+    where entry_number = 1
+
+),
+
+-- 1 lead first-response hours: leads created in the rep-week, answered by as_of
+lead_response as (
+
+    select
+        leads.assigned_rep_id as rep_id,
+        cast({{ dbt.date_trunc('week', 'leads.created_at') }} as date) as week_start,
+        'lead_first_response_hours' as metric_code,
+        sum({{ dbt.datediff('leads.created_at', 'leads.first_response_at', 'second') }} / 3600.0)
+            as numerator,
+        count(*) as denominator
+    from leads
+    cross join as_of
+    where leads.first_response_at is not null
+        and leads.first_response_at >= leads.created_at
+        and cast(leads.first_response_at as date) <= as_of.as_of
+    group by 1, 2
+
+),
+
+-- 2 solution customisation days: qualified → quote, in the week of the quote entry
+customisation as (
+
+    select
+        quote_entry.changed_by as rep_id,
+        cast({{ dbt.date_trunc('week', 'quote_entry.entered_at') }} as date) as week_start,
+        'solution_customisation_days' as metric_code,
+        sum(
+            {{ dbt.datediff('qualified_entry.entered_at', 'quote_entry.entered_at', 'second') }}
+            / 86400.0
+        ) as numerator,
+        count(*) as denominator
+    from first_entries as quote_entry
+    inner join first_entries as qualified_entry
+        on qualified_entry.opportunity_id = quote_entry.opportunity_id
+        and qualified_entry.stage = 'qualified'
+        and qualified_entry.entered_at <= quote_entry.entered_at
+    where quote_entry.stage = 'quote'
+    group by 1, 2
+
+),
+
+-- 3 contract negotiation rounds: negotiation activities per deal entering contract_approval;
+-- only deals whose negotiation began inside the activity record (no cut-off history)
+activity_record as (
+
+    select min(occurred_at) as record_start
+    from activities
+
+),
+
+rounds_per_opportunity as (
+
+    select
+        opportunity_id,
+        count(*) as rounds
+    from activities
+    where kind = 'negotiation'
+        and opportunity_id is not null
+    group by opportunity_id
+
+),
+
+negotiation_rounds as (
+
+    select
+        approval_entry.changed_by as rep_id,
+        cast({{ dbt.date_trunc('week', 'approval_entry.entered_at') }} as date) as week_start,
+        'contract_negotiation_rounds' as metric_code,
+        sum(coalesce(rounds_per_opportunity.rounds, 0)) as numerator,
+        count(*) as denominator
+    from first_entries as approval_entry
+    inner join first_entries as negotiation_entry
+        on negotiation_entry.opportunity_id = approval_entry.opportunity_id
+        and negotiation_entry.stage = 'negotiation'
+    cross join activity_record
+    left join rounds_per_opportunity
+        on rounds_per_opportunity.opportunity_id = approval_entry.opportunity_id
+    where approval_entry.stage = 'contract_approval'
+        and negotiation_entry.entered_at >= activity_record.record_start
+    group by 1, 2
+
+),
+
+-- 4 visit node completion rate: distinct nodes ÷ 5 per visit, in the week of its first node
+visit_nodes as (
+
+    select
+        visit_id,
+        opportunity_id,
+        rep_id,
+        occurred_at,
+        node,
+        row_number() over (partition by visit_id order by occurred_at, activity_id) as node_order
+    from activities
+    where visit_id is not null
+
+),
+
+visits as (
+
+    select
+        visit_id,
+        max(opportunity_id) as opportunity_id,
+        max(case when node_order = 1 then rep_id end) as rep_id,
+        min(occurred_at) as first_node_at,
+        count(distinct node) as node_count
+    from visit_nodes
+    group by visit_id
+
+),
+
+visit_completion as (
+
+    select
+        visits.rep_id,
+        cast({{ dbt.date_trunc('week', 'visits.first_node_at') }} as date) as week_start,
+        'visit_node_completion_rate' as metric_code,
+        sum(case when visits.node_count > 5 then 5 else visits.node_count end) / 5.0 as numerator,
+        count(*) as denominator
+    from visits
+    cross join as_of
+    cross join settings
+    where cast(visits.first_node_at as date)
+        <= {{ dbt.dateadd('day', '-settings.visit_settle_days', 'as_of.as_of') }}
+    group by 1, 2
+
+),
+
+-- 5 MOT compliance: first quote entries with all three facts recorded before entry
+mot_facts as (
+
+    select
+        quote_entry.opportunity_id,
+        quote_entry.changed_by,
+        quote_entry.entered_at,
+        count(distinct qualification_events.kind) as facts_before_entry
+    from first_entries as quote_entry
+    left join qualification_events
+        on qualification_events.opportunity_id = quote_entry.opportunity_id
+        and qualification_events.kind in ('budget_range', 'decision_date', 'decision_maker_access')
+        and qualification_events.recorded_at < quote_entry.entered_at
+    where quote_entry.stage = 'quote'
+    group by 1, 2, 3
+
+),
+
+mot_compliance as (
+
+    select
+        changed_by as rep_id,
+        cast({{ dbt.date_trunc('week', 'entered_at') }} as date) as week_start,
+        'mot_compliance' as metric_code,
+        sum(case when facts_before_entry = 3 then 1.0 else 0.0 end) as numerator,
+        count(*) as denominator
+    from mot_facts
+    group by 1, 2
+
+),
+
+-- 7 follow-up gap days: days since the previous touch of the same opportunity (any rep); a
+-- visit is one touch (its first node), in the week of the touch
+touches as (
+
+    select
+        opportunity_id,
+        rep_id,
+        occurred_at
+    from activities
+    where opportunity_id is not null
+        and visit_id is null
+
+    union all
+
+    select
+        opportunity_id,
+        rep_id,
+        first_node_at as occurred_at
+    from visits
+    where opportunity_id is not null
+
+),
+
+touch_gaps as (
+
+    select
+        rep_id,
+        occurred_at,
+        {{ dbt.datediff(
+            'lag(occurred_at) over (partition by opportunity_id order by occurred_at)',
+            'occurred_at',
+            'second'
+        ) }} / 86400.0 as gap_days
+    from touches
+
+),
+
+follow_up_gap as (
+
+    select
+        rep_id,
+        cast({{ dbt.date_trunc('week', 'occurred_at') }} as date) as week_start,
+        'follow_up_gap_days' as metric_code,
+        sum(gap_days) as numerator,
+        count(*) as denominator
+    from touch_gaps
+    where gap_days is not null
+    group by 1, 2
+
+),
+
+-- 8, 9, 10 closes: the first won/lost entry, credited to its changed_by, in its week
+closes as (
+
+    select
+        terminal.opportunity_id,
+        terminal.changed_by as rep_id,
+        terminal.entered_at as closed_at,
+        terminal.stage = 'won' as is_won,
+        quote_entry.opportunity_id is not null as reached_quote
+    from (
+        select
+            opportunity_id,
+            stage,
+            entered_at,
+            changed_by,
+            row_number() over (partition by opportunity_id order by entered_at) as close_number
+        from first_entries
+        where stage in ('won', 'lost')
+    ) as terminal
+    left join first_entries as quote_entry
+        on quote_entry.opportunity_id = terminal.opportunity_id
+        and quote_entry.stage = 'quote'
+        and quote_entry.entered_at <= terminal.entered_at
+    where terminal.close_number = 1
+
+),
+
+quote_to_won as (
+
+    select
+        rep_id,
+        cast({{ dbt.date_trunc('week', 'closed_at') }} as date) as week_start,
+        'quote_to_won_conversion' as metric_code,
+        sum(case when is_won then 1.0 else 0.0 end) as numerator,
+        count(*) as denominator
+    from closes
+    where reached_quote
+    group by 1, 2
+
+),
+
+win_rate as (
+
+    select
+        rep_id,
+        cast({{ dbt.date_trunc('week', 'closed_at') }} as date) as week_start,
+        'win_rate' as metric_code,
+        sum(case when is_won then 1.0 else 0.0 end) as numerator,
+        count(*) as denominator
+    from closes
+    group by 1, 2
+
+),
+
+sales_cycle as (
+
+    select
+        closes.rep_id,
+        cast({{ dbt.date_trunc('week', 'closes.closed_at') }} as date) as week_start,
+        'sales_cycle_days' as metric_code,
+        sum(
+            {{ dbt.datediff(
+                'coalesce(leads.created_at, opportunities.created_at)',
+                'closes.closed_at',
+                'second'
+            ) }} / 86400.0
+        ) as numerator,
+        count(*) as denominator
+    from closes
+    inner join opportunities
+        on opportunities.opportunity_id = closes.opportunity_id
+    left join leads
+        on leads.lead_id = opportunities.lead_id
+        and leads.created_at <= opportunities.created_at
+    where closes.is_won
+    group by 1, 2
+
+),
+
+-- week spine for the state metrics: first stage-history week to as_of's week
+weeks (week_start) as (
+
+    select cast({{ dbt.date_trunc('week', 'min(entered_at)') }} as date)
+    from stage_history
+
+    union all
+
+    select cast({{ dbt.dateadd('day', 7, 'weeks.week_start') }} as date)
+    from weeks
+    cross join as_of
+    where {{ dbt.dateadd('day', 7, 'weeks.week_start') }}
+        <= cast({{ dbt.date_trunc('week', 'as_of.as_of') }} as date)
+
+),
+
+week_ends as (
+
+    select
+        weeks.week_start,
+        -- the moment the week's state is read: its end, or the end of as_of for the current week
+        cast(case
+            when {{ dbt.dateadd('day', 7, 'weeks.week_start') }}
+                < {{ dbt.dateadd('day', 1, 'as_of.as_of') }}
+                then {{ dbt.dateadd('day', 7, 'weeks.week_start') }}
+            else {{ dbt.dateadd('day', 1, 'as_of.as_of') }}
+        end as timestamp) as read_at,
+        -- the month a week belongs to: the month of its Thursday (ISO rule)
+        cast({{ dbt.date_trunc('month', dbt.dateadd('day', 3, 'weeks.week_start')) }} as date)
+            as period_start
+    from weeks
+    cross join as_of
+
+),
+
+stage_spans as (
+
+    select
+        opportunity_id,
+        stage,
+        changed_by,
+        probability,
+        entered_at,
+        lead(entered_at) over (
+            partition by opportunity_id
+            order by entered_at, stage
+        ) as next_entered_at
+    from stage_history
+
+),
+
+-- opportunities open at the week's read time, owned by the rep of their latest stage change
+open_at_week_end as (
+
+    select
+        week_ends.week_start,
+        week_ends.period_start,
+        stage_spans.opportunity_id,
+        stage_spans.changed_by as rep_id,
+        {{ dbt.datediff('stage_spans.entered_at', 'week_ends.read_at', 'second') }} / 86400.0
+            as days_in_stage,
+        opportunities.amount * case
+            when stage_spans.probability > 1 then stage_spans.probability / 100.0
+            else coalesce(stage_spans.probability, 0)
+        end as weighted_amount
+    from stage_spans
+    inner join week_ends
+        on stage_spans.entered_at < week_ends.read_at
+        and (stage_spans.next_entered_at is null or stage_spans.next_entered_at >= week_ends.read_at)
+    inner join opportunities
+        on opportunities.opportunity_id = stage_spans.opportunity_id
+    where stage_spans.stage not in ('won', 'lost')
+
+),
+
+-- 6 stage-update staleness days: mean days since the last stage change, over open deals
+staleness as (
+
+    select
+        rep_id,
+        week_start,
+        'stage_update_staleness_days' as metric_code,
+        sum(days_in_stage) as numerator,
+        count(*) as denominator
+    from open_at_week_end
+    group by 1, 2
+
+),
+
+committed_targets as (
+
+    select
+        unit_id as rep_id,
+        cast({{ dbt.concat(['period', "'-01'"]) }} as date) as period_start,
+        amount
+    from (
+        select
+            unit_id,
+            period,
+            amount,
+            row_number() over (
+                partition by unit_id, period
+                order by signed_at desc nulls last, amount desc
+            ) as latest
+        from targets
+        where level = 'rep'
+            and kind = 'committed'
+            and amount > 0
+    ) as ranked
+    where latest = 1
+
+),
+
+bookings_to_date as (
+
+    select
+        week_ends.week_start,
+        opportunities.owner_rep_id as rep_id,
+        sum(contracts.amount) as booked
+    from contracts
+    inner join opportunities
+        on opportunities.opportunity_id = contracts.opportunity_id
+    inner join week_ends
+        on contracts.signed_at >= cast(week_ends.period_start as timestamp)
+        and contracts.signed_at < week_ends.read_at
+    group by 1, 2
+
+),
+
+pipeline_weighted as (
+
+    select
+        rep_id,
+        week_start,
+        period_start,
+        sum(weighted_amount) as weighted_pipeline
+    from open_at_week_end
+    group by 1, 2, 3
+
+),
+
+-- 11 pipeline coverage: weighted open pipeline ÷ (committed target − bookings to date);
+-- undefined once the month's target is met
+coverage as (
+
+    select
+        pipeline_weighted.rep_id,
+        pipeline_weighted.week_start,
+        'pipeline_coverage' as metric_code,
+        pipeline_weighted.weighted_pipeline as numerator,
+        committed_targets.amount - coalesce(bookings_to_date.booked, 0) as denominator
+    from pipeline_weighted
+    inner join committed_targets
+        on committed_targets.rep_id = pipeline_weighted.rep_id
+        and committed_targets.period_start = pipeline_weighted.period_start
+    left join bookings_to_date
+        on bookings_to_date.rep_id = pipeline_weighted.rep_id
+        and bookings_to_date.week_start = pipeline_weighted.week_start
+    where committed_targets.amount - coalesce(bookings_to_date.booked, 0) > 0
+
+),
+
+-- 12 forecast deviation: |latest forecast for the month − committed| ÷ committed, at week end
+latest_forecast as (
+
+    select
+        week_start,
+        rep_id,
+        period_start,
+        amount
+    from (
+        select
+            week_ends.week_start,
+            week_ends.period_start,
+            forecast_submissions.rep_id,
+            forecast_submissions.amount,
+            row_number() over (
+                partition by week_ends.week_start, forecast_submissions.rep_id
+                order by forecast_submissions.submitted_at desc
+            ) as latest
+        from forecast_submissions
+        inner join week_ends
+            on cast({{ dbt.concat(['forecast_submissions.period', "'-01'"]) }} as date)
+                = week_ends.period_start
+            and forecast_submissions.submitted_at < week_ends.read_at
+    ) as ranked
+    where latest = 1
+
+),
+
+forecast_deviation as (
+
+    select
+        latest_forecast.rep_id,
+        latest_forecast.week_start,
+        'forecast_deviation' as metric_code,
+        abs(latest_forecast.amount - committed_targets.amount) as numerator,
+        committed_targets.amount as denominator
+    from latest_forecast
+    inner join committed_targets
+        on committed_targets.rep_id = latest_forecast.rep_id
+        and committed_targets.period_start = latest_forecast.period_start
+
+),
+
+measured as (
+
+    select * from lead_response
+    union all
+    select * from customisation
+    union all
+    select * from negotiation_rounds
+    union all
+    select * from visit_completion
+    union all
+    select * from mot_compliance
+    union all
+    select * from staleness
+    union all
+    select * from follow_up_gap
+    union all
+    select * from quote_to_won
+    union all
+    select * from win_rate
+    union all
+    select * from sales_cycle
+    union all
+    select * from coverage
+    union all
+    select * from forecast_deviation
+
+)
+
+select
+    -- ids
+    cast(measured.rep_id as {{ dbt.type_string() }}) as rep_id,
+    cast(reps.team_id as {{ dbt.type_string() }}) as team_id,
+    cast(measured.metric_code as {{ dbt.type_string() }}) as metric_code,
+    -- dates
+    cast(measured.week_start as date) as week_start,
+    -- amounts
+    cast(measured.numerator as {{ type_double() }}) as numerator,
+    cast(measured.denominator as {{ type_double() }}) as denominator
+from measured
+inner join reps
+    on reps.rep_id = measured.rep_id
+cross join as_of
+where measured.week_start <= as_of.as_of
+    and measured.denominator > 0
+    -- the termination week is a handover week: not scored
+    and not (
+        reps.termination_date is not null
+        and reps.termination_date >= measured.week_start
+        and reps.termination_date < {{ dbt.dateadd('day', 7, 'measured.week_start') }}
+    )

@@ -1,0 +1,27 @@
+-- MOT compliance per rep and ISO week of the entry into quote.
+with
+
+entries as (
+
+    select * from {{ ref('fct_mot_gate_entries') }}
+
+)
+
+select
+    -- ids
+    rep_id,
+    team_id,
+    -- dates
+    week_start,
+    -- counts
+    cast(count(*) as {{ dbt.type_bigint() }}) as quote_entries,
+    cast(sum(case when is_compliant then 1 else 0 end) as {{ dbt.type_bigint() }}) as compliant_entries,
+    cast(sum(case when is_compliant then 0 else 1 end) as {{ dbt.type_bigint() }}) as violation_entries,
+    cast(sum(case when is_reentry then 1 else 0 end) as {{ dbt.type_bigint() }}) as reentries,
+    -- rate
+    cast(sum(case when is_compliant then 1 else 0 end) as {{ type_double() }})
+        / count(*) as mot_compliance_rate,
+    as_of
+from entries
+where {{ mart_is_available('fct_mot_compliance_rep_weekly') }}
+group by rep_id, team_id, week_start, as_of

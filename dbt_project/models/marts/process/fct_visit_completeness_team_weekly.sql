@@ -1,0 +1,30 @@
+-- Visit completeness per team and ISO week of the visit's start.
+with
+
+visits as (
+
+    select * from {{ ref('fct_visit_completeness') }}
+    where team_id is not null
+
+)
+
+select
+    -- ids
+    team_id,
+    -- dates
+    week_start,
+    -- counts
+    cast(count(*) as {{ dbt.type_bigint() }}) as visits,
+    cast(sum(case when is_complete then 1 else 0 end) as {{ dbt.type_bigint() }}) as complete_visits,
+    cast(sum(case when is_out_of_order then 1 else 0 end) as {{ dbt.type_bigint() }}) as out_of_order_visits,
+    cast(sum(nodes_recorded) as {{ dbt.type_bigint() }}) as nodes_recorded,
+    cast(sum(nodes_required) as {{ dbt.type_bigint() }}) as nodes_required,
+    cast(count(distinct rep_id) as {{ dbt.type_bigint() }}) as reps_with_visits,
+    -- rates
+    cast(sum(case when is_complete then 1 else 0 end) as {{ type_double() }})
+        / count(*) as visit_completeness_rate,
+    cast(sum(nodes_recorded) as {{ type_double() }}) / sum(nodes_required) as node_completion_rate,
+    as_of
+from visits
+where {{ mart_is_available('fct_visit_completeness_team_weekly') }}
+group by team_id, week_start, as_of

@@ -1,0 +1,22 @@
+-- SOP cards linked to each deviation-reason cluster; one row per cluster × card.
+with source as (
+
+    {{ deviation_reasons_source('deviation_reason_card_links', [
+        ('cluster_id', dbt.type_bigint()),
+        ('card_id', 'varchar'),
+        ('link_rank', dbt.type_bigint()),
+        ('link_score', 'double'),
+        ('matched_terms', 'varchar'),
+    ]) }}
+
+)
+
+select
+    -- ids
+    cluster_id,
+    card_id,
+    -- link
+    link_rank,
+    link_score,
+    matched_terms
+from source

@@ -1,0 +1,23 @@
+-- Deviation-reason clusters from the deviation_reasons asset; one row per cluster.
+with source as (
+
+    {{ deviation_reasons_source('deviation_reason_clusters', [
+        ('cluster_id', dbt.type_bigint()),
+        ('label', 'varchar'),
+        ('top_terms', 'varchar'),
+        ('report_count', dbt.type_bigint()),
+        ('distinct_texts', dbt.type_bigint()),
+    ]) }}
+
+)
+
+select
+    -- ids
+    cluster_id,
+    -- attributes
+    label,
+    top_terms,
+    -- counts
+    report_count,
+    distinct_texts
+from source

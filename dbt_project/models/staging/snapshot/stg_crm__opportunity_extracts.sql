@@ -1,0 +1,51 @@
+-- Every CRM extract of the opportunities, not only the latest: one row per opportunity per
+-- extract date (bronze/_history/opportunities.parquet, written by the ingest). A bronze layer
+-- written without the history (before it existed, or by hand) falls back to the latest
+-- extract alone, dated by its latest timestamp, so the snapshot still builds.
+{%- set history = source('landing_history', 'opportunities') %}
+{%- set latest = source('landing', 'opportunities') %}
+
+with source as (
+
+    {%- if execute and not signals_file_exists(history) %}
+
+    select
+        *,
+        cast(max(coalesce(closed_at, created_at)) over () as date) as _extract_date
+    from {{ latest }}
+
+    {%- else %}
+
+    select * from {{ history }}
+
+    {%- endif %}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(opportunity_id as varchar) as opportunity_id,
+        cast(owner_rep_id as varchar) as owner_rep_id,
+        -- attributes
+        cast(stage as varchar) as stage,
+        cast(status as varchar) as status,
+        cast(expected_close_date as varchar) as expected_close_date,
+        -- amounts and scores
+        cast(amount as decimal(18,2)) as amount,
+        cast(forecast_amount as decimal(18,2)) as forecast_amount,
+        cast(probability as double) as probability,
+        -- dates and timestamps
+        cast(created_at as timestamp) as created_at,
+        cast(closed_at as timestamp) as closed_at,
+        cast(_extract_date as date) as extract_date,
+        -- lineage
+        _source_file,
+        _source_line
+
+    from source
+
+)
+
+select * from renamed
