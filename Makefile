@@ -16,7 +16,7 @@ SCALE ?= 0.25
 PORT ?= 8501
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: setup browser-deps run demo dashboard dev test lint bench sample clean help
+.PHONY: setup browser-deps run demo dashboard dev docs test lint bench sample clean help
 
 help:
 	@echo "make demo       set up, build the sample warehouse, serve dashboards on http://127.0.0.1:$(PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make run        set up and run the daily job once (ingest → dbt → publish), no server"
 	@echo "make dashboard  serve the dashboards on the last published snapshot"
 	@echo "make dev        Dagster UI on http://127.0.0.1:3000"
+	@echo "make docs       dbt docs of the warehouse (one HTML file, opens offline)"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks"
 
@@ -50,6 +51,12 @@ dashboard: setup
 
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+# The warehouse's documentation: every mart's grain and definitions, bilingual, with lineage.
+# Needs a built warehouse (make run); writes one self-contained HTML file.
+docs: setup
+	$(BIN)/dbt docs generate --static --project-dir dbt_project --profiles-dir dbt_project --target-path $(SALESOPS_HOME)/docs
+	@echo "→ $(SALESOPS_HOME)/docs/static_index.html"
 
 test: setup browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -25,6 +25,9 @@ def build_args(as_of: str | None = None, select: str | None = None) -> list[str]
     (as dbt's docs advise for production); the test suite runs every one of them
     (tests/dbt/test_dbt_unit_tests.py)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
+    # a subset run (`salesops run --select`) must not run a test whose other parent is not
+    # built (a relationships test to a mart outside the subset); a full build runs them all
+    args += ["--indirect-selection", "cautious"]
     if as_of:
         args += ["--vars", json.dumps({"as_of": as_of})]
     if select:

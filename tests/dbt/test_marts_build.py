@@ -18,6 +18,14 @@ from salesops.contract import OPEN_STAGES, TABLES
 
 DBT = Path(sys.executable).with_name("dbt")
 LATE, EARLY = "2026-03-31", "2026-02-15"
+SELECTION = (
+    "+fct_funnel_stages",
+    "+fct_funnel_summary",
+    "+fct_lead_to_sign",
+    "+dim_org_units",
+    "fct_source_availability",
+    "path:models/staging",
+)
 UNITS = ("hq", "r_east", "c_sh", "t_sh1", "t_sh2", "t_sh3", "r_north", "c_bj", "t_bj1")
 
 
@@ -36,6 +44,12 @@ def warehouses(tmp_path_factory, bronze_writer, dbt_in) -> dict[str, Path]:
             bronze_writer,
             dbt_in,
             "build",
+            # the marts this module checks, what they need, and every staging view; the other
+            # marts have their own fixtures (test_partial_source.py builds them all)
+            "--select",
+            *SELECTION,
+            "--indirect-selection",
+            "cautious",
             "--vars",
             f'{{"as_of": "{as_of}"}}',
         )

@@ -21,7 +21,7 @@ SIGNAL_MARTS = (
 @pytest.fixture(scope="module")
 def warehouse(signals_home, dbt_runner):
     (signals_home.home / "warehouse").mkdir(parents=True, exist_ok=True)
-    dbt_runner(signals_home.home, "build")
+    dbt_runner(signals_home.home, "build", "--select", "+path:models/marts/signals", "--indirect-selection", "cautious")
     con = duckdb.connect(str(signals_home.home / "warehouse" / "build.duckdb"), read_only=True)
     yield con
     con.close()

@@ -4,11 +4,12 @@ from salesops.dbt_cli import build_args, project_args
 
 
 def test_build_args_pass_as_of_only_when_given():
-    assert build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    base = ["build", "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"]
+    assert build_args() == base
     args = build_args(as_of="2026-06-30", select="marts")
-    assert args[:3] == ["build", "--exclude-resource-type", "unit_test"]
-    assert args[3] == "--vars" and json.loads(args[4]) == {"as_of": "2026-06-30"}
-    assert args[5:] == ["--select", "marts"]
+    assert args[:5] == base
+    assert args[5] == "--vars" and json.loads(args[6]) == {"as_of": "2026-06-30"}
+    assert args[7:] == ["--select", "marts"]
 
 
 def test_project_args_point_profiles_at_the_project(tmp_path):
