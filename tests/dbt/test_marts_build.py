@@ -25,6 +25,7 @@ SELECTION = (
     "+dim_org_units",
     "fct_source_availability",
     "path:models/staging",
+    "path:seeds",
 )
 UNITS = ("hq", "r_east", "c_sh", "t_sh1", "t_sh2", "t_sh3", "r_north", "c_bj", "t_bj1")
 
