@@ -10,6 +10,15 @@ Types are logical (``string``, ``integer``, ``decimal``, ``float``, ``date``,
 Timestamps are ISO-8601; naive ones are Asia/Shanghai. Amounts are CNY (yuan).
 ``required`` means the column must be present in the file; ``nullable`` means a value
 may be empty. Optional columns (*(opt)* in the SPEC) are both absent-able and nullable.
+
+**Incomplete is not invalid.** Real CRM exports leave many values unknown: an open deal with
+no account or amount yet, a prospecting deal with no created date, a rep without a hire date,
+an account without a size band. Such values load as NULL and the hygiene marts count them per
+unit and rep (``fct_data_completeness``); only what makes a row *unusable* is quarantined: no
+key, a value that cannot be typed, a value outside its allowed set, an impossible date order
+within the row. A conflict *between* tables (a deal won before its lead's recorded creation)
+is flagged on both rows in the quality report and the rows are kept (:class:`ReferenceRule`
+``action="flag"``): one table's wrong date must not erase a real sale.
 """
 
 from __future__ import annotations
@@ -102,6 +111,9 @@ class Column:
     free_text: bool = False
     """Typed by people: personal data in it (phones, e-mails, WeChat/ID/bank numbers) is masked
     at ingest, before bronze or quarantine hold it (:mod:`salesops.pii`)."""
+    key: bool = False
+    """An identifier or key (record ids, hashes, codes): never free text, so exempt from the
+    personal-data scan. Set for every ``*_id`` column (see :func:`is_key_column`)."""
 
     def __post_init__(self) -> None:
         if self.type not in LOGICAL_TYPES:
@@ -112,6 +124,11 @@ class Column:
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
+
+    @property
+    def is_key(self) -> bool:
+        """Identifiers: every ``*_id`` column and any column marked ``key``."""
+        return self.key or (self.type == "string" and self.name.endswith("_id"))
 
 
 def opt(name: str, type_: str, description: str, **kwargs) -> Column:
@@ -131,13 +148,18 @@ class RowRule:
 @dataclass(frozen=True)
 class ReferenceRule:
     """A row breaks the rule when it joins a ``table`` row (on ``on`` = [(own, theirs)]) and
-    ``violation`` holds; ``r.`` names the referenced row, ``t.`` this one."""
+    ``violation`` holds; ``r.`` names the referenced row, ``t.`` this one.
+
+    ``action``: ``flag`` keeps both rows and lists the pair in ``bronze/_conflicts/<table>.parquet``
+    and the quality report (which of the two dates is wrong cannot be known from the data);
+    ``quarantine`` rejects this table's row."""
 
     column: str
     table: str
     on: tuple[tuple[str, str], ...]
     violation: str
     reason: str
+    action: str = "flag"
 
 
 @dataclass(frozen=True)
@@ -198,7 +220,7 @@ _REPS = Table(
         Column("name", "string", "Name 姓名"),
         Column("team_id", "string", "Unit the person belongs to (a team for reps) 所属单元"),
         Column("role", "string", "rep / city_manager / region_manager / hq", enum=ROLES),
-        Column("hire_date", "date", "Hire date 入职日期"),
+        opt("hire_date", "date", "Hire date (empty = unknown) 入职日期"),
         opt("termination_date", "date", "Termination date 离职日期"),
     ),
     ("rep_id",),
@@ -214,10 +236,10 @@ _CUSTOMERS = Table(
     (
         Column("customer_id", "string", "Customer id 客户编号"),
         Column("name", "string", "Customer name 客户名称"),
-        Column("industry", "string", "Industry 行业"),
-        Column("city_id", "string", "City unit 所在城市"),
-        Column("size_band", "string", "Size band 规模档"),
-        Column("created_at", "timestamp", "Created 创建时间"),
+        Column("industry", "string", "Industry (empty = unknown) 行业", nullable=True),
+        opt("city_id", "string", "City unit (empty = unknown) 所在城市"),
+        opt("size_band", "string", "Size band (empty = unknown) 规模档"),
+        opt("created_at", "timestamp", "Created (empty = unknown) 创建时间"),
     ),
     ("customer_id",),
 )
@@ -228,10 +250,10 @@ _LEADS = Table(
     "Leads 线索. One row per lead.",
     (
         Column("lead_id", "string", "Lead id 线索编号"),
-        Column("customer_id", "string", "Customer 客户"),
-        Column("source", "string", "Lead source 来源"),
+        Column("customer_id", "string", "Customer (empty = not yet an account) 客户", nullable=True),
+        Column("source", "string", "Lead source (empty = unknown) 来源", nullable=True),
         Column("created_at", "timestamp", "Created 创建时间"),
-        Column("assigned_rep_id", "string", "Assigned rep 分配销售"),
+        Column("assigned_rep_id", "string", "Assigned rep (empty = unassigned) 分配销售", nullable=True),
         opt("first_response_at", "timestamp", "First response 首次响应时间"),
         opt("quality_score", "float", "Lead quality 0–100 线索质量", min_value=0, max_value=100),
     ),
@@ -251,26 +273,33 @@ _OPPORTUNITIES = Table(
     "Opportunities 商机, as they stand in the latest extract. One row per opportunity.",
     (
         Column("opportunity_id", "string", "Opportunity id 商机编号"),
-        Column("lead_id", "string", "Originating lead 来源线索"),
-        Column("customer_id", "string", "Customer 客户"),
+        opt("lead_id", "string", "Originating lead (empty = unknown) 来源线索"),
+        Column(
+            "customer_id", "string", "Customer (empty = no account yet) 客户", nullable=True
+        ),
         Column("owner_rep_id", "string", "Owner 负责人"),
-        Column("product_line", "string", "Product line 产品线"),
-        Column("created_at", "timestamp", "Created 创建时间"),
+        Column("product_line", "string", "Product line (empty = unknown) 产品线", nullable=True),
+        Column(
+            "created_at",
+            "timestamp",
+            "Created (empty = unknown, e.g. a prospecting deal not yet engaged) 创建时间",
+            nullable=True,
+        ),
         Column("stage", "string", "Canonical stage 阶段", enum=STAGES),
         Column("status", "string", "open / won / lost", enum=("open", "won", "lost")),
         Column(
             "amount",
             "decimal",
-            "Amount (yuan) 金额(元); may be empty only on a lost opportunity",
+            "Amount (yuan) 金额(元); empty = not yet known (open deals often have none)",
             nullable=True,
             min_value=0,
         ),
         opt("forecast_amount", "decimal", "Rep's forecast amount 预测金额", min_value=0),
-        Column(
+        opt(
             "expected_close_date",
             "string",
-            "Expected close as typed: may be empty or words like 尽快 预计成交日期(原文)",
-            nullable=True,
+            "Expected close as typed: may be empty or words like 尽快 预计成交日期(原文); "
+            "a date in one of the profile's formats is written as YYYY-MM-DD",
             free_text=True,
         ),
         opt("probability", "float", "Win probability 0–1 赢率", min_value=0, max_value=1),
@@ -286,11 +315,6 @@ _OPPORTUNITIES = Table(
     ),
     ("opportunity_id",),
     row_rules=(
-        RowRule(
-            "amount",
-            "amount is null and status <> 'lost'",
-            "empty amount on an opportunity that is not lost",
-        ),
         RowRule("closed_at", "closed_at < created_at", "closed before it was created"),
         RowRule(
             "status",
@@ -305,6 +329,7 @@ _OPPORTUNITIES = Table(
             (("lead_id", "lead_id"),),
             "t.status = 'won' and t.closed_at < r.created_at",
             "won before its lead was created",
+            action="flag",
         ),
     ),
 )
@@ -318,7 +343,13 @@ _STAGE_HISTORY = Table(
         Column("stage", "string", "Stage entered 进入阶段", enum=STAGES),
         Column("entered_at", "timestamp", "Entered 进入时间"),
         opt("probability", "float", "Probability set at entry 0–1 赢率", min_value=0, max_value=1),
-        Column("changed_by", "string", "Who changed it 操作人"),
+        Column("changed_by", "string", "Who changed it (empty = unknown) 操作人", nullable=True),
+        opt(
+            "derived_from",
+            "string",
+            "Empty for a CRM history row; else what a derived row rests on when the export has "
+            "no stage history (created_at / closed_at / extract:YYYY-MM-DD) 推导依据",
+        ),
     ),
     ("opportunity_id", "stage", "entered_at"),
 )
@@ -611,6 +642,11 @@ TABLES: dict[str, Table] = {
         _PAYMENTS,
     )
 }
+
+
+def key_column_names() -> frozenset[str]:
+    """Names of the identifier columns of every table (exempt from the personal-data scan)."""
+    return frozenset(c.name for t in TABLES.values() for c in t.columns if c.is_key)
 
 
 def table(name: str) -> Table:
