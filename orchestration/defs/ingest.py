@@ -13,6 +13,7 @@ from salesops import contract
 from salesops.dbt_sources import BRONZE_ASSET_PREFIX
 from salesops.ingest import ingest_table
 from salesops.ingest.core import HISTORY_TABLES
+from salesops.ingest.derived import DERIVED_TABLES
 
 INGEST_GROUP = "ingest"
 
@@ -24,7 +25,8 @@ def bronze_key(table_name: str) -> dg.AssetKey:
 def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
     @dg.asset(
         key=bronze_key(table.name),
-        deps=[bronze_key(rule.table) for rule in table.reference_rules],
+        deps=[bronze_key(rule.table) for rule in table.reference_rules]
+        + ([bronze_key(DERIVED_TABLES[table.name])] if table.name in DERIVED_TABLES else []),
         group_name=INGEST_GROUP,
         kinds={"duckdb", "parquet"},
         description=(

@@ -41,6 +41,7 @@ import duckdb
 from salesops import contract, pii
 from salesops.config import Paths
 from salesops.ingest import reader
+from salesops.ingest.derived import DERIVED_TABLES, derive_stage_history
 from salesops.ingest.errors import IngestError
 from salesops.ingest.profile import CANONICAL, FileRule, Profile
 from salesops.ingest.typing import checks, lit, mapped, q, typed
@@ -49,9 +50,9 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet"}
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
 MAX_QUARANTINED_TEXT = 2000
 """A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
-REGISTRY_VERSION = 4
+REGISTRY_VERSION = 5
 """Bump when typing rules change, so every file is typed again (3: PII masked in free text;
-4: parts carry ``_extract_date``)."""
+4: parts carry ``_extract_date``; 5: unknown values load as NULL, conflicts flagged)."""
 HISTORY_TABLES = ("opportunities",)
 """Tables whose every extract is kept (``bronze/_history/<table>.parquet``), not only the latest."""
 DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
@@ -89,6 +90,10 @@ class TableIngestResult:
     quarantine_path: str
     events: list[dict] = field(default_factory=list)
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
+    derived_rows: int = 0
+    """Rows derived from another table because no landing file has this one (:mod:`.derived`)."""
+    conflicts: int = 0
+    """Kept rows flagged as contradicting another table (``bronze/_conflicts/<table>.parquet``)."""
 
     @property
     def rows_read(self) -> int:
@@ -510,6 +515,10 @@ def ingest_table(
     now = now or dt.datetime.now()
     plan = plan or plan_landing(paths.landing, profile)
     planned = plan.files[table.name]
+    if not planned and table.name in DERIVED_TABLES:
+        derived = _derive_table(table, paths, now)
+        if derived is not None:
+            return derived
     registry = load_registry(paths, table.name)
     events: list[dict] = []
     copies: list[tuple[str, str]] = []
@@ -621,13 +630,71 @@ def ingest_table(
         str(paths.quarantine / f"{table.name}.parquet"),
         events,
         ignored_columns,
+        conflicts=_count_rows(conflicts_path(paths, table.name)),
     )
+    _write_accounts(paths, result)
+    return result
+
+
+def _count_rows(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with duckdb.connect() as con:
+        return con.execute(f"select count(*) from read_parquet({lit(str(path))})").fetchone()[0]
+
+
+def _derive_table(table: contract.Table, paths: Paths, now: dt.datetime) -> TableIngestResult | None:
+    """Write ``table``'s bronze from the table it derives from; None when that one is empty."""
+    source = paths.bronze / f"{DERIVED_TABLES[table.name]}.parquet"
+    if not source.exists():
+        return None
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    try:
+        if con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0] == 0:
+            return None
+        history = history_path(paths, DERIVED_TABLES[table.name])
+        rows = derive_stage_history(con, source, history if history.exists() else None)
+        columns = ", ".join(q(c) for c in table.column_names)
+        _write(
+            con,
+            f"select {columns}, _source_file, _source_line from {rows} order by _source_line",
+            paths.bronze / f"{table.name}.parquet",
+        )
+        _write(con, EMPTY_QUARANTINE_SQL, paths.quarantine / f"{table.name}.parquet")
+        _write(con, EMPTY_CONFLICTS_SQL, conflicts_path(paths, table.name))
+        n = con.execute(f"select count(*) from {rows}").fetchone()[0]
+    finally:
+        con.close()
+    event = {
+        "at": now.isoformat(timespec="seconds"),
+        "table": table.name,
+        "action": "derived",
+        "rows": n,
+        "reason": f"no landing file has {table.name}: derived from {DERIVED_TABLES[table.name]} "
+        "(current stage, created and closed dates, dated extracts); derived_from says what each row rests on",
+    }
+    _log(paths, table.name, [event])
+    # A file's registry entry from an earlier run with real history files is stale now.
+    _registry_path(paths, table.name).unlink(missing_ok=True)
+    result = TableIngestResult(
+        table.name,
+        [],
+        str(paths.bronze / f"{table.name}.parquet"),
+        str(paths.quarantine / f"{table.name}.parquet"),
+        [event],
+        derived_rows=n,
+    )
+    _write_accounts(paths, result)
+    return result
+
+
+def _write_accounts(paths: Paths, result: TableIngestResult) -> None:
     folder = paths.bronze / "_accounts"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{table.name}.json").write_text(
+    (folder / f"{result.table}.json").write_text(
         json.dumps(result.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    return result
 
 
 def history_path(paths: Paths, table: str) -> Path:
@@ -636,7 +703,11 @@ def history_path(paths: Paths, table: str) -> Path:
 
 
 def _outputs(table: contract.Table, paths: Paths) -> list[Path]:
-    outputs = [paths.bronze / f"{table.name}.parquet", paths.quarantine / f"{table.name}.parquet"]
+    outputs = [
+        paths.bronze / f"{table.name}.parquet",
+        paths.quarantine / f"{table.name}.parquet",
+        conflicts_path(paths, table.name),
+    ]
     if table.name in HISTORY_TABLES:
         outputs.append(history_path(paths, table.name))
     return outputs
@@ -645,6 +716,19 @@ def _outputs(table: contract.Table, paths: Paths) -> list[Path]:
 def empty_bronze_sql(table: contract.Table) -> str:
     cols = [f"cast(null as {c.duckdb_type}) as {q(c.name)}" for c in table.columns]
     return f"select {', '.join(cols)}, cast(null as varchar) as _source_file, cast(null as bigint) as _source_line where false"
+
+
+EMPTY_CONFLICTS_SQL = (
+    "select cast(null as varchar) as table_name, cast(null as varchar) as file, cast(null as bigint) as line, "
+    "cast(null as varchar) as column_name, cast(null as varchar) as raw_value, cast(null as varchar) as other_table, "
+    "cast(null as varchar) as other_file, cast(null as bigint) as other_line, cast(null as varchar) as key, "
+    "cast(null as varchar) as reason where false"
+)
+"""Pairs of rows of two tables that contradict each other (:class:`contract.ReferenceRule` ``flag``)."""
+
+
+def conflicts_path(paths: Paths, table: str) -> Path:
+    return paths.bronze / "_conflicts" / f"{table}.parquet"
 
 
 EMPTY_QUARANTINE_SQL = (
@@ -674,6 +758,7 @@ def consolidate(
     if not entries:
         _write(con, empty_bronze_sql(table), bronze)
         _write(con, EMPTY_QUARANTINE_SQL, quarantine)
+        _write(con, EMPTY_CONFLICTS_SQL, conflicts_path(paths, table.name))
         if keeps_history:
             _write(
                 con,
@@ -693,15 +778,25 @@ def consolidate(
         "create or replace temp table reference_errors (table_name varchar, file varchar, line bigint, "
         "column_name varchar, raw_value varchar, reason varchar)"
     )
+    con.execute(f"create or replace temp table conflicts as {EMPTY_CONFLICTS_SQL}")
     for rule in table.reference_rules:
         other = paths.bronze / f"{rule.table}.parquet"
         if not other.exists():
             continue
         on = " and ".join(f"t.{q(a)} = r.{q(b)}" for a, b in rule.on)
+        pairs = f"from all_rows t join read_parquet({lit(str(other))}) r on {on} where {rule.violation}"
+        if rule.action == "quarantine":
+            con.execute(
+                f"insert into reference_errors select {lit(table.name)}, t._source_file, t._source_line, {lit(rule.column)}, "
+                f"cast(t.{q(rule.column)} as varchar), {lit(rule.reason)} {pairs}"
+            )
+            continue
+        # Flagged, not rejected: both rows stay, and the pair is listed for the quality report.
+        keys = " || ', ' || ".join(f"cast(t.{q(a)} as varchar)" for a, _ in rule.on)
         con.execute(
-            f"insert into reference_errors select {lit(table.name)}, t._source_file, t._source_line, {lit(rule.column)}, "
-            f"cast(t.{q(rule.column)} as varchar), {lit(rule.reason)} from all_rows t join read_parquet({lit(str(other))}) r on {on} "
-            f"where {rule.violation}"
+            f"insert into conflicts select {lit(table.name)}, t._source_file, t._source_line, "
+            f"{lit(rule.column)}, cast(t.{q(rule.column)} as varchar), {lit(rule.table)}, r._source_file, "
+            f"r._source_line, {keys}, {lit(rule.reason)} {pairs}"
         )
     con.execute(
         "create or replace temp table valid_rows as select a.* from all_rows a anti join reference_errors e "
@@ -733,6 +828,13 @@ def consolidate(
         con,
         "select * from (select * from all_quarantine union all by name select * from reference_errors) order by file, line, column_name",
         quarantine,
+    )
+    # Flags of rows superseded by a later extract are moot: only kept rows are listed.
+    _write(
+        con,
+        "select c.* from conflicts c semi join kept_rows k on c.file = k._source_file and c.line = k._source_line "
+        "order by c.file, c.line, c.other_file, c.other_line",
+        conflicts_path(paths, table.name),
     )
     counts = {
         file: (valid, kept, refs)
