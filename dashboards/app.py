@@ -67,6 +67,7 @@ try:
     info = data.publish_info(snapshot)
     chosen = scope.pick(snapshot)
     sources = data.source_availability(snapshot)
+    quarantine_warnings = data.ingest_warnings(snapshot)
 except data.SnapshotUnreadable as error:
     st.error(bilingual("snapshot.unreadable", detail=error), icon=":material/error:")
     st.stop()
@@ -78,6 +79,20 @@ else:
     st.sidebar.caption(t("snapshot.as_of", as_of=as_of))
     st.sidebar.caption(
         t("snapshot.published_at", published_at=f"{info.published_at:%Y-%m-%d %H:%M}")
+    )
+
+for warning in quarantine_warnings.itertuples():
+    st.warning(
+        t(
+            "ingest.warning",
+            table=warning.table_name,
+            quarantined=int(warning.rows_quarantined),
+            read=int(warning.rows_read),
+            share=float(warning.quarantined_share),
+            threshold=float(warning.warning_share),
+            reasons=warning.top_reasons or "—",
+        ),
+        icon=":material/warning:",
     )
 
 with st.sidebar.expander(t("sources.title"), icon=":material/database:"):

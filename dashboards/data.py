@@ -184,6 +184,26 @@ def funnel_stages(scope: Scope) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def ingest_warnings(snapshot: Snapshot) -> pd.DataFrame:
+    """Tables whose quarantined share of rows is above the warning threshold, from the run's
+    ``main.ingest_summary`` (empty for a snapshot published before it existed)."""
+    try:
+        return _query(
+            snapshot,
+            """
+            select table_name, rows_read, rows_quarantined, quarantined_share, warning_share, top_reasons
+            from main.ingest_summary
+            where is_warning
+            order by quarantined_share desc, table_name
+            """,
+        )
+    except SnapshotUnreadable:
+        return pd.DataFrame(
+            columns=["table_name", "rows_read", "rows_quarantined", "quarantined_share", "warning_share", "top_reasons"]
+        )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def source_availability(snapshot: Snapshot) -> pd.DataFrame:
     """Every landing table with its row count and whether the source has it
     (``fct_source_availability``), by source system then table."""

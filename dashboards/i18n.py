@@ -58,6 +58,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "a single “All” level; no contracts: nothing signed, no cycle)."
         ),
     },
+    "ingest.warning": {
+        "zh": "{table}：{quarantined:,} / {read:,} 行被隔离（{share:.1%}，超过 {threshold:.0%}），这些行不在任何看板中。原因：{reasons}",
+        "en": "{table}: {quarantined:,} of {read:,} rows quarantined ({share:.1%}, above {threshold:.0%}); they are in no dashboard. Reasons: {reasons}",
+    },
     "sources.title": {"zh": "数据源", "en": "Data sources"},
     "sources.available": {"zh": "有数据（{count}）", "en": "Available ({count})"},
     "sources.missing": {"zh": "无数据（{count}）", "en": "Missing ({count})"},

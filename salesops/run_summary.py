@@ -1,0 +1,259 @@
+"""What happened to the user's rows, said at the end of every run 本次运行数据去向.
+
+Per table: rows read, accepted, quarantined (with the top reasons), superseded by a later
+extract, derived (a stage history built from a current-state export) and flagged as
+conflicting with another table; the landing files the run did not read; the tables that
+are missing and the marts that are therefore not available. A quarantined share above the
+warning threshold (:data:`WARNING_SHARE_VARIABLE`, default :data:`DEFAULT_WARNING_SHARE`)
+is a warning the user cannot miss: first in the console block, and on every dashboard page
+(the publish step copies the summary into the snapshot as ``main.ingest_summary``).
+
+Sources: ``bronze/_accounts/<table>.json`` (row accounting, written by the ingest),
+``quarantine/<table>.parquet`` (reasons), ``bronze/_conflicts/<table>.parquet``, and the
+snapshot's availability marts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from salesops import contract
+from salesops.config import Paths
+
+WARNING_SHARE_VARIABLE = "SALESOPS_QUARANTINE_WARNING_SHARE"
+DEFAULT_WARNING_SHARE = 0.05
+"""A table with more than 5% of its rows quarantined is shown as a warning."""
+TOP_REASONS = 3
+
+
+def warning_share() -> float:
+    """The quarantined share above which a table is a warning (setting, 0–1)."""
+    raw = os.environ.get(WARNING_SHARE_VARIABLE, "")
+    if not raw.strip():
+        return DEFAULT_WARNING_SHARE
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05")
+    return value
+
+
+@dataclass(frozen=True)
+class Reason:
+    column: str | None
+    reason: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    table: str
+    files: int
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    rows_superseded: int
+    rows_derived: int = 0
+    rows_conflicting: int = 0
+    top_reasons: tuple[Reason, ...] = ()
+
+    @property
+    def quarantined_share(self) -> float:
+        return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
+
+    @property
+    def balanced(self) -> bool:
+        """rows read = accepted + quarantined + superseded (derived rows are not read)."""
+        return self.rows_read == self.rows_accepted + self.rows_quarantined + self.rows_superseded
+
+
+@dataclass
+class RunSummary:
+    tables: list[TableSummary]
+    warning_share: float
+    ignored_files: list[tuple[str, str]] = field(default_factory=list)
+    """(landing file, why the run did not read it)."""
+    missing_tables: list[str] = field(default_factory=list)
+    unavailable_marts: list[tuple[str, str]] = field(default_factory=list)
+    """(mart, the tables it lacks)."""
+    marts_total: int | None = None
+
+    @property
+    def warnings(self) -> list[TableSummary]:
+        return [t for t in self.tables if t.rows_read and t.quarantined_share > self.warning_share]
+
+
+def _top_reasons(path: Path) -> tuple[Reason, ...]:
+    if not path.exists():
+        return ()
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "select column_name, reason, count(distinct file || ':' || line) as n from read_parquet(?) "
+            "group by all order by n desc, column_name nulls first, reason limit ?",
+            [str(path), TOP_REASONS],
+        ).fetchall()
+    return tuple(Reason(column, reason, n) for column, reason, n in rows)
+
+
+def _conflicting_rows(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with duckdb.connect() as con:
+        return con.execute(
+            "select count(distinct file || ':' || line) from read_parquet(?)", [str(path)]
+        ).fetchone()[0]
+
+
+def ingest_summaries(paths: Paths) -> list[TableSummary]:
+    """One summary per contract table that the ingest accounted for, in contract order."""
+    summaries = []
+    for name in contract.TABLES:
+        account_file = paths.bronze / "_accounts" / f"{name}.json"
+        if not account_file.exists():
+            continue
+        account = json.loads(account_file.read_text(encoding="utf-8"))
+        summaries.append(
+            TableSummary(
+                table=name,
+                files=len(account.get("files") or []),
+                rows_read=int(account.get("rows_read", 0)),
+                rows_accepted=int(account.get("rows_accepted", 0)),
+                rows_quarantined=int(account.get("rows_quarantined", 0)),
+                rows_superseded=int(account.get("rows_superseded", 0)),
+                rows_derived=int(account.get("derived_rows", 0)),
+                rows_conflicting=_conflicting_rows(paths.bronze / "_conflicts" / f"{name}.parquet"),
+                top_reasons=_top_reasons(paths.quarantine / f"{name}.parquet")
+                if account.get("rows_quarantined")
+                else (),
+            )
+        )
+    return summaries
+
+
+def availability(snapshot: Path) -> tuple[list[str], list[tuple[str, str]], int | None]:
+    """Missing tables, unavailable marts (with what they lack) and the number of marts,
+    from a published snapshot; empty when there is none yet."""
+    if not snapshot.exists():
+        return [], [], None
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        try:
+            missing = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from marts.fct_source_availability where not is_available order by 1"
+                ).fetchall()
+            ]
+            marts = con.execute(
+                "select mart_name, is_available, missing_tables from marts.fct_mart_availability order by 1"
+            ).fetchall()
+        except duckdb.Error:
+            return [], [], None
+    unavailable = [(name, str(lacking or "")) for name, available, lacking in marts if not available]
+    return missing, unavailable, len(marts)
+
+
+def collect(paths: Paths, ignored_files: list[tuple[str, str]] | None = None) -> RunSummary:
+    missing, unavailable, total = availability(paths.snapshot_db)
+    return RunSummary(
+        tables=ingest_summaries(paths),
+        warning_share=warning_share(),
+        ignored_files=list(ignored_files or []),
+        missing_tables=missing,
+        unavailable_marts=unavailable,
+        marts_total=total,
+    )
+
+
+def _reason_text(r: Reason) -> str:
+    return f"{r.rows} × {r.column + ': ' if r.column else ''}{r.reason}"
+
+
+def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
+    """The console block: a few lines, warnings first."""
+    lines = ["What happened to your rows 数据去向:"]
+    for t in summary.warnings:
+        lines.append(
+            f"  ⚠ WARNING 警告: {t.table}: {t.rows_quarantined} of {t.rows_read} rows quarantined "
+            f"({t.quarantined_share:.1%} > {summary.warning_share:.0%}) — see quarantine/{t.table}.parquet "
+            f"{'; top: ' + '; '.join(_reason_text(r) for r in t.top_reasons) if t.top_reasons else ''}"
+        )
+    width = max((len(t.table) for t in summary.tables), default=5)
+    lines.append(
+        f"  {'table 表':<{width}}  {'read 读取':>9} {'kept 保留':>9} {'quarant. 隔离':>13} {'superseded 被替代':>17}"
+    )
+    for t in summary.tables:
+        if not (t.rows_read or t.rows_derived):
+            continue
+        extra = []
+        if t.rows_derived:
+            extra.append(f"{t.rows_derived} derived 推导 (no such file: from opportunities)")
+        if t.rows_conflicting:
+            extra.append(f"{t.rows_conflicting} flagged 冲突 (kept; see the quality report)")
+        if t.rows_quarantined and t.top_reasons:
+            extra.append("top: " + "; ".join(_reason_text(r) for r in t.top_reasons))
+        lines.append(
+            f"  {t.table:<{width}}  {t.rows_read:>9,} {t.rows_accepted:>9,} {t.rows_quarantined:>13,} "
+            f"{t.rows_superseded:>17,}" + (f"   {' · '.join(extra)}" if extra else "")
+        )
+    total_read = sum(t.rows_read for t in summary.tables)
+    total_kept = sum(t.rows_accepted for t in summary.tables)
+    total_q = sum(t.rows_quarantined for t in summary.tables)
+    total_s = sum(t.rows_superseded for t in summary.tables)
+    lines.append(
+        f"  {'total 合计':<{width}}  {total_read:>9,} {total_kept:>9,} {total_q:>13,} {total_s:>17,}"
+    )
+    for file, why in summary.ignored_files:
+        lines.append(f"  not read 未读取: {file} ({why})")
+    if summary.missing_tables:
+        lines.append(f"  missing tables 缺少的表: {', '.join(summary.missing_tables)}")
+    if summary.marts_total is not None:
+        n = len(summary.unavailable_marts)
+        lines.append(
+            f"  marts available 可用数据集: {summary.marts_total - n} of {summary.marts_total}"
+            + (f"; not available 不可用 ({n}):" if n else "")
+        )
+        for mart, lacking in summary.unavailable_marts[:max_marts]:
+            lines.append(f"    {mart} — needs 需要 {lacking}")
+        if n > max_marts:
+            lines.append(f"    … and {n - max_marts} more (marts.fct_mart_availability)")
+    return lines
+
+
+SNAPSHOT_TABLE = "main.ingest_summary"
+
+
+def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSummary], share: float) -> None:
+    """``main.ingest_summary`` in the snapshot being published: one row per table."""
+    con.execute(
+        f"create or replace table {SNAPSHOT_TABLE} (table_name varchar, files bigint, rows_read bigint, "
+        "rows_accepted bigint, rows_quarantined bigint, rows_superseded bigint, rows_derived bigint, "
+        "rows_conflicting bigint, quarantined_share double, warning_share double, is_warning boolean, "
+        "top_reasons varchar)"
+    )
+    con.executemany(
+        f"insert into {SNAPSHOT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                t.table,
+                t.files,
+                t.rows_read,
+                t.rows_accepted,
+                t.rows_quarantined,
+                t.rows_superseded,
+                t.rows_derived,
+                t.rows_conflicting,
+                t.quarantined_share,
+                share,
+                bool(t.rows_read) and t.quarantined_share > share,
+                "; ".join(_reason_text(r) for r in t.top_reasons),
+            )
+            for t in summaries
+        ],
+    )
