@@ -9,28 +9,37 @@ name they still identify a person, and no metric needs them). The words around i
 Detectors, each with its false-positive guard:
 
 - **mobile** ``[手机号]``: 1[3-9] + 9 digits, optionally after +86 / 0086 / 86 (with or without
-  parentheses), digits grouped by spaces or dashes (3-4-4 groups may also use dots). Not
-  preceded or followed by another digit (an 18-digit number is not a phone), nor preceded by
-  a letter (order codes like ``SO13812345678``) unless it is ``tel``/``vx``/``wx``. Amounts
-  with thousands commas (``13,812,345,678``) and decimals are not phones.
+  parentheses), digits grouped by spaces or dashes (3-4-4 groups may also use dots). It must
+  stand alone: not followed by a letter or digit (an 18-digit number, or a hash or token
+  that merely starts with 11 digits like ``13812345678a9f0…``, is not a phone), nor preceded
+  by one (order codes like ``SO13812345678``) unless that is the word ``tel``/``vx``/``wx``
+  itself (``vx13812345678``, not ``ABVX13812345678``). Amounts with thousands commas
+  (``13,812,345,678``) and decimals are not phones.
 - **landline** ``[座机]``: a real area-code shape (010, 02x, 0[3-9]xx; or +86 without the 0),
   separated from a 7–8-digit local number by a dash/space or written in parentheses, with an
   optional extension (转 / ext / # / -). Without a separator only after 电话/座机/固话/tel.
-  Dates (2026-10-31) and timestamps never have the area-code shape.
+  Not glued to more letters or digits (a UUID's ``-0755-1234-5678-…`` groups are not a
+  phone). Dates (2026-10-31) and timestamps never have the area-code shape.
 - **email** ``[邮箱]``: ``local@domain.tld`` (also the full-width ``＠``); the obfuscations
   ``(at)`` / ``[at]`` / ``【at】`` / ``艾特`` with any domain, and ``#`` only with a known mail
   provider (``abc#qq.com``). A bare `` at `` is not taken (``look at baidu.com`` is a URL).
 - **wechat** ``[微信号]``: ``wxid_…`` anywhere; otherwise only after 微信/微信号/vx/wx/WeChat/
   v信/威信/薇信 (with 是 / : / = between): a letter then 5–19 letters, digits, ``_`` or ``-``.
   An all-letter word is taken only after an explicit ``:``/``=``/是/为 (``WeChat group`` is
-  not an ID). A phone number given as the WeChat ID is masked as a phone.
+  not an ID). A latin keyword (vx/wx/wechat/weixin) must be a word of its own: not glued to
+  a letter or digit before it, and followed by a separator (space, ``:``, ``=``, 是, 为, 号),
+  so the first letters of a record code (``VX3K9QZT``, ``wxA81K2Q``) are no keyword. A phone
+  number given as the WeChat ID is masked as a phone.
 - **id_card** ``[身份证]``: 18 characters — 6-digit region (first digit 1–9), a real birth date
   1800–2099, 3 digits, and the ISO 7064 MOD 11-2 check character — so order numbers and
   random 18-digit strings (10 in 11 fail the check) stay. After 身份证/证件号, any 18-character
   (17 digits + digit/X) or 15-digit number is masked: a mistyped ID is still an ID.
 - **bank_card** ``[银行卡]``: 16–19 digits (ungrouped, or in groups of 4 split by spaces or
-  dashes) starting with 3–6 (card-issuer ranges) and Luhn-valid. After 卡号/银行卡/账号/账户/
-  card, any 12–25-digit number (corporate accounts are not Luhn numbers).
+  dashes) starting with 3–6 (card-issuer ranges), Luhn-valid, not followed by a letter. After
+  卡号/银行卡/账号/账户/card, any 12–25-digit number (corporate accounts are not Luhn numbers).
+
+Identifier columns are not free text: :func:`scan_database` skips them altogether (the
+contract's key columns, every ``*_id`` column, and the columns a caller declares not personal).
 
 QQ numbers (5–11 digits) are not masked: without a QQ keyword they cannot be told from
 counts and amounts, and the SPEC does not list them.
@@ -56,6 +65,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from salesops import contract
+
 PLACEHOLDERS: dict[str, str] = {
     "mobile": "[手机号]",
     "landline": "[座机]",
@@ -65,6 +76,15 @@ PLACEHOLDERS: dict[str, str] = {
     "bank_card": "[银行卡]",
 }
 KINDS: tuple[str, ...] = tuple(PLACEHOLDERS)
+DESCRIPTIONS: dict[str, str] = {
+    "mobile": "a mobile number",
+    "landline": "a landline number",
+    "email": "an e-mail address",
+    "wechat": "a WeChat ID",
+    "id_card": "an ID-card number",
+    "bank_card": "a bank-card number",
+}
+"""Each kind in words, for messages (``… holds a mobile number in 3 rows``)."""
 
 MIN_DIGITS = 10
 """The fewest digits any digit-based detector needs (a landline: 3-digit area code + 7)."""
@@ -117,6 +137,7 @@ _GAP = rf"(?:{_SP}{{1,2}}|{_SP}?-{_SP}?)"  # between any two digits: spaces, or 
 _GROUP_SEP = rf"(?:{_SP}{{0,2}}[-.·]{_SP}{{0,2}}|{_SP}{{1,2}})"  # between 3-4-4 groups: also dots
 _BEFORE_NUMBER = r"(?<![0-9A-Za-z_])"
 _AFTER_NUMBER = r"(?![0-9])"
+_STANDS_ALONE = r"(?![0-9A-Za-z])"  # not the start of a longer token (a hash, a record code)
 _COUNTRY = rf"(?:\(?(?:\+|00)?{_SP}?86\)?{_SP}{{0,2}}-?{_SP}{{0,2}})"
 _MOBILE_BODY = (
     rf"(?:1[3-9]\d{_GROUP_SEP}\d{{4}}{_GROUP_SEP}\d{{4}}"  # 138.1234.5678, 138 - 1234 - 5678
@@ -125,20 +146,23 @@ _MOBILE_BODY = (
 _MOBILE = _re(
     r"(?=[(+018])"  # cheap first-character test before the look-behinds
     rf"(?:(?<=tel)|(?<=TEL)|(?<=Tel)|(?<=vx)|(?<=VX)|(?<=wx)|(?<=WX)|{_BEFORE_NUMBER})"
-    rf"(?:{_COUNTRY}\(?{_MOBILE_BODY}\)?|\({_MOBILE_BODY}\)|{_MOBILE_BODY}){_AFTER_NUMBER}"
+    rf"(?:{_COUNTRY}\(?{_MOBILE_BODY}\)?|\({_MOBILE_BODY}\)|{_MOBILE_BODY}){_STANDS_ALONE}"
 )
 _AREA = r"(?:10|2\d|[3-9]\d{2})"
 _LOCAL = r"\d{3,4}[ -]?\d{4}"
-_EXTENSION = r"(?:[ ]?(?:转|ext\.?|x|#|-)[ ]?\d{1,6}(?![0-9]))?"
+_EXTENSION = r"[ ]?(?:转|ext\.?|x|#|-)[ ]?\d{1,6}(?![0-9A-Za-z])"
+# After the local number: an extension, or nothing glued on (``-`` + more letters or digits
+# is the rest of a UUID or code, not a phone).
+_LANDLINE_END = rf"{_AFTER_NUMBER}(?:{_EXTENSION}|(?![A-Za-z]|-[0-9A-Za-z]))"
 _LANDLINE = _re(
     rf"{_BEFORE_NUMBER}(?:"
     rf"(?:\+|00)86[ -]?\(?{_AREA}\)?[ -]?"  # +86 21 1234 5678, 0086-755-…
     rf"|\(0?{_AREA}\)[ -]?"  # (021)1234 5678, （0755）…
     rf"|0{_AREA}(?:[ ]{{1,2}}|[ ]?-[ ]?)"  # 021-12345678, 0755 1234567
-    rf"){_LOCAL}{_AFTER_NUMBER}{_EXTENSION}"
+    rf"){_LOCAL}{_LANDLINE_END}"
 )
 _LANDLINE_AFTER_KEYWORD = _re(
-    rf"(?i:电话|座机|固话|tel)[ :=是为]{{0,3}}(0{_AREA}\d{{7,8}}){_AFTER_NUMBER}"
+    rf"(?i:电话|座机|固话|tel)[ :=是为]{{0,3}}(0{_AREA}\d{{7,8}}){_LANDLINE_END}"
 )
 _EMAIL_LOCAL = r"[A-Za-z0-9][A-Za-z0-9._%+-]*"
 _DOMAIN = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,10}(?![A-Za-z0-9])"
@@ -148,8 +172,10 @@ _EMAIL = _re(
 )
 _WECHAT_ID = r"[A-Za-z][A-Za-z0-9_-]{5,19}(?![A-Za-z0-9_-])"
 _WXID = _re(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_-]{4,30}(?![A-Za-z0-9_-])")
+_LATIN_WECHAT_KEYWORDS = tuple(k for k in WECHAT_KEYWORDS if k.isascii())
 _WECHAT_AFTER_KEYWORD = _re(
-    rf"(?<![A-Za-z])(?i:{'|'.join(WECHAT_KEYWORDS)})(?i:号码|号|id)?(?P<filler>[ :=是为]{{0,4}})(?P<id>{_WECHAT_ID})"
+    rf"(?<![A-Za-z0-9])(?P<keyword>(?i:{'|'.join(WECHAT_KEYWORDS)}))(?P<suffix>(?:[ ]?(?i:号码|号|id))?)"
+    rf"(?P<filler>[ :=是为]{{0,4}})(?P<id>{_WECHAT_ID})"
 )
 _ID18 = r"[1-9]\d{5}[ ]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ ]?\d{3}[0-9Xx]"
 _ID_CARD = _re(rf"{_BEFORE_NUMBER}{_ID18}(?![0-9A-Za-z])")
@@ -157,10 +183,10 @@ _ID_AFTER_KEYWORD = _re(
     r"(?:身份证|证件|(?i:id card|id no\.?))(?:号码|号|码)?[ :=是为]{0,4}"
     r"(\d{6}[ ]?\d{8}[ ]?\d{3}[0-9Xx]|\d{15})(?![0-9A-Za-z])"
 )
-_BANK = _re(rf"{_BEFORE_NUMBER}[3-6]\d{{3}}(?:[ -]?\d{{4}}){{3}}(?:[ -]?\d{{1,3}})?{_AFTER_NUMBER}")
+_BANK = _re(rf"{_BEFORE_NUMBER}[3-6]\d{{3}}(?:[ -]?\d{{4}}){{3}}(?:[ -]?\d{{1,3}})?{_STANDS_ALONE}")
 _BANK_AFTER_KEYWORD = _re(
     r"(?:银行卡|卡号|账号|帐号|账户|帐户|(?i:card|account)(?: no\.?)?)[ :=是为]{0,4}"
-    r"(\d(?:[ -]?\d){11,24})(?![0-9])"
+    r"(\d(?:[ -]?\d){11,24})(?![0-9A-Za-z])"
 )
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -195,7 +221,21 @@ def luhn_ok(number: str) -> bool:
 
 def _wechat_ok(m: re.Match) -> bool:
     value = m["id"]
+    if m["keyword"].lower() in _LATIN_WECHAT_KEYWORDS and not (
+        m["filler"] or m["suffix"].lstrip().startswith("号")
+    ):
+        return False  # ``VX3K9QZT``, ``wxA81K2Q``: the first letters of a code, not a keyword
     return bool(re.search(r"[0-9_-]", value)) or bool(re.search(r"[:=是为]", m["filler"]))
+
+
+_PHONE_PREFIX_WORDS = frozenset({"tel", "vx", "wx"})
+_WORD_BEFORE = _re(r"[A-Za-z0-9_]*$")
+
+
+def _mobile_ok(m: re.Match) -> bool:
+    """Glued on the left only to the word tel/vx/wx itself (``vx138…``, not ``ABVX138…``)."""
+    before = _WORD_BEFORE.search(m.string, max(0, m.start() - 8), m.start())[0]
+    return not before or before.lower() in _PHONE_PREFIX_WORDS
 
 
 # (kind, pattern, group holding the value, validator, gate); earlier detectors claim first,
@@ -210,7 +250,7 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], int | str, object, str], ...] = (
     ("bank_card", _BANK, 0, lambda m: luhn_ok(m[0]), "digits"),
     ("landline", _LANDLINE_AFTER_KEYWORD, 1, None, "digits"),
     ("landline", _LANDLINE, 0, None, "digits"),
-    ("mobile", _MOBILE, 0, None, "digits"),
+    ("mobile", _MOBILE, 0, _mobile_ok, "digits"),
     ("wechat", _WECHAT_AFTER_KEYWORD, "id", _wechat_ok, "wechat"),
 )
 _DIGITS = _re(rf"(?:[0-9][^0-9]*){{{MIN_DIGITS}}}")
@@ -333,21 +373,36 @@ def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-NUMERIC_KEY_KINDS = frozenset({"mobile", "landline", "bank_card"})
-"""Kinds a bare number in an ``*_id`` column is not taken for (record ids look like them)."""
+def is_identifier_column(name: str, not_personal: Iterable[str] = ()) -> bool:
+    """Columns holding opaque keys, never personal data: exempt from :func:`scan_database`.
+
+    The landing contract's key columns, any ``id`` / ``*_id`` column (record ids, hashes and
+    codes look like phone or WeChat numbers), and the columns in ``not_personal`` (a mapping
+    profile's ``not_personal:``). Case-insensitive.
+    """
+    low = name.lower()
+    return (
+        low == "id"
+        or low.endswith("_id")
+        or name in contract.key_column_names()
+        or low in {n.lower() for n in not_personal}
+    )
 
 
 def scan_database(
     con: duckdb.DuckDBPyConnection,
     schemas: Iterable[str] | None = None,
     skip: Iterable[tuple[str, str]] = (),
+    not_personal: Iterable[str] = (),
 ) -> list[Finding]:
     """PII left in any VARCHAR column of any table or view of ``con``'s current database.
 
-    SQL keeps only the values the :data:`PREFILTER` matches (distinct, with their row count);
-    the Python detectors judge those.
+    Identifier columns (:func:`is_identifier_column`; ``not_personal`` adds column names) are
+    not scanned: they hold opaque keys, not text. SQL keeps only the values the
+    :data:`PREFILTER` matches (distinct, with their row count); the Python detectors judge those.
     """
     skip = set(skip)
+    not_personal = tuple(not_personal)
     columns = con.execute(
         "select c.schema_name, c.table_name, c.column_name, v.view_name is not null from duckdb_columns() c "
         "left join duckdb_views() v on v.database_name = c.database_name and v.schema_name = c.schema_name "
@@ -362,6 +417,8 @@ def scan_database(
     for schema, table, column, is_view in columns:
         if (wanted is not None and schema not in wanted) or (schema, table) in skip:
             continue
+        if is_identifier_column(column, not_personal):
+            continue
         col = f"cast({_qi(column)} as varchar)"
         sql = (
             f"select {col}, count(*) from {_qi(schema)}.{_qi(table)} "
@@ -374,15 +431,8 @@ def scan_database(
                 raise
             continue  # a view that cannot be read (its files are gone) shows nobody anything
         per_kind: dict[str, list] = {}
-        # Identifier columns hold opaque keys (HubSpot record ids are 11-digit numbers that
-        # read like mobiles): there only a *whole* value shaped like contact data counts,
-        # and pure digit strings are judged only as ID-card numbers (check digit validated).
-        is_key = column.endswith("_id")
         for text, n in rows:
-            matches = find_pii(text)
-            if is_key:
-                matches = [m for m in matches if not (text.strip().isdigit() and m.kind in NUMERIC_KEY_KINDS)]
-            for kind in {m.kind for m in matches}:
+            for kind in {m.kind for m in find_pii(text)}:
                 if kind not in per_kind:
                     per_kind[kind] = [0, _context(text, kind)]
                 per_kind[kind][0] += n

@@ -10,6 +10,9 @@ the writer's lock. A run that fails before this step leaves the previous snapsho
 Before the swap every text column of the copy is scanned for personal data
 (:func:`salesops.pii.scan_database`): free text is masked at ingest, so a finding means some
 path let it through, and the snapshot is refused rather than shown (SPEC §5 "Chat signals").
+Identifier columns are not scanned (see :func:`salesops.pii.is_identifier_column`), nor the
+columns the mapping profile declares ``not_personal``; the refusal tells the user which of
+the two profile keys fixes it (``mask:`` on the file's rule, or ``not_personal:``).
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import datetime as dt
 import os
 import shutil
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 
-from salesops import pii
+from salesops import contract, pii, run_summary
 from salesops.config import Paths
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
@@ -45,7 +49,11 @@ class PublishResult:
     tables: int
 
 
-def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) -> PublishResult:
+def publish_snapshot(
+    paths: Paths, run_id: str, now: dt.datetime | None = None, not_personal: Iterable[str] = ()
+) -> PublishResult:
+    """Publish the build warehouse; ``not_personal`` names columns exempt from the PII scan
+    (the mapping profile's ``not_personal:``)."""
     build = paths.build_db
     if not build.exists():
         raise PublishError(
@@ -71,16 +79,12 @@ def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) 
                 raise PublishError(
                     f"{build}: the build warehouse has no marts; refusing to publish an empty snapshot"
                 )
-            findings = pii.scan_database(con)
+            findings = pii.scan_database(con, not_personal=not_personal)
             if findings:
-                listed = "; ".join(str(f) for f in findings[:10])
-                more = f" (and {len(findings) - 10} more)" if len(findings) > 10 else ""
-                raise PublishError(
-                    f"{build}: personal data found in {len(findings)} column(s): {listed}{more}. "
-                    "Refusing to publish; the previous snapshot stays. Mask it at ingest "
-                    "(mark the landing column free_text in salesops/contract.py) or drop the column "
-                    "from the model"
-                )
+                raise PublishError(f"{build}: {refusal_message(findings)}")
+            run_summary.write_snapshot_table(
+                con, run_summary.ingest_summaries(paths), run_summary.warning_share()
+            )
             as_of = _as_of(con)
             con.execute(
                 "create or replace table main.publish_info as "
@@ -93,6 +97,30 @@ def publish_snapshot(paths: Paths, run_id: str, now: dt.datetime | None = None) 
     finally:
         tmp.unlink(missing_ok=True)
     return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables)
+
+
+def refusal_message(findings: list[pii.Finding], limit: int = 10) -> str:
+    """What was found where, and the fix in the mapping profile (never in source code)."""
+    listed = "; ".join(
+        f"{f.schema}.{f.table}.{f.column} holds {pii.DESCRIPTIONS[f.kind]} in {f.rows} "
+        f"row{'s' if f.rows != 1 else ''}, e.g. {f.sample!r}"
+        for f in findings[:limit]
+    )
+    more = f" (and {len(findings) - limit} more)" if len(findings) > limit else ""
+    columns = list(dict.fromkeys(f.column for f in findings))
+    # A mart column named after a landing column most likely carries it through.
+    landing = sorted(
+        {f"{t.name}.{c}" for c in columns for t in contract.TABLES.values() if c in t.column_names}
+    )
+    which = f" (landing column {', '.join(landing)})" if landing else ""
+    this = "this column holds" if len(columns) == 1 else "a column holds"
+    return (
+        f"personal data found: {listed}{more}. If {this} free text from your export, "
+        f"mask it: add `mask: [<landing column>]` to the profile rule for that file{which}; "
+        f"if these values are identifiers, not personal data, add "
+        f"`not_personal: [{', '.join(columns)}]` to the profile (top level). "
+        "Refusing to publish; the previous snapshot stays."
+    )
 
 
 def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:

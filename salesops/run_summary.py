@@ -237,6 +237,8 @@ def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSu
         "rows_conflicting bigint, quarantined_share double, warning_share double, is_warning boolean, "
         "top_reasons varchar)"
     )
+    if not summaries:
+        return
     con.executemany(
         f"insert into {SNAPSHOT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

@@ -21,7 +21,11 @@ from salesops.publish import publish_snapshot
 def published_snapshot(
     context: dg.AssetExecutionContext, salesops_home: SalesopsHome
 ) -> dg.MaterializeResult:
-    result = publish_snapshot(salesops_home.paths(), run_id=context.run_id)
+    result = publish_snapshot(
+        salesops_home.paths(),
+        run_id=context.run_id,
+        not_personal=salesops_home.mapping_profile().not_personal,
+    )
     return dg.MaterializeResult(
         metadata={
             "snapshot": dg.MetadataValue.path(str(result.snapshot)),
