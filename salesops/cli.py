@@ -64,6 +64,16 @@ def _has_extracts(landing: Path) -> bool:
         "the other marts keep their last build. For iterating on a few marts, not for the daily run."
     ),
 )
+@click.option(
+    "--quarantine-warning",
+    type=click.FloatRange(0, 1),
+    default=None,
+    metavar="SHARE",
+    help=(
+        "Warn when more than this share of a table's rows is quarantined (0–1; default 0.05, "
+        "or $SALESOPS_QUARANTINE_WARNING_SHARE). Shown at the end of the run and on the dashboards."
+    ),
+)
 def run(
     landing: Path | None,
     profile: Path | None,
@@ -72,8 +82,13 @@ def run(
     scale: float,
     seed: int,
     select: str | None,
+    quarantine_warning: float | None,
 ) -> None:
     """Ingest → dbt build and tests → publish the read-only snapshot 运行每日任务."""
+    if quarantine_warning is not None:
+        from salesops.run_summary import WARNING_SHARE_VARIABLE
+
+        os.environ[WARNING_SHARE_VARIABLE] = str(quarantine_warning)
     if landing:
         os.environ[LANDING_VARIABLE] = str(landing.resolve())
     if profile:
@@ -120,6 +135,7 @@ def run(
         asset_selection=_selected_assets(defs, select) if select else None,
     )
     seconds = time.perf_counter() - started
+    _echo_run_summary(paths, published=result.success)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         raise click.ClickException(
@@ -128,6 +144,31 @@ def run(
         )
     click.echo(f"Published {paths.snapshot_db} in {seconds:.0f} s (run {result.run_id}) 已发布")
     _write_brief(paths, None, required=False)
+
+
+def _echo_run_summary(paths: Paths, *, published: bool) -> None:
+    """What happened to the user's rows; after a failed run, without the (old) snapshot's marts."""
+    from salesops.ingest import CANONICAL, IngestError, ProfileError, load_profile, plan_landing
+    from salesops.run_summary import RunSummary, collect, ingest_summaries, render, warning_share
+
+    profile_file = os.environ.get(PROFILE_VARIABLE)
+    try:
+        plan = plan_landing(
+            paths.landing, load_profile(Path(profile_file)) if profile_file else CANONICAL
+        )
+        ignored = [
+            (entry, "no table claims it") if isinstance(entry, str) else tuple(entry)
+            for entry in plan.ignored
+        ]
+    except (IngestError, ProfileError):
+        ignored = []  # the run's own error already names the file
+    summary = (
+        collect(paths, ignored)
+        if published
+        else RunSummary(ingest_summaries(paths), warning_share(), ignored)
+    )
+    for line in render(summary):
+        click.echo(line)
 
 
 def _selected_assets(defs, select: str) -> list:
@@ -211,6 +252,46 @@ def dashboard(port: int) -> None:
         "false",
     ]
     raise SystemExit(subprocess.call(cmd))
+
+
+@main.group("profile")
+def profile_group() -> None:
+    """Mapping profiles: try one on your exports before a run 映射配置."""
+
+
+@profile_group.command("check")
+@click.option(
+    "--landing",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of exports, as you would pass to `salesops run --landing`.",
+)
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Mapping profile (YAML). Omit to check files named after their contract tables.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def profile_check(
+    ctx: click.Context, landing: Path, profile_file: Path | None, as_json: bool
+) -> None:
+    """Dry run: each file's table, each column's source, what would be quarantined 配置检查(试运行).
+
+    Nothing under SALESOPS_HOME is written. Exit code 1 when something would stop the run
+    (a profile error, a file no rule claims, a missing required column), else 0."""
+    import json
+
+    from salesops.ingest.check import check_landing, render
+
+    report = check_landing(landing, profile_file)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in render(report):
+            click.echo(line)
+    ctx.exit(0 if report.ok else 1)
 
 
 main.add_command(generate_command, "generate")

@@ -113,7 +113,7 @@ class Column:
     at ingest, before bronze or quarantine hold it (:mod:`salesops.pii`)."""
     key: bool = False
     """An identifier or key (record ids, hashes, codes): never free text, so exempt from the
-    personal-data scan. Set for every ``*_id`` column (see :func:`is_key_column`)."""
+    personal-data scan. Every ``*_id`` column is one anyway (:attr:`is_key`)."""
 
     def __post_init__(self) -> None:
         if self.type not in LOGICAL_TYPES:
@@ -278,7 +278,7 @@ _OPPORTUNITIES = Table(
             "customer_id", "string", "Customer (empty = no account yet) 客户", nullable=True
         ),
         Column("owner_rep_id", "string", "Owner 负责人"),
-        Column("product_line", "string", "Product line (empty = unknown) 产品线", nullable=True),
+        opt("product_line", "string", "Product line (empty = unknown) 产品线"),
         Column(
             "created_at",
             "timestamp",
@@ -312,6 +312,18 @@ _OPPORTUNITIES = Table(
         opt("closed_at", "timestamp", "Closed 关闭时间"),
         opt("loss_reason_code", "string", "Stated loss reason code 输单原因代码"),
         opt("loss_reason_text", "string", "Stated loss reason text 输单原因说明", free_text=True),
+        opt(
+            "amount_original",
+            "decimal",
+            "Amount in the exported currency, before conversion to yuan (empty = exported in yuan) "
+            "原币金额; filled by the ingest when a profile converts amounts",
+        ),
+        opt(
+            "currency",
+            "string",
+            "ISO code of amount_original (empty = exported in yuan) 原币种; "
+            "filled by the ingest when a profile converts amounts",
+        ),
     ),
     ("opportunity_id",),
     row_rules=(

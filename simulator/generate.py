@@ -2115,11 +2115,12 @@ def _fill(templates: np.ndarray, values: np.ndarray, marker: str = "{p}") -> np.
 
 # ---------------------------------------------------------------------- writing
 def _format(df: pd.DataFrame, table: contract.Table) -> pd.DataFrame:
-    missing = [c for c in table.column_names if c not in df.columns]
+    missing = [c for c in table.required_columns if c not in df.columns]
     if missing:
         raise RuntimeError(f"simulator bug: {table.name} lacks contract columns {missing}")
     out = pd.DataFrame(index=df.index)
-    for col in table.columns:
+    # An optional column the simulated CRM does not keep is left out, as a real export would.
+    for col in (c for c in table.columns if c.name in df.columns):
         s = df[col.name]
         if col.type == "timestamp":
             s = pd.to_datetime(s)

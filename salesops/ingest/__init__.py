@@ -2,6 +2,7 @@
 
 from salesops.ingest.core import (
     FileAccount,
+    IgnoredFile,
     Plan,
     TableIngestResult,
     discover_landing,
@@ -16,6 +17,7 @@ from salesops.ingest.profile import CANONICAL, Profile, ProfileError, ReadOption
 __all__ = [
     "CANONICAL",
     "FileAccount",
+    "IgnoredFile",
     "IngestError",
     "Plan",
     "Profile",

@@ -34,25 +34,38 @@ import os
 import re
 import shutil
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 import duckdb
 
 from salesops import contract, pii
 from salesops.config import Paths
 from salesops.ingest import reader
-from salesops.ingest.derived import DERIVED_TABLES, derive_stage_history
+from salesops.ingest.derived import DERIVED_SOURCE_FILE, DERIVED_TABLES, derive_stage_history
 from salesops.ingest.errors import IngestError
-from salesops.ingest.profile import CANONICAL, FileRule, Profile
-from salesops.ingest.typing import checks, lit, mapped, q, typed
+from salesops.ingest.profile import CANONICAL, CONVERSION_COLUMNS, FileRule, Profile
+from salesops.ingest.typing import (
+    NO_RATE_REASON,
+    checks,
+    currency_code,
+    exchange_rate,
+    lit,
+    mapped,
+    q,
+    typed,
+)
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet"}
+NOT_DATA_REASON = "a {suffix} file: the run reads only " + ", ".join(sorted(DATA_SUFFIXES)) + " files"
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
 MAX_QUARANTINED_TEXT = 2000
 """A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
-REGISTRY_VERSION = 5
+REGISTRY_VERSION = 6
 """Bump when typing rules change, so every file is typed again (3: PII masked in free text;
-4: parts carry ``_extract_date``; 5: unknown values load as NULL, conflicts flagged)."""
+4: parts carry ``_extract_date``; 5: unknown values load as NULL, conflicts flagged;
+6: derive defaults fill only empty values, currencies, dates before 1900 refused,
+expected close dates as YYYY-MM-DD, opportunities.amount_original/currency)."""
 HISTORY_TABLES = ("opportunities",)
 """Tables whose every extract is kept (``bronze/_history/<table>.parquet``), not only the latest."""
 DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
@@ -67,10 +80,37 @@ class PlannedFile:
     extract_key: str
 
 
+IGNORE_REASON = "ignore: "
+
+
+class IgnoredFile(NamedTuple):
+    """A landing data file the run does not read, and why (the run and ``salesops profile
+    check`` name every one)."""
+
+    file: str
+    reason: str
+
+    @property
+    def is_not_data(self) -> bool:
+        """A file type the run never reads (not one of :data:`DATA_SUFFIXES`)."""
+        return PurePosixPath(self.file).suffix.lower() not in DATA_SUFFIXES
+
+    @property
+    def glob(self) -> str | None:
+        """The profile's ``ignore`` glob that matched the file, if that is the reason."""
+        if self.reason.startswith(IGNORE_REASON):
+            return self.reason.removeprefix(IGNORE_REASON)
+        return None
+
+
 @dataclass
 class Plan:
     files: dict[str, list[PlannedFile]]
-    ignored: list[str]
+    ignored: list[IgnoredFile]
+    """Files matched by the profile's ``ignore`` (reason ``ignore: <glob>``) and, without
+    profile rules, data files outside crm/, chat/, finance/."""
+    unclaimed: list[IngestError] = field(default_factory=list)
+    """Files no rule claims, when planned with ``strict=False`` (a strict plan raises instead)."""
 
 
 @dataclass
@@ -132,45 +172,64 @@ def extract_key(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def plan_landing(landing: Path, profile: Profile = CANONICAL) -> Plan:
+def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = True) -> Plan:
+    """Which rule reads which landing file. A data file nobody claims is an error (raised when
+    ``strict``, else listed in ``Plan.unclaimed``); a file the profile's ``ignore`` matches is
+    listed in ``Plan.ignored``, never read."""
     files: dict[str, list[PlannedFile]] = {name: [] for name in contract.TABLES}
-    ignored: list[str] = []
+    ignored: list[IgnoredFile] = []
+    unclaimed: list[IngestError] = []
     if not landing.is_dir():
         return Plan(files, ignored)
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
         relative = path.relative_to(landing).as_posix()
         if any(part.startswith(".") for part in path.relative_to(landing).parts):
             continue
-        if path.suffix.lower() not in DATA_SUFFIXES:
+        glob = profile.ignored_by(relative)
+        if glob is None and path.suffix.lower() not in DATA_SUFFIXES:
+            ignored.append(IgnoredFile(relative, NOT_DATA_REASON.format(suffix=path.suffix or "(none)")))
             continue
+        if glob is not None:
+            ignored.append(IgnoredFile(relative, IGNORE_REASON + glob))
+            continue
+        ignore_hint = f'list it under `ignore:` in the profile (ignore: ["{path.name}"])'
         rules = [r for r in profile.rules if r.matches(relative)]
         folder = relative.split("/", 1)[0] if "/" in relative else ""
+        error = None
         if not rules and folder in CANONICAL_FOLDERS and relative.count("/") == 1:
             table = contract.table_for_file(folder, path.name)
             if table is None:
                 names = ", ".join(t.name for t in contract.tables_in(folder))
-                raise IngestError(
+                error = IngestError(
                     path,
                     f"no table of landing/{folder}/ is called like this file",
                     f"Name the file after its table ({names}), optionally with a dated suffix such as "
-                    f"_2026-03-31, or claim it with a rule in a mapping profile (salesops run --profile FILE)",
+                    f"_2026-03-31, or claim it with a rule in a mapping profile (salesops run --profile FILE)"
+                    + (f"; if it is not data, {ignore_hint}" if profile.source else ""),
                 )
-            rules = [profile.canonical_rule(table)]
+            else:
+                rules = [profile.canonical_rule(table)]
+        elif not rules and profile.rules:
+            error = IngestError(
+                path,
+                f"no rule of profile {profile.name!r} matches this file",
+                "Add a `files:` rule whose `match` glob covers it; if it is not data "
+                f"(a data dictionary, a price list), {ignore_hint}",
+            )
+        if error is not None:
+            if strict:
+                raise error
+            unclaimed.append(error)
+            continue
         if not rules:
-            if profile.rules:
-                raise IngestError(
-                    path,
-                    f"no rule of profile {profile.name!r} matches this file",
-                    "Add a `files:` rule whose `match` glob covers it, or move it out of the landing folder",
-                )
-            ignored.append(relative)
+            ignored.append(IgnoredFile(relative, "outside crm/, chat/, finance/: no rule reads it"))
             continue
         key = extract_key(path)
         for rule in rules:
             files[rule.table].append(PlannedFile(path, relative, rule.table, rule, key))
     for name in files:
         files[name].sort(key=lambda f: (f.extract_key, f.relative))
-    return Plan(files, ignored)
+    return Plan(files, ignored, unclaimed)
 
 
 def discover_landing(landing: Path, profile: Profile = CANONICAL) -> dict[str, list[Path]]:
@@ -220,17 +279,28 @@ def _column_sources(
 
 
 def _text_expression(column: contract.Column, rule: FileRule, sources: dict[str, str]) -> str:
+    if rule.options.converts_currency and column.name in CONVERSION_COLUMNS:
+        # Filled by the ingest: the row's currency, and the amount as the file gave it.
+        if column.name == "currency":
+            return _row_currency(rule)
+        return _text_expression(contract.table("opportunities").column("amount"), rule, sources)
     if column.name in rule.derive:
         d = rule.derive[column.name]
         if d.constant is not None:
             return lit(d.constant)
         raw = ", ".join(f"nullif(trim({q(s)}), '')" for s in d.sources)
         raw = f"coalesce({raw})" if len(d.sources) > 1 else raw
-        if d.values or d.default is not None:
-            cases = " ".join(f"when {lit(k)} then {lit(v)}" for k, v in d.values.items())
-            fallback = lit(d.default) if d.default is not None else raw
-            return f"(case lower({raw}) {cases} else {fallback} end)" if cases else fallback
-        return raw
+        if not (d.values or d.otherwise is not None or d.default is not None):
+            return mapped(raw, rule.values.get(column.name, {}))
+        # `values` maps; a value it does not list becomes `otherwise`, else stays itself (through
+        # the rule's value map of the column); `default` fills only an empty source.
+        kept = mapped(raw, rule.values.get(column.name, {}))
+        if d.otherwise is not None:
+            kept = lit(d.otherwise)
+        cases = " ".join(f"when {lit(k)} then {lit(v)}" for k, v in d.values.items())
+        non_empty = f"(case lower({raw}) {cases} else {kept} end)" if cases else kept
+        empty = lit(d.default) if d.default is not None else "cast(null as varchar)"
+        return f"(case when {raw} is null then {empty} else {non_empty} end)"
     if column.name in sources:
         return mapped(
             f"nullif(trim({q(sources[column.name])}), '')", rule.values.get(column.name, {})
@@ -238,8 +308,15 @@ def _text_expression(column: contract.Column, rule: FileRule, sources: dict[str,
     return "cast(null as varchar)"
 
 
-def _masked(column: contract.Column, expression: str) -> str:
-    return f"{pii.MASK_FUNCTION}({expression})" if column.free_text else expression
+def _row_currency(rule: FileRule) -> str:
+    column = rule.options.currency_column
+    return currency_code(rule.options, q(column) if column else None)
+
+
+def _masked(column: contract.Column, rule: FileRule, expression: str) -> str:
+    """Free text (the contract's, or a column the profile rule lists under ``mask:``) masked."""
+    masked = column.free_text or column.name in rule.mask
+    return f"{pii.MASK_FUNCTION}({expression})" if masked else expression
 
 
 def _unpivot(
@@ -292,6 +369,17 @@ def type_file(
                     f"derive.{col} reads column {s!r}, which the file does not have",
                     "Fix the profile's `from`",
                 )
+    converts = options.converts_currency and any(c.type == "decimal" for c in table.columns)
+    if converts:
+        if options.currency_column and options.currency_column not in raw.header:
+            raise IngestError(
+                path,
+                f"currency_column {options.currency_column!r} is not a column of the file",
+                "Fix `currency_column` in the profile's options (a source column holding each row's currency code)",
+            )
+        # The ingest fills the currency columns itself: a file's own columns of those names are not read.
+        unused += [sources.pop(c) for c in CONVERSION_COLUMNS if c in sources]
+        unused = [h for h in unused if h != options.currency_column]
     if rule.unpivot:
         _unpivot(con, raw, rule, sources)
     present = set(sources) | set(rule.derive)
@@ -301,16 +389,18 @@ def type_file(
         raise IngestError(
             path,
             f"missing required column(s) {', '.join(missing)} of table {table.name} (found: {found})",
-            "Add the column to the extract, or map your column name to it under `columns` in a mapping profile",
+            "Add the column to the extract, or map your column name to it under `columns` in a mapping profile "
+            "(or give every row one value with `constants:`)",
         )
 
     # Free text is masked here, first: bronze parts and quarantine only ever see the masked text.
     text_cols = [
-        f"{_masked(c, _text_expression(c, rule, sources))} as {q('t__' + c.name)}"
+        f"{_masked(c, rule, _text_expression(c, rule, sources))} as {q('t__' + c.name)}"
         for c in table.columns
     ]
+    currency = f", {_row_currency(rule)} as __currency" if converts else ""
     con.execute(
-        f"create or replace temp table {name}_text as select _record, _line, {', '.join(text_cols)} from {raw.table}"
+        f"create or replace temp table {name}_text as select _record, _line, {', '.join(text_cols)}{currency} from {raw.table}"
     )
     probability_percent = options.probability_scale == "percent"
     if options.probability_scale == "auto" and "probability" in table.column_names:
@@ -322,20 +412,33 @@ def type_file(
         probability_percent = share_above_one is not None and share_above_one > 0.5
     horizon = _latest_allowed(planned, now)
     typed_cols, error_selects = [], []
+    # Amounts in another currency become yuan; `amount_original` keeps the file's own figure.
+    rate = exchange_rate(options, "__currency") if converts else None
+    no_rate = f"{rate} is null" if converts and options.currency_column else None
     for c in table.columns:
         raw_col = q("t__" + c.name)
-        typed_cols.append(f"{typed(c, raw_col, options, probability_percent)} as {q(c.name)}")
+        to_yuan = None if c.name == "amount_original" else rate
+        typed_cols.append(
+            f"{typed(c, raw_col, options, probability_percent, to_yuan)} as {q(c.name)}"
+        )
     con.execute(
         f"create or replace temp table {name}_typed as select _record, _line, "
-        f"{', '.join(q('t__' + c.name) for c in table.columns)}, {', '.join(typed_cols)} from {name}_text"
+        f"{', '.join(q('t__' + c.name) for c in table.columns)}{currency and ', __currency'}, "
+        f"{', '.join(typed_cols)} from {name}_text"
     )
     # Every check in one scan: a list of the row's failures, unnested.
     for c in table.columns:
-        for condition, reason in checks(c, q("t__" + c.name), q(c.name), horizon):
+        for condition, reason in checks(c, q("t__" + c.name), q(c.name), horizon, no_rate):
             error_selects.append(
                 f"case when {condition} then {{'column_name': {lit(c.name)}, 'raw_value': {q('t__' + c.name)}, "
                 f"'reason': {lit(reason)}}} end"
             )
+    amounts = [q("t__" + c.name) for c in table.columns if c.type == "decimal"]
+    if no_rate and amounts:
+        error_selects.append(
+            f"case when {no_rate} and coalesce({', '.join(amounts)}) is not null then "
+            f"{{'column_name': 'currency', 'raw_value': __currency, 'reason': {lit(NO_RATE_REASON)}}} end"
+        )
     con.execute(
         f"create or replace temp table {name}_errors as select _record, _line, e.column_name, e.raw_value, e.reason "
         f"from (select _record, _line, unnest(list_filter([{', '.join(error_selects)}], lambda x: x is not null)) as e "
@@ -515,10 +618,12 @@ def ingest_table(
     now = now or dt.datetime.now()
     plan = plan or plan_landing(paths.landing, profile)
     planned = plan.files[table.name]
-    if not planned and table.name in DERIVED_TABLES:
-        derived = _derive_table(table, paths, now)
-        if derived is not None:
-            return derived
+    if table.name in DERIVED_TABLES:
+        if not planned:
+            derived = _derive_table(table, paths, now)
+            if derived is not None:
+                return derived
+        _derived_state_file(paths, table.name).unlink(missing_ok=True)
     registry = load_registry(paths, table.name)
     events: list[dict] = []
     copies: list[tuple[str, str]] = []
@@ -643,17 +748,46 @@ def _count_rows(path: Path) -> int:
         return con.execute(f"select count(*) from read_parquet({lit(str(path))})").fetchone()[0]
 
 
+def _derived_state_file(paths: Paths, table: str) -> Path:
+    return paths.bronze / "_registry" / f"{table}.derived.json"
+
+
 def _derive_table(table: contract.Table, paths: Paths, now: dt.datetime) -> TableIngestResult | None:
     """Write ``table``'s bronze from the table it derives from; None when that one is empty."""
     source = paths.bronze / f"{DERIVED_TABLES[table.name]}.parquet"
     if not source.exists():
         return None
+    history = history_path(paths, DERIVED_TABLES[table.name])
+    state_file = _derived_state_file(paths, table.name)
+    state = json.dumps(
+        [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in (source, history) if p.exists()]
+    )
+    bronze = paths.bronze / f"{table.name}.parquet"
+    accounts = paths.bronze / "_accounts" / f"{table.name}.json"
+    if state_file.exists() and bronze.exists() and accounts.exists():
+        previous = json.loads(state_file.read_text(encoding="utf-8"))
+        if previous.get("state") == state:
+            # The table it derives from has not changed: nor has the derived one (idempotent).
+            event = {
+                "at": now.isoformat(timespec="seconds"),
+                "table": table.name,
+                "file": DERIVED_SOURCE_FILE,
+                "action": "unchanged",
+            }
+            account = json.loads(accounts.read_text(encoding="utf-8"))
+            return TableIngestResult(
+                table.name,
+                [],
+                str(bronze),
+                str(paths.quarantine / f"{table.name}.parquet"),
+                [event],
+                derived_rows=int(account.get("derived_rows", 0)),
+            )
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
         if con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0] == 0:
             return None
-        history = history_path(paths, DERIVED_TABLES[table.name])
         rows = derive_stage_history(con, source, history if history.exists() else None)
         columns = ", ".join(q(c) for c in table.column_names)
         _write(
@@ -677,6 +811,8 @@ def _derive_table(table: contract.Table, paths: Paths, now: dt.datetime) -> Tabl
     _log(paths, table.name, [event])
     # A file's registry entry from an earlier run with real history files is stale now.
     _registry_path(paths, table.name).unlink(missing_ok=True)
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps({"state": state}), encoding="utf-8")
     result = TableIngestResult(
         table.name,
         [],

@@ -6,30 +6,43 @@ built-in *canonical* profile reads them as the contract describes. A profile add
 other shapes (a Salesforce report, a HubSpot export, a spreadsheet)::
 
     profile: salesforce
-    defaults:                        # read options for every rule (each may override)
+    ignore: ["data_dictionary.csv", "*products*.csv"]   # not data: listed by the run, never read
+    defaults:                        # read options for every rule (a rule's `options:` override them)
       encoding: auto                 # auto = detected (charset-normalizer); utf-8, gb18030, …
-      delimiter: auto                # auto = DuckDB's CSV sniffer; or ",", ";", "\\t", "|"
-      date_formats: ["%m/%d/%Y"]     # strptime formats tried after ISO-8601
+      delimiter: auto                # auto = sniffed; or ",", ";", "\\t", "|"
+      date_formats: ["%m/%d/%Y"]     # strptime formats tried after ISO-8601; each needs a year
       timezone: America/Los_Angeles  # zone of naive timestamps in the file
       amount_unit: yuan              # yuan | wan_yuan (万元: × 10,000)
+      currency: USD                  # ISO code of the file's amounts (default CNY), converted
+      exchange_rates: {USD: 7.12}    #   to yuan at these rates (yuan per unit)
       probability_scale: percent     # auto | fraction (0–1) | percent (0–100)
     files:
-      - match: "*opportunit*report*.csv"   # glob(s) on the path relative to the landing folder
+      - match: "*opportunit*report*.csv"   # glob(s) on the path relative to the landing folder, or the name
         table: opportunities
         columns: {"Opportunity ID": opportunity_id, "Stage": stage}   # source header → contract column
         values: {stage: {"Prospecting": lead, "Closed Won": won}}     # per contract column, case-insensitive
         derive:                                                        # contract columns the file lacks
-          status: {from: "Stage", values: {"Closed Won": won, "Closed Lost": lost}, default: open}
+          status: {from: "Stage", values: {"Closed Won": won, "Closed Lost": lost}, otherwise: open}
           lead_id: {from: "Opportunity ID"}
           customer_id: {from: ["Converted Account ID", "Company / Account"]}  # first non-empty
-          changed_by: {constant: salesforce}
+          product_line: {from: "Product Family", default: 未分类}            # only where it is empty
+        constants: {owner_rep_id: R001}     # same as derive: {owner_rep_id: {constant: R001}}
+        options:
+          column_date_formats: {expected_close_date: ["%d.%m.%Y"]}   # before date_formats, this column only
         unpivot:                     # wide "date entered <stage>" columns → one row per cell
           columns: '^Date entered "(?P<name>.+)"$'
           name: stage
           value: entered_at
+        mask: [loss_reason_code]     # contract columns masked like free text (personal data)
+    not_personal: [order_no]         # columns holding identifiers: not scanned before publishing
+
+In ``derive``, ``values`` maps source values (case-insensitive); a non-empty value it does
+not list becomes ``otherwise`` when that is given, else stays itself (mapped through the
+rule's ``values`` for that column, if any); ``default`` fills only rows whose source is
+empty. ``constant`` (or the rule's ``constants:``) sets every row.
 
 Every key is checked when the profile loads; an unknown key or table is an error that
-names the profile file and the key.
+names the profile file and the key. The README's "profile reference" lists every key.
 """
 
 from __future__ import annotations
@@ -60,10 +73,36 @@ ISO_TIMESTAMP_FORMATS = (
     "%Y/%m/%d %H:%M",
 )
 ISO_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+BASE_CURRENCY = "CNY"
+CURRENCY_ALIASES = {"RMB": "CNY"}
+DATE_TEXT_COLUMNS = ("expected_close_date",)
+"""Text columns whose values that read as a date are written as YYYY-MM-DD (others kept as typed)."""
+CONVERSION_COLUMNS = ("amount_original", "currency")
+"""Contract columns (opportunities) the ingest fills when a file's amounts are converted:
+``amount`` as the file gave it, and the row's currency code."""
 
 
 class ProfileError(ValueError):
     pass
+
+
+def _check_date_format(fmt: object, key: str) -> None:
+    """A format without a year would read ``1-01`` as a day of year 1900 (or 1): refused."""
+    if not isinstance(fmt, str) or not fmt.strip():
+        raise ProfileError(f'{key}: give strptime formats such as "%m/%d/%Y", not {fmt!r}')
+    if "%Y" not in fmt and "%y" not in fmt:
+        raise ProfileError(
+            f"{key}: {fmt!r} has no year (%Y or %y); a date without a year cannot be read "
+            "safely — export the year too"
+        )
+
+
+def glob_matches(relative_path: str, pattern: str) -> bool:
+    """A ``match``/``ignore`` glob: on the path relative to the landing folder, or the file name."""
+    name = PurePosixPath(relative_path).name
+    return fnmatch.fnmatch(relative_path.lower(), pattern.lower()) or fnmatch.fnmatch(
+        name.lower(), pattern.lower()
+    )
 
 
 @dataclass(frozen=True)
@@ -74,11 +113,20 @@ class ReadOptions:
     decimal_separator: str = "."
     thousands_separator: str = ","
     date_formats: tuple[str, ...] = ()
-    """strptime formats tried after the ISO ones (e.g. ``%m/%d/%Y``, ``%d-%m-%Y``)."""
+    """strptime formats tried after the ISO ones (e.g. ``%m/%d/%Y``, ``%d-%m-%Y``); each
+    must contain a year (``%Y`` or ``%y``)."""
+    column_date_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per contract column: formats tried before ``date_formats`` for that column only."""
     excel_serial_dates: bool = True
     """A plain number in a date column is an Excel serial day (1900 date system)."""
     timezone: str = "Asia/Shanghai"
     amount_unit: str = "yuan"
+    currency: str = BASE_CURRENCY
+    """ISO code of the file's amounts; other than CNY, they are converted at ``exchange_rates``."""
+    exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    """Yuan per unit of each currency (``{USD: 7.12}``)."""
+    currency_column: str | None = None
+    """Source column holding each row's currency code (empty cells: ``currency``)."""
     probability_scale: str = "auto"
     skip_rows: int = 0
     """Lines above the header (title rows of a report saved from Excel)."""
@@ -92,6 +140,34 @@ class ReadOptions:
             raise ProfileError(f"probability_scale must be one of {', '.join(PROBABILITY_SCALES)}")
         if self.decimal_separator == self.thousands_separator:
             raise ProfileError("decimal_separator and thousands_separator must differ")
+        for f in self.date_formats:
+            _check_date_format(f, "date_formats")
+        for column, formats in self.column_date_formats.items():
+            for f in formats:
+                _check_date_format(f, f"column_date_formats.{column}")
+        for code, rate in self.exchange_rates.items():
+            if not re.fullmatch(r"[A-Z]{3}", code):
+                raise ProfileError(
+                    f"exchange_rates: {code!r} is not an ISO currency code (three letters, e.g. USD)"
+                )
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+                raise ProfileError(
+                    f"exchange_rates.{code}: give the yuan per unit as a positive number, not {rate!r}"
+                )
+        if not re.fullmatch(r"[A-Z]{3}", self.currency):
+            raise ProfileError(
+                f"currency: {self.currency!r} is not an ISO currency code (three letters, e.g. USD)"
+            )
+        if self.currency != BASE_CURRENCY and self.currency not in self.exchange_rates:
+            raise ProfileError(
+                f"currency: amounts in {self.currency} need a rate: add "
+                f"`exchange_rates: {{{self.currency}: <yuan per {self.currency}>}}`"
+            )
+
+    @property
+    def converts_currency(self) -> bool:
+        """Amounts are not (all) in yuan: each is converted, and opportunities keep the original."""
+        return self.currency != BASE_CURRENCY or self.currency_column is not None
 
     @property
     def amount_multiplier(self) -> int:
@@ -107,9 +183,13 @@ class Derive:
     source: str | None = None
     constant: str | None = None
     values: Mapping[str, str] = field(default_factory=dict)
+    """Source value (case-folded) → contract value."""
     default: str | None = None
+    """The value where the source is empty (never replaces a value the file has)."""
     fallbacks: tuple[str, ...] = ()
     """Further source columns, tried in order when ``source`` is empty (``from: [a, b]``)."""
+    otherwise: str | None = None
+    """The value for a non-empty source value ``values`` does not list (else it is kept)."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -133,14 +213,12 @@ class FileRule:
     derive: Mapping[str, Derive] = field(default_factory=dict)
     unpivot: Unpivot | None = None
     options: ReadOptions = field(default_factory=ReadOptions)
+    mask: tuple[str, ...] = ()
+    """Contract columns masked at ingest like free text (personal data in a column the
+    contract does not mark ``free_text``), see :mod:`salesops.pii`."""
 
     def matches(self, relative_path: str) -> bool:
-        name = PurePosixPath(relative_path).name
-        return any(
-            fnmatch.fnmatch(relative_path.lower(), m.lower())
-            or fnmatch.fnmatch(name.lower(), m.lower())
-            for m in self.match
-        )
+        return any(glob_matches(relative_path, m) for m in self.match)
 
     def fingerprint(self) -> str:
         """Changes when the rule changes, so a file is typed again under a new mapping."""
@@ -155,6 +233,14 @@ class Profile:
     defaults: ReadOptions = field(default_factory=ReadOptions)
     rules: tuple[FileRule, ...] = ()
     source: str | None = None
+    not_personal: tuple[str, ...] = ()
+    """Column names that hold identifiers, not personal data: exempt from the publish scan."""
+    ignore: tuple[str, ...] = ()
+    """Globs of files that are not data (a data dictionary, a price list): listed, never read."""
+
+    def ignored_by(self, relative_path: str) -> str | None:
+        """The ``ignore`` glob that matches this landing file, if any."""
+        return next((g for g in self.ignore if glob_matches(relative_path, g)), None)
 
     def canonical_rule(self, table: contract.Table) -> FileRule:
         return FileRule(table=table.name, options=self.defaults)
@@ -172,14 +258,117 @@ def _options(raw: Mapping, base: ReadOptions, where: str) -> ReadOptions:
         )
     values = dict(raw)
     if "date_formats" in values:
-        formats = values["date_formats"]
-        values["date_formats"] = tuple([formats] if isinstance(formats, str) else formats)
+        values["date_formats"] = _formats(values["date_formats"], f"{where}: date_formats")
+    # Mappings add to (and override keys of) the defaults' mapping instead of replacing it.
+    if "column_date_formats" in values:
+        given = _mapping(values["column_date_formats"], f"{where}: column_date_formats")
+        values["column_date_formats"] = {
+            **base.column_date_formats,
+            **{
+                str(k).strip(): _formats(v, f"{where}: column_date_formats.{k}")
+                for k, v in given.items()
+            },
+        }
+    if "exchange_rates" in values:
+        given = _mapping(values["exchange_rates"], f"{where}: exchange_rates")
+        values["exchange_rates"] = {
+            **base.exchange_rates,
+            **{_currency_code(k): v for k, v in given.items()},
+        }
+    if "currency" in values:
+        values["currency"] = _currency_code(values["currency"])
+    if "currency_column" in values:
+        column = values["currency_column"]
+        if column is not None and not (isinstance(column, str) and column.strip()):
+            raise ProfileError(f"{where}: currency_column: give the source column's name")
+        values["currency_column"] = column.strip() if column else None
     if values.get("delimiter") == "\\t":
         values["delimiter"] = "\t"
     try:
         return replace(base, **values)
     except (TypeError, ProfileError) as exc:
         raise ProfileError(f"{where}: {exc}") from None
+
+
+def _formats(raw, where: str) -> tuple[str, ...]:
+    formats = [raw] if isinstance(raw, str) else raw
+    if not isinstance(formats, list):
+        raise ProfileError(f"{where}: give a strptime format or a list of them, not {raw!r}")
+    return tuple(formats)
+
+
+def _mapping(raw, where: str) -> Mapping:
+    if not isinstance(raw, Mapping):
+        raise ProfileError(f"{where}: give a mapping ({{key: value, …}}), not {raw!r}")
+    return raw
+
+
+def _currency_code(raw) -> str:
+    code = str(raw).strip().upper()
+    return CURRENCY_ALIASES.get(code, code)
+
+
+def _check_date_columns(given: Mapping, table: contract.Table | None, where: str) -> None:
+    """``column_date_formats`` names date, timestamp or date-text columns (of the rule's table)."""
+    tables = [table] if table else list(contract.TABLES.values())
+    for name in given:
+        name = str(name).strip()
+        if not any(
+            name in t.column_names
+            and (t.column(name).type in ("date", "timestamp") or name in DATE_TEXT_COLUMNS)
+            for t in tables
+        ):
+            owner = f"of {table.name}" if table else "of any contract table"
+            raise ProfileError(
+                f"{where}: column_date_formats.{name}: not a date or timestamp column {owner}"
+            )
+
+
+def _scalar(raw, where: str) -> str:
+    if raw is None or isinstance(raw, Mapping | list):
+        raise ProfileError(f"{where}: give one value, not {raw!r}")
+    return str(raw)
+
+
+DERIVE_KEYS = ("constant", "default", "from", "otherwise", "values")
+
+
+def _derive(table: contract.Table, column: str, spec, where: str) -> Derive:
+    if not isinstance(spec, Mapping) or not ({"from", "constant"} & set(spec)):
+        raise ProfileError(f"{where}: give `from: <source column>` or `constant: <value>`")
+    unknown = set(spec) - set(DERIVE_KEYS)
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(DERIVE_KEYS)}"
+        )
+    if "constant" in spec:
+        others = sorted(set(spec) - {"constant"})
+        if others:
+            raise ProfileError(
+                f"{where}: `constant` sets every row; it does not combine with {', '.join(others)}"
+            )
+        value = _scalar(spec["constant"], f"{where}: constant")
+        _check_enum(table, column, [value], where)
+        return Derive(constant=value)
+    sources = spec["from"]
+    sources = [sources] if isinstance(sources, str) else sources
+    if (
+        not isinstance(sources, list)
+        or not sources
+        or not all(isinstance(s, str) and s.strip() for s in sources)
+    ):
+        raise ProfileError(f"{where}: `from` must be a source column or a list of them")
+    values = _mapping(spec.get("values") or {}, f"{where}: values")
+    otherwise = None if spec.get("otherwise") is None else _scalar(spec["otherwise"], where)
+    default = None if spec.get("default") is None else _scalar(spec["default"], where)
+    _check_enum(table, column, [*values.values(), otherwise, default], where)
+    return Derive(
+        source=sources[0].strip(),
+        fallbacks=tuple(s.strip() for s in sources[1:]),
+        values={str(k).strip().casefold(): str(v) for k, v in values.items()},
+        default=default,
+        otherwise=otherwise,
+    )
 
 
 def _check_columns(table: contract.Table, names, where: str) -> None:
@@ -207,6 +396,7 @@ def _check_enum(table: contract.Table, column: str, values, where: str) -> None:
 
 def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
     known = {"match", "table", "columns", "values", "derive", "constants", "unpivot", "options"}
+    known |= {"mask"}
     unknown = set(raw) - known
     if unknown:
         raise ProfileError(
@@ -228,43 +418,30 @@ def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
     derive: dict[str, Derive] = {}
     for col, m in values.items():
         _check_enum(table, col, m.values(), f"{where} values.{col}")
-    for col, spec in (raw.get("derive") or {}).items():
-        if not isinstance(spec, Mapping) or not ({"from", "constant"} & set(spec)):
+    derive_raw = _mapping(raw.get("derive") or {}, f"{where} derive")
+    _check_columns(table, derive_raw, f"{where} derive")
+    for col, spec in derive_raw.items():
+        derive[col] = _derive(table, col, spec, f"{where} derive.{col}")
+    # `constants: {col: value}` is shorthand for `derive: {col: {constant: value}}`.
+    constants = _mapping(raw.get("constants") or {}, f"{where} constants")
+    _check_columns(table, constants, f"{where} constants")
+    for col, value in constants.items():
+        if col in derive:
+            raise ProfileError(f"{where} constants.{col}: {col} is also under `derive`; keep one")
+        derive[col] = _derive(table, col, {"constant": value}, f"{where} constants.{col}")
+    options = _options(raw.get("options") or {}, defaults, f"{where} options")
+    _check_date_columns(
+        (raw.get("options") or {}).get("column_date_formats") or {}, table, f"{where} options"
+    )
+    if options.converts_currency:
+        filled = sorted(set(CONVERSION_COLUMNS) & (set(columns.values()) | set(derive)))
+        if filled:
             raise ProfileError(
-                f"{where} derive.{col}: give `from: <source column>` or `constant: <value>`"
+                f"{where}: {', '.join(filled)} is filled by the ingest when amounts are converted "
+                f"(currency {options.currency}"
+                + (f", currency_column {options.currency_column!r}" if options.currency_column else "")
+                + "); remove it from `columns`/`derive`/`constants`"
             )
-        unknown = set(spec) - {"from", "constant", "values", "default"}
-        if unknown:
-            raise ProfileError(
-                f"{where} derive.{col}: unknown key(s) {', '.join(sorted(unknown))}; "
-                "known: constant, default, from, values"
-            )
-        _check_enum(
-            table,
-            col,
-            [*(spec.get("values") or {}).values(), spec.get("default"), spec.get("constant")],
-            f"{where} derive.{col}",
-        )
-        sources = spec.get("from")
-        sources = [sources] if isinstance(sources, str) or sources is None else list(sources)
-        if not all(isinstance(s, str) and s.strip() for s in sources) or (
-            "from" in spec and not sources
-        ):
-            raise ProfileError(
-                f"{where} derive.{col}: `from` must be a source column or a list of them"
-            )
-        derive[col] = Derive(
-            source=sources[0].strip() if sources else None,
-            fallbacks=tuple(s.strip() for s in sources[1:]),
-            constant=None if spec.get("constant") is None else str(spec["constant"]),
-            values={
-                str(k).strip().casefold(): str(v) for k, v in (spec.get("values") or {}).items()
-            },
-            default=None if spec.get("default") is None else str(spec["default"]),
-        )
-    for col, value in (raw.get("constants") or {}).items():
-        derive[col] = Derive(constant=str(value))
-    _check_columns(table, derive, f"{where} derive")
     unpivot = None
     if raw.get("unpivot"):
         u = raw["unpivot"]
@@ -289,8 +466,30 @@ def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
         values=values,
         derive=derive,
         unpivot=unpivot,
-        options=_options(raw.get("options") or {}, defaults, f"{where} options"),
+        options=options,
+        mask=_mask(table, raw.get("mask"), f"{where} mask"),
     )
+
+
+def _names(raw, where: str) -> tuple[str, ...]:
+    """A column name or a list of them."""
+    names = [raw] if isinstance(raw, str) else raw or []
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ProfileError(f"{where}: give a column name or a list of them, not {raw!r}")
+    return tuple(n.strip() for n in names)
+
+
+def _mask(table: contract.Table, raw, where: str) -> tuple[str, ...]:
+    """``mask:``: contract columns of text masked at ingest like the contract's free text."""
+    names = _names(raw, where)
+    _check_columns(table, names, where)
+    for name in names:
+        if table.column(name).type != "string":
+            raise ProfileError(
+                f"{where}: {name!r} is a {table.column(name).type} column of {table.name}; "
+                "only text (string) columns can be masked"
+            )
+    return names
 
 
 def load_profile(path: Path) -> Profile:
@@ -298,12 +497,22 @@ def load_profile(path: Path) -> Profile:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc})") from None
-    unknown = set(raw) - {"profile", "description", "defaults", "files"}
+    unknown = set(raw) - {"profile", "description", "defaults", "files", "ignore", "not_personal"}
     if unknown:
         raise ProfileError(
-            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))} (profile, description, defaults, files)"
+            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))} "
+            "(profile, description, defaults, files, ignore, not_personal)"
         )
     defaults = _options(raw.get("defaults") or {}, ReadOptions(), f"{path}: defaults")
+    _check_date_columns(
+        (raw.get("defaults") or {}).get("column_date_formats") or {}, None, f"{path}: defaults"
+    )
+    ignore = raw.get("ignore") or []
+    ignore = [ignore] if isinstance(ignore, str) else ignore
+    if not isinstance(ignore, list) or not all(isinstance(g, str) and g.strip() for g in ignore):
+        raise ProfileError(
+            f"{path}: ignore: give a list of globs (e.g. [\"data_dictionary.csv\", \"*products*.csv\"])"
+        )
     rules = tuple(
         _rule(r, defaults, f"{path}: files[{i}]") for i, r in enumerate(raw.get("files") or [])
     )
@@ -313,4 +522,6 @@ def load_profile(path: Path) -> Profile:
         defaults=defaults,
         rules=rules,
         source=str(path),
+        not_personal=_names(raw.get("not_personal"), f"{path}: not_personal"),
+        ignore=tuple(g.strip() for g in ignore),
     )

@@ -29,6 +29,8 @@ def clean_opportunities() -> pd.DataFrame:
             "closed_at": pd.to_datetime([None, "2026-02-01"]),
             "loss_reason_code": [None, None],
             "loss_reason_text": [None, None],
+            "amount_original": [None, None],
+            "currency": [None, None],
         }
     )
 
@@ -46,7 +48,7 @@ def test_clean_frame_passes():
         ("probability", 50.0, "expect_column_values_to_be_between"),
         ("amount", -1.0, "expect_column_values_to_be_between"),
         ("opportunity_id", "O2", "expect_column_values_to_be_unique"),
-        ("lead_id", None, "expect_column_values_to_not_be_null"),
+        ("owner_rep_id", None, "expect_column_values_to_not_be_null"),
     ],
 )
 def test_broken_frame_fails_on_the_right_expectation(column, value, expectation):

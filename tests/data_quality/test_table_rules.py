@@ -35,6 +35,8 @@ def _frames() -> dict[str, pd.DataFrame]:
                 "closed_at": ts([None, "2026-02-01", "2026-01-03"]),
                 "loss_reason_code": [None, None, "price"],
                 "loss_reason_text": [None, None, "太贵"],
+                "amount_original": [None, None, None],
+                "currency": [None, None, None],
             }
         ),
         "opportunity_stage_history": pd.DataFrame(
@@ -43,7 +45,8 @@ def _frames() -> dict[str, pd.DataFrame]:
                 "stage": ["lead", "qualified"],
                 "entered_at": ts(["2026-01-01", "2026-01-05"]),
                 "probability": [0.1, None],
-                "changed_by": ["R1", "R1"],
+                "changed_by": ["R1", None],
+                "derived_from": [None, "extract:2026-01-05"],
             }
         ),
         "leads": pd.DataFrame(

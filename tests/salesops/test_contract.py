@@ -8,8 +8,22 @@ from salesops import contract
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "SPEC.md"
 
 
+RELAXED_TO_OPTIONAL = {
+    ("reps", "hire_date"),
+    ("customers", "city_id"),
+    ("customers", "size_band"),
+    ("customers", "created_at"),
+    ("opportunities", "lead_id"),
+    ("opportunities", "product_line"),
+    ("opportunities", "expected_close_date"),
+}
+"""SPEC-required columns that real exports often lack: a file without them still loads
+(issue 10, "incomplete is not invalid"). Files in the SPEC's shape work unchanged."""
+
+
 def test_every_spec_table_is_in_the_contract_with_its_columns():
-    """The contract mirrors SPEC §3: each table row's column list, opt markers included."""
+    """The contract mirrors SPEC §3: each table's columns in order, opt markers honoured; it may
+    add columns after them and relax the listed required ones, never rename or drop one."""
     if not SPEC.exists():
         pytest.fail(f"{SPEC} not found: CI lays ../shared beside the repo")
     text = SPEC.read_text(encoding="utf-8")
@@ -22,9 +36,15 @@ def test_every_spec_table_is_in_the_contract_with_its_columns():
             column = part.split("(")[0].strip().split(" ")[0]
             expected.append((column, "*(opt" in part))
         table = contract.table(name)
-        assert [c for c, _ in expected] == list(table.column_names), name
+        spec_columns = [c for c, _ in expected]
+        assert list(table.column_names[: len(spec_columns)]) == spec_columns, name
+        for extra in table.column_names[len(spec_columns) :]:
+            assert not table.column(extra).required, f"{name}.{extra}: an added column must be optional"
         for column, is_optional in expected:
-            assert table.column(column).required is not is_optional, f"{name}.{column}"
+            if (name, column) in RELAXED_TO_OPTIONAL:
+                assert not table.column(column).required, f"{name}.{column}"
+            else:
+                assert table.column(column).required is not is_optional, f"{name}.{column}"
 
 
 def test_prose_tables_match_the_spec():

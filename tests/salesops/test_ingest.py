@@ -37,7 +37,7 @@ def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
         "O1,L1,C1,R1,智能仓储,2026-01-05 10:00:00,quote,open,120000.50,尽快,0.4,x\n"
         "O2,L2,C2,R1,智能仓储,2026-01-06 08:00:00,won,won,abc,,0.5,x\n"
         "O3,L3,C3,R2,智能仓储,2026-01-07 09:00:00,bogus,open,5000,2026-02-01,1.5,x\n"
-        "O4,,C4,R2,智能仓储,2026-01-08 09:00:00,lead,open,0,,,x\n",
+        "O4,L4,C4,,智能仓储,2026-01-08 09:00:00,lead,open,0,,,x\n",
     )
     result = ingest_table(contract.table("opportunities"), paths)
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (4, 1, 3)
@@ -49,7 +49,7 @@ def test_types_every_column_and_quarantines_bad_rows_with_reasons(paths):
         (3, "amount", "abc", "not a valid decimal"),
         (4, "probability", "1.5", "above the maximum 1"),
         (4, "stage", "bogus", "not one of: lead, qualified, quote, negotiation, contract_approval, won, lost"),
-        (5, "lead_id", None, "empty value in a required column"),
+        (5, "owner_rep_id", None, "empty value in a required column"),
     ]
 
 

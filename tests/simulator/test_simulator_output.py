@@ -47,23 +47,32 @@ def test_volumes_are_linear_in_scale(tmp_path):
         assert 1.7 <= double[name] / small[name] <= 2.3, (name, small[name], double[name])
 
 
+NOT_KEPT_BY_THE_SIMULATED_CRM = {
+    "opportunity_stage_history": {"derived_from"},  # the simulated CRM keeps a real history
+    "opportunities": {"amount_original", "currency"},  # and books in yuan
+}
+
+
 def test_every_contract_table_and_column_is_written(landing):
     for name, table in contract.TABLES.items():
+        skipped = NOT_KEPT_BY_THE_SIMULATED_CRM.get(name, set())
+        assert not skipped & set(table.required_columns)
+        written = [c for c in table.column_names if c not in skipped]
         if table.source == "chat":
             files = sorted((landing.root / "chat").glob("chat_messages_*.jsonl"))
             assert len(files) == 24
             first = json.loads(files[0].read_text(encoding="utf-8").splitlines()[0])
-            assert list(first) == list(table.column_names)
+            assert list(first) == written
         else:
             header = (
                 (landing.root / table.source / f"{name}.csv")
                 .read_text(encoding="utf-8")
                 .splitlines()[0]
             )
-            assert header.split(",") == list(table.column_names), name
+            assert header.split(",") == written, name
         df = landing.table(name)
         assert len(df) > 0, name
-        for col in table.columns:
+        for col in (c for c in table.columns if c.name in written):
             values = df[col.name].dropna()
             if not col.nullable:
                 assert df[col.name].notna().all(), (name, col.name)
@@ -86,6 +95,8 @@ def test_optional_columns_carry_values(landing):
     for name, table in contract.TABLES.items():
         df = landing.table(name)
         for col in table.columns:
+            if col.name in NOT_KEPT_BY_THE_SIMULATED_CRM.get(name, set()):
+                continue
             if not col.required and name not in ("market_events",):
                 assert df[col.name].notna().any(), (name, col.name)
 
