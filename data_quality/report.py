@@ -24,6 +24,9 @@ from data_quality.validate import ValidationOutcome
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 SAMPLE_LIMIT = 20
 
+WARNING_LIMIT = 200
+"""Conflict rows listed per table in the HTML report; the Parquet file has them all."""
+
 _CSS = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
 margin:2rem auto;max-width:1200px;padding:0 1rem;color:#1f2328;line-height:1.45}
@@ -105,7 +108,28 @@ def _suite_section(outcome: ValidationOutcome) -> str:
         f'<p class="meta">{_e(counts)}</p>'
         "<table><thead><tr><th>结果 Result</th><th>期望 Expectation</th><th>参数 Parameters</th>"
         "<th>观测值 Observed</th><th>异常值示例 Sample unexpected values</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+        f"<tbody>{''.join(rows)}</tbody></table>{_warnings_table(outcome)}</section>"
+    )
+
+
+def _warnings_table(outcome: ValidationOutcome) -> str:
+    """Rows kept but contradicting another table: both rows named, so either can be fixed."""
+    if not outcome.warnings:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{_e(w.get('file'))}</code> · {_e(w.get('line'))}</td><td>{_e(w.get('column'))} = "
+        f"<code>{_e(w.get('value'))}</code></td><td>{_e(w.get('other_table'))}: <code>{_e(w.get('other_file'))}</code> · "
+        f"{_e(w.get('other_line'))}</td><td><code>{_e(w.get('key'))}</code></td><td>{_e(w.get('reason'))}</td></tr>"
+        for w in outcome.warnings[:WARNING_LIMIT]
+    )
+    more = len(outcome.warnings) - WARNING_LIMIT
+    return (
+        f'<h3><span class="badge error">{len(outcome.warnings)}</span> 跨表冲突（已保留两行）'
+        " Conflicts with another table (both rows kept)</h3>"
+        "<table><thead><tr><th>本表行 This row (file · line)</th><th>值 Value</th>"
+        "<th>冲突行 Other row (table: file · line)</th><th>键 Key</th><th>原因 Reason</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        + (f'<p class="meta">… {more} more 更多: bronze/_conflicts/{_e(outcome.table)}.parquet</p>' if more > 0 else "")
     )
 
 

@@ -17,6 +17,8 @@ import json
 import re
 from pathlib import Path
 
+import duckdb
+
 from data_quality.report import atomic_write_text, write_run_report
 from data_quality.validate import ValidationOutcome
 
@@ -66,6 +68,20 @@ def refresh_index(folder: Path, run_id: str) -> Path:
         if _listing(folder) == before:
             return index
     return index
+
+
+def conflict_warnings(path: Path) -> list[dict]:
+    """The flagged pairs of ``bronze/_conflicts/<table>.parquet`` as report warnings."""
+    if not Path(path).exists():
+        return []
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "select file, line, column_name, raw_value, other_table, other_file, other_line, key, reason "
+            "from read_parquet(?) order by file, line, other_line",
+            [str(path)],
+        ).fetchall()
+    keys = ("file", "line", "column", "value", "other_table", "other_file", "other_line", "key", "reason")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def record_outcome(outcome: ValidationOutcome, reports: Path, run_id: str, name: str | None = None) -> Path:

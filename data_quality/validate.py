@@ -43,6 +43,10 @@ class ValidationOutcome:
     """Every expectation, passed or not, in suite order, with the same keys plus ``success``."""
     table: str | None = None
     rows: int | None = None
+    warnings: list[dict] = field(default_factory=list)
+    """Findings that do not fail the suite: rows kept but flagged as contradicting another
+    table (``file``, ``line``, ``column``, ``value``, ``other_table``, ``other_file``,
+    ``other_line``, ``key``, ``reason``)."""
 
     @property
     def errors(self) -> list[dict]:
@@ -71,6 +75,7 @@ class ValidationOutcome:
             results=list(data.get("results") or []),
             table=data.get("table"),
             rows=data.get("rows"),
+            warnings=list(data.get("warnings") or []),
         )
 
 

@@ -5,14 +5,14 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
-from data_quality.runs import record_outcome
+from data_quality.runs import conflict_warnings, record_outcome
 from data_quality.suites.bronze import bronze_suite
 from data_quality.validate import validate_frame
 from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.dbt_sources import BRONZE_ASSET_PREFIX
 from salesops.ingest import ingest_table
-from salesops.ingest.core import HISTORY_TABLES
+from salesops.ingest.core import HISTORY_TABLES, conflicts_path
 from salesops.ingest.derived import DERIVED_TABLES
 
 INGEST_GROUP = "ingest"
@@ -84,6 +84,7 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
         with duckdb.connect() as con:
             frame = con.sql(f"select * from read_parquet('{path}')").df()
         outcome = validate_frame(frame, bronze_suite(table), table=table.name)
+        outcome.warnings = conflict_warnings(conflicts_path(paths, table.name))
         index = record_outcome(outcome, paths.reports, context.run.run_id)
         return dg.AssetCheckResult(
             passed=outcome.success,
@@ -92,6 +93,7 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
             metadata={
                 "expectations": outcome.evaluated,
                 "failed_expectations": len(outcome.failures),
+                "conflicts_flagged": len(outcome.warnings),
                 "report": dg.MetadataValue.md(f"```\n{outcome.summary()}\n```"),
                 "data_docs": dg.MetadataValue.path(str(index)),
                 "data_docs_url": dg.MetadataValue.url(index.resolve().as_uri()),

@@ -110,3 +110,38 @@ def test_an_unreadable_result_file_shows_as_a_failed_suite(tmp_path):
 def test_a_run_id_that_is_not_a_plain_name_is_refused(tmp_path, run_id):
     with pytest.raises(ValueError):
         run_folder(tmp_path, run_id)
+
+
+def test_conflicts_between_tables_are_listed_as_warnings_with_both_rows(tmp_path):
+    """A kept row that contradicts another table shows in the report with both rows named."""
+    import duckdb
+
+    from data_quality.runs import conflict_warnings, record_outcome
+    from data_quality.validate import ValidationOutcome
+
+    conflicts = tmp_path / "opportunities.parquet"
+    duckdb.sql(
+        "select 'opportunities' as table_name, 'crm/opportunities.csv' as file, 5::bigint as line, "
+        "'closed_at' as column_name, '2026-03-20 00:00:00' as raw_value, 'leads' as other_table, "
+        "'crm/leads.csv' as other_file, 3::bigint as other_line, 'l4' as key, "
+        "'won before its lead was created' as reason"
+    ).write_parquet(str(conflicts))
+    warnings = conflict_warnings(conflicts)
+    assert warnings == [
+        {
+            "file": "crm/opportunities.csv",
+            "line": 5,
+            "column": "closed_at",
+            "value": "2026-03-20 00:00:00",
+            "other_table": "leads",
+            "other_file": "crm/leads.csv",
+            "other_line": 3,
+            "key": "l4",
+            "reason": "won before its lead was created",
+        }
+    ]
+    outcome = ValidationOutcome("bronze_opportunities", True, 1, [], [], table="opportunities", warnings=warnings)
+    html = record_outcome(outcome, tmp_path / "reports", "run1").read_text(encoding="utf-8")
+    assert "Conflicts with another table (both rows kept)" in html
+    assert "crm/leads.csv" in html and "crm/opportunities.csv" in html and "won before its lead was created" in html
+    assert conflict_warnings(tmp_path / "absent.parquet") == []
