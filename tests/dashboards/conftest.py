@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from salesops.config import Paths
+from salesops.run_summary import write_snapshot_table
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
@@ -160,10 +161,13 @@ def _build_snapshot(
     published_at: dt.datetime = PUBLISHED_AT,
     with_funnel_marts: bool = True,
     missing: tuple[str, ...] = (),
+    ingest_summary: list | None = None,
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
+        if ingest_summary is not None:
+            write_snapshot_table(con, ingest_summary, 0.05)
         con.execute(
             "create table main.publish_info (as_of date, published_at timestamp, run_id varchar)"
         )

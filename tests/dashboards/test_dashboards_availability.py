@@ -147,3 +147,31 @@ def test_source_availability_has_every_listed_table(published) -> None:
     assert by_table.loc["opportunities", "row_count"] == 100
     assert not by_table.loc["targets", "is_available"]
     assert by_table.loc["reps", "is_available"]
+
+
+def test_a_table_with_many_rows_quarantined_is_a_warning_on_every_page(
+    app: AppTest, publish: Callable[..., Path]
+) -> None:
+    from salesops.run_summary import Reason, TableSummary
+
+    publish(
+        ingest_summary=[
+            TableSummary("opportunities", 1, 200, 170, 30, 0, top_reasons=(Reason("stage", "not one of: lead, …", 30),)),
+            TableSummary("leads", 1, 100, 99, 1, 0),
+        ]
+    )
+    open_funnel(app)
+    warnings = [w.value for w in app.warning]
+    assert any(
+        w.startswith("opportunities：30 / 200 行被隔离（15.0%，超过 5%）") and "30 × stage: not one of: lead, …" in w
+        for w in warnings
+    ), warnings
+    assert not any(w.startswith("leads") for w in warnings)  # 1% is under the threshold
+    app.switch_page("app_pages/briefs.py").run()
+    assert any(w.value.startswith("opportunities：30 / 200") for w in app.warning)
+
+
+def test_a_snapshot_without_the_summary_shows_no_warning(app: AppTest, publish: Callable[..., Path]) -> None:
+    publish()
+    open_funnel(app)
+    assert not any("被隔离" in w.value for w in app.warning)
