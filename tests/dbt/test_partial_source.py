@@ -229,3 +229,16 @@ def test_without_stage_history_the_funnel_is_not_available_and_empty(warehouses)
         assert query(db, f"select count(*) from marts.{mart}") == [(0,)], mart
     # the org tree (the scope picker's) is still there
     assert query(db, "select count(*) from marts.dim_org_units") == [(4,)]
+
+
+def test_readme_table_of_mart_requirements_is_current(warehouses):
+    # The lineage is the same whatever the data: the full build here renders the table that
+    # dbt_project/README.md must hold (python -m salesops.mart_requirements writes it).
+    from salesops.mart_requirements import README, read_requirements, render_readme
+
+    committed = README.read_text(encoding="utf-8")
+    rendered = render_readme(read_requirements(warehouses["partial"]), committed)
+    assert committed == rendered, (
+        "dbt_project/README.md's mart requirements are stale: build the project, then run "
+        "`python -m salesops.mart_requirements [path/to/build.duckdb]`"
+    )

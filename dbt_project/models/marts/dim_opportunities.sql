@@ -50,6 +50,7 @@ select
     opportunities.product_line,
     positions.latest_stage,
     positions.status_as_of,
+    positions.status_source,
     -- amounts
     opportunities.amount,
     -- timestamps

@@ -23,7 +23,11 @@ select
     -- dates
     reps.hire_date,
     reps.termination_date,
-    (reps.hire_date <= as_of.as_of and (reps.termination_date is null or reps.termination_date > as_of.as_of)) as is_active,
+    -- an unknown hire date (empty) counts as hired: the person is in the extract
+    (
+        (reps.hire_date is null or reps.hire_date <= as_of.as_of)
+        and (reps.termination_date is null or reps.termination_date > as_of.as_of)
+    ) as is_active,
     cast(as_of.as_of as date) as as_of
 from reps
 cross join as_of

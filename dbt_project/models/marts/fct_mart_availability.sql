@@ -74,6 +74,9 @@ per_mart as (
             "case when is_required then table_name end", "', '", "order by table_name"
         ) }} as required_tables,
         {{ dbt.listagg(
+            "case when not is_required then table_name end", "', '", "order by table_name"
+        ) }} as optional_tables,
+        {{ dbt.listagg(
             "case when is_required and not is_table_available then table_name end",
             "', '",
             "order by table_name",
@@ -94,6 +97,7 @@ select
     -- availability
     coalesce(per_mart.missing_required_count, 0) = 0 as is_available,
     cast(coalesce(per_mart.required_tables, '') as {{ dbt.type_string() }}) as required_tables,
+    cast(coalesce(per_mart.optional_tables, '') as {{ dbt.type_string() }}) as optional_tables,
     cast(coalesce(per_mart.missing_tables, '') as {{ dbt.type_string() }}) as missing_tables,
     cast(coalesce(per_mart.missing_optional_tables, '') as {{ dbt.type_string() }}) as missing_optional_tables,
     -- description

@@ -25,6 +25,9 @@
     'stg_finance__contracts',
     'stg_finance__payments',
 ] -%}
+{#- Tables the ingest can derive when an export lacks them (a `derived_from` column says which
+    rows it derived, and from what). -#}
+{%- set derivable_models = ['stg_crm__opportunity_stage_history'] -%}
 
 with
 
@@ -41,7 +44,12 @@ row_counts as (
     select
         cast('{{ table_name }}' as {{ dbt.type_string() }}) as table_name,
         cast('{{ source_system }}' as {{ dbt.type_string() }}) as source,
-        count(*) as row_count
+        count(*) as row_count,
+        {%- if model_name in derivable_models %}
+        count(derived_from) as derived_rows
+        {%- else %}
+        0 as derived_rows
+        {%- endif %}
     from {{ ref(model_name) }}
     {%- if not loop.last %}
     union all
@@ -57,6 +65,8 @@ select
     -- counts
     cast(row_counts.row_count as {{ dbt.type_bigint() }}) as row_count,
     row_counts.row_count > 0 as is_available,
+    cast(row_counts.derived_rows as {{ dbt.type_bigint() }}) as derived_rows,
+    row_counts.derived_rows > 0 as is_derived,
     -- dates
     cast(as_of.as_of as date) as as_of
 from row_counts

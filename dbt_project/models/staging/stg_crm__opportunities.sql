@@ -24,6 +24,9 @@ renamed as (
         cast(forecast_amount as decimal(18,2)) as forecast_amount,
         cast(probability as double) as probability,
         cast(requirement_doc_amount as decimal(18,2)) as requirement_doc_amount,
+        -- the amount as exported, when the ingest converted it to yuan
+        cast(amount_original as decimal(18,2)) as amount_original,
+        nullif(trim(cast(currency as varchar)), '') as currency,
         -- dates and timestamps
         cast(created_at as timestamp) as created_at,
         cast(closed_at as timestamp) as closed_at,

@@ -12,6 +12,8 @@ renamed as (
         -- attributes
         cast(stage as varchar) as stage,
         cast(changed_by as varchar) as changed_by,
+        -- empty for a CRM history row; what a derived row rests on otherwise
+        nullif(trim(cast(derived_from as varchar)), '') as derived_from,
         -- amounts and scores
         cast(probability as double) as probability,
         -- dates and timestamps

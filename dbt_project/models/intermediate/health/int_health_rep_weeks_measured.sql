@@ -35,11 +35,19 @@ opportunities as (
 
 ),
 
+-- a change whose author is unknown (changed_by empty) is credited to the opportunity's owner
 stage_history as (
 
-    select stage_history.*
+    select
+        stage_history.opportunity_id,
+        stage_history.stage,
+        stage_history.probability,
+        stage_history.entered_at,
+        coalesce(stage_history.changed_by, opportunities.owner_rep_id) as changed_by
     from {{ ref('stg_crm__opportunity_stage_history') }} as stage_history
     cross join as_of
+    left join opportunities
+        on opportunities.opportunity_id = stage_history.opportunity_id
     where cast(stage_history.entered_at as date) <= as_of.as_of
 
 ),
@@ -393,8 +401,10 @@ sales_cycle as (
         on opportunities.opportunity_id = closes.opportunity_id
     left join leads
         on leads.lead_id = opportunities.lead_id
-        and leads.created_at <= opportunities.created_at
+        and (opportunities.created_at is null or leads.created_at <= opportunities.created_at)
     where closes.is_won
+        -- a cycle needs a start: neither the lead nor the opportunity dated → not measured
+        and coalesce(leads.created_at, opportunities.created_at) is not null
     group by 1, 2
 
 ),

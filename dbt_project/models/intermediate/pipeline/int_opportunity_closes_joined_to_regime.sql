@@ -1,7 +1,7 @@
 -- Opportunities closed (won or lost) on or before as_of, with the close day, the amount, the
 -- sales cycle and the process regime. One row per closed opportunity. The outcome and its
--- day come from the latest stage-history entry (as in the funnel marts); amount, owner and
--- team are the opportunity's as of as_of. The regime is the owner team's on the day the
+-- day come from the funnel position (the latest stage-history entry, or the extract's close
+-- when the history lacks it); amount, owner and team are the opportunity's as of as_of. The regime is the owner team's on the day the
 -- opportunity was created (SPEC: structured when structured_since ≤ created date).
 with
 
@@ -34,7 +34,8 @@ closes as (
         cast(positions.latest_entered_at as date) as closed_on,
         positions.created_at,
         cast(positions.created_at as date) as created_on,
-        cast(coalesce(opportunities.amount, 0) as decimal(18, 2)) as amount,
+        -- empty = not known: sums leave it out and the marts count such deals
+        cast(opportunities.amount as decimal(18, 2)) as amount,
         case
             when regimes.structured_since <= cast(positions.created_at as date) then 'structured'
             else 'traditional'

@@ -33,7 +33,8 @@ managers as (
     from reps
     cross join as_of
     where reps.role in ('city_manager', 'region_manager', 'hq')
-        and reps.hire_date <= as_of.as_of
+        -- an unknown hire date (empty) counts as hired: the person is in the extract
+        and (reps.hire_date is null or reps.hire_date <= as_of.as_of)
         and (reps.termination_date is null or reps.termination_date > as_of.as_of)
 
 ),

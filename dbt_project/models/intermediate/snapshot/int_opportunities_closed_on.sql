@@ -1,9 +1,12 @@
--- When each opportunity's life in the daily snapshot ends. One row per opportunity created
--- on or before as_of.
---   closed_on: for an opportunity whose latest stage entry (as of as_of) is won or lost, the
---     day it entered that final outcome (the first won/lost entry after its last open-stage
---     entry, so a lost deal that was reopened and lost again closes on the second loss);
---     empty while it is open.
+-- When each opportunity's life in the daily snapshot ends. One row per opportunity that
+-- exists as of as_of.
+--   created_on: the creation day, else the day it was first seen (created_at empty).
+--   closed_on / closed_status: for an opportunity closed as of as_of
+--     (int_opportunities_aggregated_to_funnel_position), the day it entered that final
+--     outcome: from the stage history, the first won/lost entry after its last open-stage
+--     entry (so a lost deal that was reopened and lost again closes on the second loss);
+--     from the extract when the history lacks the final entry, its close day. Empty while
+--     it is open.
 --   last_snapshot_on: the earlier of closed_on and as_of (never before the creation day,
 --     so every opportunity has at least its creation-day row).
 with
@@ -17,6 +20,12 @@ opportunities as (
 entries as (
 
     select * from {{ ref('int_stage_history_sequenced') }}
+
+),
+
+positions as (
+
+    select * from {{ ref('int_opportunities_aggregated_to_funnel_position') }}
 
 ),
 
@@ -55,22 +64,51 @@ final_outcome as (
         and entries.entry_seq > coalesce(last_open_entry.last_open_seq, 0)
     group by entries.opportunity_id
 
+),
+
+closes as (
+
+    select
+        positions.opportunity_id,
+        positions.status_as_of as closed_status,
+        case
+            when positions.status_source = 'extract' then cast(positions.latest_entered_at as date)
+            else final_outcome.closed_on
+        end as closed_on
+    from positions
+    left join final_outcome
+        on final_outcome.opportunity_id = positions.opportunity_id
+    where positions.status_as_of in ('won', 'lost')
+
+),
+
+lifetimes as (
+
+    select
+        opportunities.opportunity_id,
+        coalesce(cast(opportunities.created_at as date), opportunities.first_seen_on, opportunities.as_of)
+            as created_on,
+        closes.closed_on,
+        closes.closed_status,
+        opportunities.as_of
+    from opportunities
+    left join closes
+        on closes.opportunity_id = opportunities.opportunity_id
+
 )
 
 select
     -- ids
-    opportunities.opportunity_id,
+    opportunity_id,
+    -- outcome
+    closed_status,
     -- dates
-    cast(opportunities.created_at as date) as created_on,
-    final_outcome.closed_on,
+    created_on,
+    closed_on,
     case
-        when final_outcome.closed_on is null or final_outcome.closed_on >= opportunities.as_of
-            then opportunities.as_of
-        when final_outcome.closed_on < cast(opportunities.created_at as date)
-            then cast(opportunities.created_at as date)
-        else final_outcome.closed_on
+        when closed_on is null or closed_on >= as_of then as_of
+        when closed_on < created_on then created_on
+        else closed_on
     end as last_snapshot_on,
-    opportunities.as_of
-from opportunities
-left join final_outcome
-    on final_outcome.opportunity_id = opportunities.opportunity_id
+    as_of
+from lifetimes

@@ -1,5 +1,5 @@
 -- The values an opportunity carried in the CRM extracts — owner, amount, expected close
--- date (as entered), probability — as calendar-day spans. One row per opportunity per
+-- date (as entered), probability, status and close time — as calendar-day spans. One row per opportunity per
 -- extract used: [span_start_on, span_end_before).
 --   Extracts dated after as_of are ignored, except an opportunity's very first extract when
 --   none is dated on or before as_of: before its first extract an opportunity carries the
@@ -27,6 +27,8 @@ numbered as (
         cast(extracts.amount as {{ type_double() }}) as amount,
         extracts.expected_close_date as expected_close_date_raw,
         extracts.probability,
+        extracts.status,
+        extracts.closed_at,
         extracts.extract_date,
         as_of.as_of,
         row_number() over (
@@ -65,6 +67,8 @@ select
     amount,
     expected_close_date_raw,
     probability,
+    status,
+    closed_at,
     extract_date,
     -- calendar-day span (empty start: from the beginning; empty end: through as_of)
     case when span_seq = 1 then cast(null as date) else extract_date end as span_start_on,

@@ -1,10 +1,11 @@
 -- Every calendar day the daily snapshot can cover: from the earliest opportunity creation
--- date to as_of, inclusive. One row per day.
+-- date (the day first seen, for one without a created date) to as_of, inclusive. One row
+-- per day.
 with
 
 opportunities as (
 
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_dated_by_first_sighting') }}
 
 ),
 
@@ -17,11 +18,11 @@ as_of as (
 bounds as (
 
     select
-        min(cast(opportunities.created_at as date)) as first_day,
+        min(opportunities.first_seen_on) as first_day,
         max(as_of.as_of) as last_day
     from opportunities
     cross join as_of
-    where cast(opportunities.created_at as date) <= as_of.as_of
+    where opportunities.first_seen_on <= as_of.as_of
 
 ),
 

@@ -1,7 +1,9 @@
 -- How long each rep has left all open opportunities without a stage update, at the end of
 -- each complete ISO week. An opportunity is open at the week's end when its stage entry in
--- force then is not won / lost; its last update is that entry's entered_at (the first
--- entry is the opportunity's creation). The rep is the opportunity's owner.
+-- force then is not won / lost, and the extract does not state a close before the week's
+-- end (a deal closed while its history lacks the won / lost entry is not stale pipeline);
+-- its last update is that entry's entered_at (the first entry is the opportunity's
+-- creation). The rep is the opportunity's owner.
 with
 
 weeks as (
@@ -37,6 +39,11 @@ open_at_week_end as (
     inner join opportunities
         on opportunities.opportunity_id = entries.opportunity_id
     where entries.stage not in ('won', 'lost')
+        and not coalesce(
+            opportunities.extract_status in ('won', 'lost')
+            and opportunities.extract_closed_at < weeks.week_end_at,
+            false
+        )
 
 ),
 

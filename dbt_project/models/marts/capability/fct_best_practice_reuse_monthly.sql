@@ -36,6 +36,8 @@ rolled_up as (
     from flagged
     inner join closure
         on closure.descendant_id = flagged.team_id
+    -- no created date, no month: counted in fct_data_completeness instead
+    where flagged.created_month is not null
     group by closure.ancestor_id, flagged.created_month, flagged.process_regime
 
 )

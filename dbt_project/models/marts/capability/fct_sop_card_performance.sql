@@ -51,7 +51,8 @@ active_reps as (
     from reps
     cross join as_of
     where reps.role = 'rep'
-        and reps.hire_date <= as_of.as_of
+        -- an unknown hire date (empty) counts as hired: the person is in the extract
+        and (reps.hire_date is null or reps.hire_date <= as_of.as_of)
         and (reps.termination_date is null or reps.termination_date > as_of.as_of)
 
 ),

@@ -57,14 +57,22 @@ team_reps as (
         weeks.week_start,
         reps.team_id,
         reps.rep_id,
-        {{ dbt.dateadd('month', 'rules.new_rep_max_months', 'reps.hire_date') }} > weeks.week_start
-            as is_new_rep
+        -- an unknown hire date: employed (in the extract), not known to be new
+        coalesce(
+            {{ dbt.dateadd('month', 'rules.new_rep_max_months', 'reps.hire_date') }} > weeks.week_start,
+            false
+        ) as is_new_rep
     from weeks
     cross join rules
     cross join as_of
     inner join reps
-        on reps.hire_date <= {{ dbt.dateadd('day', 6, 'weeks.week_start') }}
-        and reps.hire_date <= as_of.as_of
+        on (
+            reps.hire_date is null
+            or (
+                reps.hire_date <= {{ dbt.dateadd('day', 6, 'weeks.week_start') }}
+                and reps.hire_date <= as_of.as_of
+            )
+        )
         and (reps.termination_date is null or reps.termination_date >= weeks.week_start)
     inner join org_units
         on org_units.unit_id = reps.team_id

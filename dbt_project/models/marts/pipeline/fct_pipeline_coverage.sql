@@ -81,7 +81,9 @@ open_rows as (
         measurements.measurement_point,
         snapshot.owner_rep_id,
         snapshot.team_id,
+        -- an unknown amount adds nothing to the amounts; the deal is counted apart
         cast(coalesce(snapshot.amount, 0) as decimal(18, 2)) as amount,
+        snapshot.amount is null as is_without_amount,
         coalesce(snapshot.probability, 0) as probability,
         snapshot.expected_close_on between measurements.period_start and measurements.period_end as closes_in_period,
         snapshot.expected_close_on is null as is_undated,
@@ -124,6 +126,7 @@ pipeline as (
         measurement_point,
         sum(case when closes_in_period then 1 else 0 end) as open_pipeline_count,
         sum(case when closes_in_period then amount else 0 end) as open_pipeline_amount,
+        sum(case when closes_in_period and is_without_amount then 1 else 0 end) as open_pipeline_without_amount_count,
         sum(case when closes_in_period and is_quote_or_later then 1 else 0 end) as quote_plus_pipeline_count,
         sum(case when closes_in_period and is_quote_or_later then amount else 0 end) as quote_plus_pipeline_amount,
         sum(case when closes_in_period then amount * probability else 0 end) as weighted_pipeline_amount,
@@ -251,6 +254,7 @@ assembled as (
         scope_targets.target_amount - coalesce(bookings_to_date.bookings_to_date, 0) as remaining_target,
         coalesce(pipeline.open_pipeline_count, 0) as open_pipeline_count,
         coalesce(pipeline.open_pipeline_amount, 0) as open_pipeline_amount,
+        coalesce(pipeline.open_pipeline_without_amount_count, 0) as open_pipeline_without_amount_count,
         coalesce(pipeline.quote_plus_pipeline_count, 0) as quote_plus_pipeline_count,
         coalesce(pipeline.quote_plus_pipeline_amount, 0) as quote_plus_pipeline_amount,
         coalesce(pipeline.weighted_pipeline_amount, 0) as weighted_pipeline_amount,
@@ -302,6 +306,7 @@ select
     -- open pipeline expected to close in the period
     cast(open_pipeline_count as {{ dbt.type_bigint() }}) as open_pipeline_count,
     cast(open_pipeline_amount as decimal(18, 2)) as open_pipeline_amount,
+    cast(open_pipeline_without_amount_count as {{ dbt.type_bigint() }}) as open_pipeline_without_amount_count,
     cast(quote_plus_pipeline_count as {{ dbt.type_bigint() }}) as quote_plus_pipeline_count,
     cast(quote_plus_pipeline_amount as decimal(18, 2)) as quote_plus_pipeline_amount,
     cast(weighted_pipeline_amount as decimal(18, 2)) as weighted_pipeline_amount,

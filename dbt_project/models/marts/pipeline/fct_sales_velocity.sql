@@ -57,7 +57,8 @@ open_qualified as (
         closure.ancestor_id as unit_id,
         months.window_start as month_start,
         count(*) as open_qualified_count,
-        sum(cast(coalesce(opportunities.amount, 0) as decimal(18, 2))) as open_qualified_amount
+        sum(cast(opportunities.amount as decimal(18, 2))) as open_qualified_amount,
+        sum(case when opportunities.amount is null then 1 else 0 end) as open_qualified_without_amount_count
     from months
     inner join entries
         on cast(entries.entered_at as date) <= months.end_date
@@ -69,7 +70,12 @@ open_qualified as (
         on opportunities.opportunity_id = entries.opportunity_id
     inner join closure
         on closure.descendant_id = opportunities.team_id
+    -- a deal closed per the extract while its history lacks the won / lost entry
+    left join closes
+        on closes.opportunity_id = entries.opportunity_id
+        and closes.closed_on <= months.end_date
     where entries.stage_order between 2 and 5
+        and closes.opportunity_id is null
     group by closure.ancestor_id, months.window_start
 
 ),
@@ -83,7 +89,9 @@ trailing_closes as (
         sum(case when closes.outcome = 'won' then 1 else 0 end) as won_count,
         sum(case when closes.outcome = 'lost' then 1 else 0 end) as lost_count,
         sum(case when closes.outcome = 'won' then closes.amount else 0 end) as won_amount,
-        sum(case when closes.outcome = 'won' then closes.cycle_days else 0 end) as won_cycle_days
+        sum(case when closes.outcome = 'won' and closes.amount is not null then 1 else 0 end) as won_with_amount_count,
+        sum(case when closes.outcome = 'won' then closes.cycle_days else 0 end) as won_cycle_days,
+        sum(case when closes.outcome = 'won' and closes.cycle_days is not null then 1 else 0 end) as won_with_cycle_count
     from months
     cross join velocity_windows
     inner join closes
@@ -108,20 +116,25 @@ components as (
         cast({{ dbt.dateadd('day', '1 - velocity_windows.trailing_days', 'months.end_date') }} as date) as trailing_start_on,
         coalesce(open_qualified.open_qualified_count, 0) as open_qualified_count,
         coalesce(open_qualified.open_qualified_amount, 0) as open_qualified_amount,
+        coalesce(open_qualified.open_qualified_without_amount_count, 0) as open_qualified_without_amount_count,
         coalesce(trailing_closes.won_count, 0) as won_count,
         coalesce(trailing_closes.lost_count, 0) as lost_count,
         coalesce(trailing_closes.won_amount, 0) as won_amount,
+        coalesce(trailing_closes.won_count, 0) - coalesce(trailing_closes.won_with_amount_count, 0)
+            as won_without_amount_count,
+        -- over the wins whose amount is known (an unknown amount is not 0 yuan)
         case
-            when trailing_closes.won_count > 0
-                then 1.0 * trailing_closes.won_amount / trailing_closes.won_count
+            when trailing_closes.won_with_amount_count > 0
+                then 1.0 * trailing_closes.won_amount / trailing_closes.won_with_amount_count
         end as avg_won_amount,
         case
             when trailing_closes.won_count + trailing_closes.lost_count > 0
                 then 1.0 * trailing_closes.won_count / (trailing_closes.won_count + trailing_closes.lost_count)
         end as win_rate_count,
+        -- over the wins whose created date is known
         case
-            when trailing_closes.won_count > 0
-                then 1.0 * trailing_closes.won_cycle_days / trailing_closes.won_count
+            when trailing_closes.won_with_cycle_count > 0
+                then 1.0 * trailing_closes.won_cycle_days / trailing_closes.won_with_cycle_count
         end as avg_cycle_days
     from org_units
     cross join months
@@ -151,10 +164,12 @@ select
     -- open qualified pipeline on the measurement day
     cast(open_qualified_count as {{ dbt.type_bigint() }}) as open_qualified_count,
     cast(open_qualified_amount as decimal(18, 2)) as open_qualified_amount,
+    cast(open_qualified_without_amount_count as {{ dbt.type_bigint() }}) as open_qualified_without_amount_count,
     -- closes over the trailing window
     cast(won_count as {{ dbt.type_bigint() }}) as won_count,
     cast(lost_count as {{ dbt.type_bigint() }}) as lost_count,
     cast(won_amount as decimal(18, 2)) as won_amount,
+    cast(won_without_amount_count as {{ dbt.type_bigint() }}) as won_without_amount_count,
     cast(avg_won_amount as {{ type_double() }}) as avg_won_amount,
     cast(win_rate_count as {{ type_double() }}) as win_rate_count,
     cast(avg_cycle_days as {{ type_double() }}) as avg_cycle_days,

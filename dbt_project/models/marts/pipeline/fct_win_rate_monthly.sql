@@ -42,8 +42,11 @@ outcomes as (
         sum(case when {{ only }}closes.outcome = 'won' then 1 else 0 end) as {{ prefix }}won_count,
         sum(case when {{ only }}closes.outcome = 'lost' then 1 else 0 end) as {{ prefix }}lost_count,
         sum(case when {{ only }}closes.outcome = 'won' then closes.amount else 0 end) as {{ prefix }}won_amount,
-        sum(case when {{ only }}closes.outcome = 'lost' then closes.amount else 0 end) as {{ prefix }}lost_amount{{ ',' if not loop.last }}
+        sum(case when {{ only }}closes.outcome = 'lost' then closes.amount else 0 end) as {{ prefix }}lost_amount,
         {%- endfor %}
+        -- closes whose amount is unknown: left out of the amounts and the amount rate
+        sum(case when closes.outcome = 'won' and closes.amount is null then 1 else 0 end) as won_without_amount_count,
+        sum(case when closes.outcome = 'lost' and closes.amount is null then 1 else 0 end) as lost_without_amount_count
     from closes
     inner join closure
         on closure.descendant_id = closes.team_id
@@ -75,8 +78,10 @@ final as (
             when outcomes.{{ prefix }}won_amount + outcomes.{{ prefix }}lost_amount > 0
                 then 1.0 * outcomes.{{ prefix }}won_amount
                     / (outcomes.{{ prefix }}won_amount + outcomes.{{ prefix }}lost_amount)
-        end as {{ prefix }}win_rate_amount{{ ',' if not loop.last }}
+        end as {{ prefix }}win_rate_amount,
         {%- endfor %}
+        coalesce(outcomes.won_without_amount_count, 0) as won_without_amount_count,
+        coalesce(outcomes.lost_without_amount_count, 0) as lost_without_amount_count
     from org_units
     cross join months
     cross join as_of
@@ -104,6 +109,9 @@ select
     cast({{ prefix }}won_amount as decimal(18, 2)) as {{ prefix }}won_amount,
     cast({{ prefix }}lost_amount as decimal(18, 2)) as {{ prefix }}lost_amount,
     cast({{ prefix }}win_rate_count as {{ type_double() }}) as {{ prefix }}win_rate_count,
-    cast({{ prefix }}win_rate_amount as {{ type_double() }}) as {{ prefix }}win_rate_amount{{ ',' if not loop.last }}
+    cast({{ prefix }}win_rate_amount as {{ type_double() }}) as {{ prefix }}win_rate_amount,
     {%- endfor %}
+    -- closes without a known amount (in the counts, not in the amounts)
+    cast(won_without_amount_count as {{ dbt.type_bigint() }}) as won_without_amount_count,
+    cast(lost_without_amount_count as {{ dbt.type_bigint() }}) as lost_without_amount_count
 from final

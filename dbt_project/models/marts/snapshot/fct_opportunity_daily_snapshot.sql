@@ -49,10 +49,20 @@ with_stage as (
     select
         opportunity_days.snapshot_date,
         opportunity_days.opportunity_id,
-        coalesce(stage_spans.stage, 'lead') as stage,
+        -- from the close day on, the final outcome: the stage history's, or the extract's
+        -- when the history lacks the won / lost entry
+        case
+            when lifetimes.closed_on is not null
+                and lifetimes.closed_status is not null
+                and opportunity_days.snapshot_date >= lifetimes.closed_on
+                then lifetimes.closed_status
+            else coalesce(stage_spans.stage, 'lead')
+        end as stage,
         stage_spans.stage_probability,
         stage_spans.span_start_on as stage_entered_on
     from opportunity_days
+    inner join lifetimes
+        on lifetimes.opportunity_id = opportunity_days.opportunity_id
     left join stage_spans
         on stage_spans.opportunity_id = opportunity_days.opportunity_id
         and stage_spans.span_start_on <= opportunity_days.snapshot_date
