@@ -60,6 +60,8 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
                 "rows_accepted": result.rows_accepted,
                 "rows_quarantined": result.rows_quarantined,
                 "rows_superseded": result.rows_superseded,
+                "rows_derived": result.derived_rows,
+                "rows_flagged_conflicting": result.conflicts,
                 "ignored_columns": dg.MetadataValue.json(result.ignored_columns),
                 "bronze_path": dg.MetadataValue.path(result.bronze_path),
                 "quarantine_path": dg.MetadataValue.path(result.quarantine_path),

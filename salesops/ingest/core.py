@@ -803,6 +803,7 @@ def _derive_table(table: contract.Table, paths: Paths, now: dt.datetime) -> Tabl
     event = {
         "at": now.isoformat(timespec="seconds"),
         "table": table.name,
+        "file": DERIVED_SOURCE_FILE,
         "action": "derived",
         "rows": n,
         "reason": f"no landing file has {table.name}: derived from {DERIVED_TABLES[table.name]} "

@@ -12,6 +12,7 @@ Every figure below was computed by hand from the fixture files (tests/profiles/f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -113,7 +114,7 @@ def test_flat_export_keeps_every_open_deal_and_derives_the_history(homes):
         "select derived_from, count(*) from t group by 1 order by 1",
     ) == [("closed_at", 7), ("created_at", 10), ("extract:2026-03-20", 2)]
     # the random 8-character ids (VX3K9QZT, WX81KQ2M …) are keys, not WeChat ids: it published
-    assert query(home, "select as_of from main.publish_info") == [(__import__("datetime").date(2026, 3, 20),)]
+    assert query(home, "select as_of from main.publish_info") == [(dt.date(2026, 3, 20),)]
 
 
 def test_hash_ids_m_d_y_dates_and_dollars_from_a_leads_and_deals_export(homes):
@@ -130,4 +131,55 @@ def test_hash_ids_m_d_y_dates_and_dollars_from_a_leads_and_deals_export(homes):
     assert query(home, "select sum(amount) from marts.dim_opportunities where status_as_of = 'won'") == [
         (Decimal("397083.60"),)
     ]
-    assert query(home, "select as_of from main.publish_info") == [(__import__("datetime").date(2026, 3, 18),)]
+    assert query(home, "select as_of from main.publish_info") == [(dt.date(2026, 3, 18),)]
+
+
+def test_flat_export_everyday_figures_without_finance(homes):
+    home, _ = homes["flat_opportunities"]
+    # cohort = month the deal was engaged; the two prospecting deals have no date yet
+    assert query(
+        home,
+        "select cohort, opportunities_count, won_count, lost_count, open_count, opportunity_to_won_rate, "
+        "won_amount, leads_count from marts.fct_conversion_cohorts where unit_id = '__all__' order by cohort",
+    ) == [
+        ("2026-01", 4, 3, 1, 0, 0.75, Decimal("46860.00"), None),
+        ("2026-02", 4, 1, 2, 1, 0.25, Decimal("3905.00"), None),
+        ("2026-03", 2, 0, 0, 2, 0.0, Decimal("0.00"), None),
+        ("unknown", 2, 0, 0, 2, 0.0, Decimal("0.00"), None),
+    ]
+    assert query(
+        home,
+        "select close_month, closed_count, won_count, median_days_to_won, median_days_to_close "
+        "from marts.fct_opportunity_cycle where unit_id = '__all__' order by close_month",
+    ) == [
+        (dt.date(2026, 1, 1), 1, 1, 22.0, 22.0),
+        (dt.date(2026, 2, 1), 3, 2, 31.0, 36.0),
+        (dt.date(2026, 3, 1), 3, 1, 44.0, 33.0),
+    ]
+    assert query(
+        home,
+        "select open_count, open_without_amount_count, open_without_customer_count, "
+        "open_without_expected_close_count, open_without_created_count, reps_count, reps_without_hire_date_count "
+        "from marts.fct_data_completeness where scope_type = 'unit' and scope_id = '__all__'",
+    ) == [(5, 5, 3, 5, 2, 3, 3)]
+
+
+def test_leads_and_deals_conversion_by_cohort_and_cycle(homes):
+    home, _ = homes["leads_and_deals"]
+    assert query(
+        home,
+        "select cohort, leads_count, converted_leads_count, won_leads_count, lead_to_opportunity_rate, "
+        "round(lead_to_won_rate, 4), opportunities_count, won_count, lost_count "
+        "from marts.fct_conversion_cohorts where unit_id = '__all__' order by cohort",
+    ) == [
+        ("2026-01", 4, 3, 2, 0.75, 0.5, 3, 2, 1),
+        ("2026-02", 6, 3, 2, 0.5, 0.3333, 3, 2, 1),
+    ]
+    assert query(
+        home,
+        "select close_month, closed_count, won_count, median_days_to_won, median_days_to_close "
+        "from marts.fct_opportunity_cycle where unit_id = '__all__' order by close_month",
+    ) == [
+        (dt.date(2026, 2, 1), 2, 1, 35.0, 37.0),
+        (dt.date(2026, 3, 1), 4, 3, 30.0, 30.5),
+    ]
