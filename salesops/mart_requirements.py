@@ -22,12 +22,14 @@ from pathlib import Path
 import duckdb
 
 from salesops.config import DBT_PROJECT_DIR, Paths
+from salesops.ingest.derived import DERIVED_TABLES
 
 README = DBT_PROJECT_DIR / "README.md"
 TABLE_MARKERS = ("<!-- mart-requirements:start -->", "<!-- mart-requirements:end -->")
 ALONE_MARKERS = ("<!-- opportunities-only:start -->", "<!-- opportunities-only:end -->")
-ALONE_TABLES = frozenset({"opportunities"})
-"""A current-state opportunities export alone: the marts requiring nothing else."""
+ALONE_TABLES = frozenset({"opportunities", *DERIVED_TABLES})
+"""A current-state opportunities export alone, with the stage history the ingest derives from
+it (:mod:`salesops.ingest.derived`): the marts requiring nothing else."""
 
 
 @dataclass(frozen=True)
