@@ -18,6 +18,7 @@ MARTS = [
     MartRequirement("dim_org_units", (), ("org_units", "reps")),
     MartRequirement("fct_conversion_cohorts", ("opportunities",), ("leads",)),
     MartRequirement("fct_funnel_stages", ("opportunities", "opportunity_stage_history"), ()),
+    MartRequirement("fct_attainment_rep_month", ("contracts", "opportunities", "reps", "targets"), ()),
 ]
 
 
@@ -25,7 +26,9 @@ def test_table_lists_required_and_optional_tables_and_the_opportunities_only_mar
     assert render_table(MARTS).splitlines()[2:] == [
         "| `dim_org_units` | — | `org_units`, `reps` | ✓ |",
         "| `fct_conversion_cohorts` | `opportunities` | `leads` | ✓ |",
-        "| `fct_funnel_stages` | `opportunities`, `opportunity_stage_history` | — |  |",
+        # the stage history is derived from a current-state export when no file has one
+        "| `fct_funnel_stages` | `opportunities`, `opportunity_stage_history` | — | ✓ |",
+        "| `fct_attainment_rep_month` | `contracts`, `opportunities`, `reps`, `targets` | — |  |",
     ]
 
 
@@ -37,7 +40,7 @@ def test_render_replaces_only_what_lies_between_the_markers():
     rendered = render_readme(MARTS, text)
     assert rendered.startswith("intro\n") and rendered.endswith("\nend\n")
     assert "old" not in rendered
-    assert f"{ALONE_MARKERS[0]}\n`dim_org_units`, `fct_conversion_cohorts`.\n{ALONE_MARKERS[1]}" in rendered
+    assert f"{ALONE_MARKERS[0]}\n`dim_org_units`, `fct_conversion_cohorts`, `fct_funnel_stages`.\n{ALONE_MARKERS[1]}" in rendered
     assert render_readme(MARTS, rendered) == rendered  # idempotent
 
 
