@@ -20,6 +20,7 @@ import duckdb
 from salesops import contract, pii
 from salesops.config import Paths
 from salesops.ingest import core, reader
+from salesops.ingest.derived import DERIVED_TABLES
 from salesops.ingest.errors import IngestError
 from salesops.ingest.profile import (
     CANONICAL,
@@ -81,6 +82,8 @@ class CheckReport:
     """``{file, problem, fix}`` for data files nothing claims: each would stop the run."""
     not_data: list[str] = field(default_factory=list)
     """Files whose type is not read at all (not .csv, .tsv, .txt, .jsonl, .parquet)."""
+    derived: list[str] = field(default_factory=list)
+    """Tables no file has that the run derives from another (a stage history from opportunities)."""
     unmatched_rules: list[str] = field(default_factory=list)
     """Rules whose ``match`` finds no file (not an error: that table is simply absent)."""
     errors: list[str] = field(default_factory=list)
@@ -221,6 +224,11 @@ def check_landing(
         }
         for e in plan.unclaimed
     ]
+    report.derived = [
+        f"{table} ← derived from {source} 由 {source} 推导 (no file has it)"
+        for table, source in DERIVED_TABLES.items()
+        if not plan.files[table] and plan.files[source]
+    ]
     used = {id(f.rule) for planned in plan.files.values() for f in planned}
     report.unmatched_rules = [
         f"files[{i}] ({', '.join(r.match)} → {r.table})"
@@ -287,6 +295,9 @@ def render(report: CheckReport) -> list[str]:
     if report.not_data:
         lines += ["", "Not a data file type, not read 非数据文件(不读取)"]
         lines += [f"  {name}" for name in report.not_data]
+    if report.derived:
+        lines += ["", "Derived tables 推导的表"]
+        lines += [f"  {d}" for d in report.derived]
     if report.unmatched_rules:
         lines += ["", "Rules that match no file 未匹配任何文件的规则"]
         lines += [f"  {r}" for r in report.unmatched_rules]

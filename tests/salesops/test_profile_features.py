@@ -426,6 +426,7 @@ def test_profile_check_reports_files_columns_and_what_would_be_quarantined(tmp_p
         ],
         "unclaimed": [],
         "not_data": [],
+        "derived": [],
         "unmatched_rules": ["files[1] (leads*.csv → leads)"],
         "errors": [],
         "ok": True,
@@ -481,3 +482,19 @@ def test_profile_check_command_exit_codes(tmp_path):
         main, ["profile", "check", "--landing", str(landing), "--profile", str(bad)]
     )
     assert broken.exit_code == 1 and "date_formats" in broken.output and "no year" in broken.output
+
+
+def test_profile_check_says_a_missing_stage_history_will_be_derived():
+    fixtures = Path(__file__).resolve().parents[1] / "profiles" / "fixtures" / "flat_opportunities"
+    profile = Path(__file__).resolve().parents[2] / "profiles" / "flat_opportunities.yaml"
+    report = check_landing(fixtures, profile, now=NOW)
+    assert report.ok
+    assert report.derived == [
+        "opportunity_stage_history ← derived from opportunities 由 opportunities 推导 (no file has it)"
+    ]
+    assert [(i["file"], i["glob"]) for i in report.ignored] == [
+        ("data_dictionary.csv", "data_dictionary*"),
+        ("products.csv", "products*"),
+    ]
+    opportunities = next(f for f in report.files if f.table == "opportunities")
+    assert (opportunities.rows_read, opportunities.rows_accepted, opportunities.rows_quarantined) == (12, 12, 0)
