@@ -156,10 +156,7 @@ def _echo_run_summary(paths: Paths, *, published: bool) -> None:
         plan = plan_landing(
             paths.landing, load_profile(Path(profile_file)) if profile_file else CANONICAL
         )
-        ignored = [
-            (entry, "no table claims it") if isinstance(entry, str) else tuple(entry)
-            for entry in plan.ignored
-        ]
+        ignored = [(entry.file, entry.reason) for entry in plan.ignored]
     except (IngestError, ProfileError):
         ignored = []  # the run's own error already names the file
     summary = (

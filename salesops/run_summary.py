@@ -102,15 +102,6 @@ def _top_reasons(path: Path) -> tuple[Reason, ...]:
     return tuple(Reason(column, reason, n) for column, reason, n in rows)
 
 
-def _conflicting_rows(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with duckdb.connect() as con:
-        return con.execute(
-            "select count(distinct file || ':' || line) from read_parquet(?)", [str(path)]
-        ).fetchone()[0]
-
-
 def ingest_summaries(paths: Paths) -> list[TableSummary]:
     """One summary per contract table that the ingest accounted for, in contract order."""
     summaries = []
@@ -128,7 +119,7 @@ def ingest_summaries(paths: Paths) -> list[TableSummary]:
                 rows_quarantined=int(account.get("rows_quarantined", 0)),
                 rows_superseded=int(account.get("rows_superseded", 0)),
                 rows_derived=int(account.get("derived_rows", 0)),
-                rows_conflicting=_conflicting_rows(paths.bronze / "_conflicts" / f"{name}.parquet"),
+                rows_conflicting=int(account.get("conflicts", 0)),
                 top_reasons=_top_reasons(paths.quarantine / f"{name}.parquet")
                 if account.get("rows_quarantined")
                 else (),

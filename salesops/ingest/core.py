@@ -133,7 +133,8 @@ class TableIngestResult:
     derived_rows: int = 0
     """Rows derived from another table because no landing file has this one (:mod:`.derived`)."""
     conflicts: int = 0
-    """Kept rows flagged as contradicting another table (``bronze/_conflicts/<table>.parquet``)."""
+    """Kept rows flagged as contradicting another table (``bronze/_conflicts/<table>.parquet``;
+    a row in two pairs counts once)."""
 
     @property
     def rows_read(self) -> int:
@@ -735,17 +736,20 @@ def ingest_table(
         str(paths.quarantine / f"{table.name}.parquet"),
         events,
         ignored_columns,
-        conflicts=_count_rows(conflicts_path(paths, table.name)),
+        conflicts=conflicting_rows(conflicts_path(paths, table.name)),
     )
     _write_accounts(paths, result)
     return result
 
 
-def _count_rows(path: Path) -> int:
+def conflicting_rows(path: Path) -> int:
+    """Kept rows of a table flagged in its conflicts file (a row in two pairs counts once)."""
     if not path.exists():
         return 0
     with duckdb.connect() as con:
-        return con.execute(f"select count(*) from read_parquet({lit(str(path))})").fetchone()[0]
+        return con.execute(
+            f"select count(distinct (file, line)) from read_parquet({lit(str(path))})"
+        ).fetchone()[0]
 
 
 def _derived_state_file(paths: Paths, table: str) -> Path:
