@@ -3,7 +3,8 @@ from pathlib import Path
 import dagster as dg
 
 from salesops.config import Paths
-from salesops.ingest import CANONICAL, Profile, load_profile
+from salesops.ingest import CANONICAL, Profile
+from salesops.ingest.profile import load_profiles
 
 
 class SalesopsHome(dg.ConfigurableResource):
@@ -19,4 +20,4 @@ class SalesopsHome(dg.ConfigurableResource):
         return Paths(Path(self.home), Path(self.landing) if self.landing else None).ensure()
 
     def mapping_profile(self) -> Profile:
-        return load_profile(Path(self.profile)) if self.profile else CANONICAL
+        return load_profiles(self.profile) if self.profile else CANONICAL

@@ -37,8 +37,14 @@ def _has_extracts(landing: Path) -> bool:
 )
 @click.option(
     "--profile",
+    "profiles",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Mapping profile (YAML) for exports that are not in the contract's shape (profiles/ has Salesforce and HubSpot).",
+    help=(
+        "Mapping profile (YAML) for exports that are not in the contract's shape (profiles/ has "
+        "Salesforce, HubSpot, 国产 CRM workbooks, 企业微信 archives). Repeat it for a landing that "
+        "holds exports of several systems (--profile a.yaml --profile b.yaml)."
+    ),
 )
 @click.option(
     "--as-of",
@@ -76,7 +82,7 @@ def _has_extracts(landing: Path) -> bool:
 )
 def run(
     landing: Path | None,
-    profile: Path | None,
+    profiles: tuple[Path, ...],
     as_of: str | None,
     sample: bool,
     scale: float,
@@ -91,14 +97,15 @@ def run(
         os.environ[WARNING_SHARE_VARIABLE] = str(quarantine_warning)
     if landing:
         os.environ[LANDING_VARIABLE] = str(landing.resolve())
-    if profile:
-        from salesops.ingest import ProfileError, load_profile
+    if profiles:
+        from salesops.ingest import ProfileError
+        from salesops.ingest.profile import load_profiles
 
         try:
-            load_profile(profile)
+            load_profiles(profiles)
         except ProfileError as exc:
             raise click.ClickException(str(exc)) from None
-        os.environ[PROFILE_VARIABLE] = str(profile.resolve())
+        os.environ[PROFILE_VARIABLE] = os.pathsep.join(str(p.resolve()) for p in profiles)
     paths = Paths.from_env().ensure()
     export_environment(paths)
     started = time.perf_counter()
@@ -148,14 +155,13 @@ def run(
 
 def _echo_run_summary(paths: Paths, *, published: bool) -> None:
     """What happened to the user's rows; after a failed run, without the (old) snapshot's marts."""
-    from salesops.ingest import CANONICAL, IngestError, ProfileError, load_profile, plan_landing
+    from salesops.ingest import CANONICAL, IngestError, ProfileError, plan_landing
+    from salesops.ingest.profile import load_profiles
     from salesops.run_summary import RunSummary, collect, ingest_summaries, render, warning_share
 
-    profile_file = os.environ.get(PROFILE_VARIABLE)
+    profile_files = os.environ.get(PROFILE_VARIABLE)
     try:
-        plan = plan_landing(
-            paths.landing, load_profile(Path(profile_file)) if profile_file else CANONICAL
-        )
+        plan = plan_landing(paths.landing, load_profiles(profile_files) if profile_files else CANONICAL)
         ignored = [(entry.file, entry.reason) for entry in plan.ignored]
     except (IngestError, ProfileError):
         ignored = []  # the run's own error already names the file
@@ -265,14 +271,15 @@ def profile_group() -> None:
 )
 @click.option(
     "--profile",
-    "profile_file",
+    "profile_files",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Mapping profile (YAML). Omit to check files named after their contract tables.",
+    help="Mapping profile (YAML), repeatable. Omit to check files named after their contract tables.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def profile_check(
-    ctx: click.Context, landing: Path, profile_file: Path | None, as_json: bool
+    ctx: click.Context, landing: Path, profile_files: tuple[Path, ...], as_json: bool
 ) -> None:
     """Dry run: each file's table, each column's source, what would be quarantined 配置检查(试运行).
 
@@ -282,7 +289,7 @@ def profile_check(
 
     from salesops.ingest.check import check_landing, render
 
-    report = check_landing(landing, profile_file)
+    report = check_landing(landing, list(profile_files) or None)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

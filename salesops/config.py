@@ -25,7 +25,17 @@ HOME_VARIABLE = "SALESOPS_HOME"
 
 LANDING_VARIABLE = "SALESOPS_LANDING"
 PROFILE_VARIABLE = "SALESOPS_PROFILE"
-"""Mapping profile for the landing files (``salesops run --profile``); unset = canonical names."""
+"""Mapping profile(s) for the landing files (``salesops run --profile``, os.pathsep-separated
+when several); unset = canonical names."""
+TIMEZONE_VARIABLE = "SALESOPS_TIMEZONE"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def reporting_timezone() -> str:
+    """The zone the warehouse's naive timestamps are in (``SALESOPS_TIMEZONE``, default
+    Asia/Shanghai): timestamps with an offset, epoch times (a chat archive's ``msgtime``) and
+    naive ones in a profile's ``timezone`` are converted to it at ingest."""
+    return os.environ.get(TIMEZONE_VARIABLE) or DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,12 @@ _REPS = Table(
         Column("role", "string", "rep / city_manager / region_manager / hq", enum=ROLES),
         opt("hire_date", "date", "Hire date (empty = unknown) 入职日期"),
         opt("termination_date", "date", "Termination date 离职日期"),
+        opt(
+            "im_user_id",
+            "string",
+            "Chat account (企业微信/钉钉 userid): links chat archives to the person 通讯账号",
+            key=True,
+        ),
     ),
     ("rep_id",),
     row_rules=(
@@ -564,6 +570,23 @@ _SOP_FEEDBACK = Table(
     ("usage_id",),
 )
 
+_EXTERNAL_CONTACTS = Table(
+    "external_contacts",
+    "chat",
+    "Customer contacts of the chat tool 外部联系人 (企业微信 客户联系). One row per contact: "
+    "links chat messages to CRM customers and opportunities.",
+    (
+        Column("contact_id", "string", "Contact id (external_userid) 外部联系人ID"),
+        opt("name", "string", "Contact name 联系人"),
+        opt("corp_name", "string", "Company the contact gave, or the rep noted 企业名称/备注企业"),
+        opt("follow_user_id", "string", "Chat account of the employee following the contact 跟进成员"),
+        opt("added_at", "timestamp", "Added as a contact 添加时间"),
+        opt("customer_id", "string", "CRM customer, when the export has it 客户"),
+    ),
+    ("contact_id",),
+    formats=("csv", "jsonl", "parquet"),
+)
+
 _CHAT_MESSAGES = Table(
     "chat_messages",
     "chat",
@@ -649,6 +672,7 @@ TABLES: dict[str, Table] = {
         _SOP_CARDS,
         _SOP_USAGE,
         _SOP_FEEDBACK,
+        _EXTERNAL_CONTACTS,
         _CHAT_MESSAGES,
         _CONTRACTS,
         _PAYMENTS,

@@ -25,6 +25,11 @@ import duckdb
 from salesops import contract
 from salesops.config import Paths
 
+DERIVED_FROM = {
+    "opportunity_stage_history": "from opportunities",
+    "reps": "from the owners' department paths 由负责人所属部门",
+    "org_units": "from the reps' department paths 由人员所属部门",
+}
 WARNING_SHARE_VARIABLE = "SALESOPS_QUARANTINE_WARNING_SHARE"
 DEFAULT_WARNING_SHARE = 0.05
 """A table with more than 5% of its rows quarantined is shown as a warning."""
@@ -63,15 +68,27 @@ class TableSummary:
     rows_derived: int = 0
     rows_conflicting: int = 0
     top_reasons: tuple[Reason, ...] = ()
+    rows_set_aside: int = 0
+    """Rows that are not records (totals rows, non-text or recalled chat messages), not loaded."""
+    set_aside: tuple[tuple[str, int], ...] = ()
+    """(kind, rows) of the rows set aside, most first."""
+    sources: tuple[dict, ...] = ()
+    """Per file or workbook sheet: file, rows_read, rows_accepted, rows_quarantined,
+    rows_superseded, rows_set_aside (listed when a table reads sheets or sets rows aside)."""
+    notes: tuple[str, ...] = ()
 
     @property
     def quarantined_share(self) -> float:
-        return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
+        """Of the records read: rows set aside (a totals row, an image message) are not records."""
+        records = self.rows_read - self.rows_set_aside
+        return self.rows_quarantined / records if records else 0.0
 
     @property
     def balanced(self) -> bool:
-        """rows read = accepted + quarantined + superseded (derived rows are not read)."""
-        return self.rows_read == self.rows_accepted + self.rows_quarantined + self.rows_superseded
+        """rows read = accepted + quarantined + superseded + set aside (derived rows are not read)."""
+        return self.rows_read == (
+            self.rows_accepted + self.rows_quarantined + self.rows_superseded + self.rows_set_aside
+        )
 
 
 @dataclass
@@ -110,6 +127,12 @@ def ingest_summaries(paths: Paths) -> list[TableSummary]:
         if not account_file.exists():
             continue
         account = json.loads(account_file.read_text(encoding="utf-8"))
+        files = account.get("files") or []
+        kinds: dict[str, int] = {}
+        for f in files:
+            for kind, n in (f.get("set_aside") or {}).items():
+                kinds[kind] = kinds.get(kind, 0) + n
+        detailed = any("#" in f["file"] or f.get("rows_set_aside") for f in files)
         summaries.append(
             TableSummary(
                 table=name,
@@ -123,6 +146,10 @@ def ingest_summaries(paths: Paths) -> list[TableSummary]:
                 top_reasons=_top_reasons(paths.quarantine / f"{name}.parquet")
                 if account.get("rows_quarantined")
                 else (),
+                rows_set_aside=int(account.get("rows_set_aside", 0)),
+                set_aside=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+                sources=tuple(files) if detailed else (),
+                notes=tuple(dict.fromkeys(n for f in files for n in f.get("notes") or [])),
             )
         )
     return summaries
@@ -171,34 +198,51 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
     lines = ["What happened to your rows 数据去向:"]
     for t in summary.warnings:
         lines.append(
-            f"  ⚠ WARNING 警告: {t.table}: {t.rows_quarantined} of {t.rows_read} rows quarantined "
+            f"  ⚠ WARNING 警告: {t.table}: {t.rows_quarantined} of {t.rows_read - t.rows_set_aside} rows quarantined "
             f"({t.quarantined_share:.1%} > {summary.warning_share:.0%}) — see quarantine/{t.table}.parquet "
             f"{'; top: ' + '; '.join(_reason_text(r) for r in t.top_reasons) if t.top_reasons else ''}"
         )
     width = max((len(t.table) for t in summary.tables), default=5)
+    aside = any(t.rows_set_aside for t in summary.tables)
     lines.append(
         f"  {'table 表':<{width}}  {'read 读取':>9} {'kept 保留':>9} {'quarant. 隔离':>13} {'superseded 被替代':>17}"
+        + (f" {'set aside 未载入':>16}" if aside else "")
     )
     for t in summary.tables:
         if not (t.rows_read or t.rows_derived):
             continue
         extra = []
         if t.rows_derived:
-            extra.append(f"{t.rows_derived} derived 推导 (no such file: from opportunities)")
+            extra.append(f"{t.rows_derived} derived 推导 (no such file: {DERIVED_FROM.get(t.table, 'derived')})")
         if t.rows_conflicting:
             extra.append(f"{t.rows_conflicting} flagged 冲突 (kept; see the quality report)")
         if t.rows_quarantined and t.top_reasons:
             extra.append("top: " + "; ".join(_reason_text(r) for r in t.top_reasons))
         lines.append(
             f"  {t.table:<{width}}  {t.rows_read:>9,} {t.rows_accepted:>9,} {t.rows_quarantined:>13,} "
-            f"{t.rows_superseded:>17,}" + (f"   {' · '.join(extra)}" if extra else "")
+            f"{t.rows_superseded:>17,}"
+            + (f" {t.rows_set_aside:>16,}" if aside else "")
+            + (f"   {' · '.join(extra)}" if extra else "")
         )
+        for f in t.sources:
+            lines.append(
+                f"      {f['file']}: read 读取 {f['rows_read']:,} · kept 保留 {f['rows_accepted']:,} · "
+                f"quarantined 隔离 {f['rows_quarantined']:,} · superseded 被替代 {f['rows_superseded']:,}"
+                + (f" · set aside 未载入 {f['rows_set_aside']:,}" if f.get("rows_set_aside") else "")
+            )
+        if t.set_aside:
+            lines.append(
+                "      set aside 未载入: " + "; ".join(f"{n:,} × {kind}" for kind, n in t.set_aside)
+            )
+        lines += [f"      note 说明: {note}" for note in t.notes]
     total_read = sum(t.rows_read for t in summary.tables)
     total_kept = sum(t.rows_accepted for t in summary.tables)
     total_q = sum(t.rows_quarantined for t in summary.tables)
     total_s = sum(t.rows_superseded for t in summary.tables)
+    total_a = sum(t.rows_set_aside for t in summary.tables)
     lines.append(
         f"  {'total 合计':<{width}}  {total_read:>9,} {total_kept:>9,} {total_q:>13,} {total_s:>17,}"
+        + (f" {total_a:>16,}" if aside else "")
     )
     for file, why in summary.ignored_files:
         lines.append(f"  not read 未读取: {file} ({why})")
@@ -226,12 +270,12 @@ def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSu
         f"create or replace table {SNAPSHOT_TABLE} (table_name varchar, files bigint, rows_read bigint, "
         "rows_accepted bigint, rows_quarantined bigint, rows_superseded bigint, rows_derived bigint, "
         "rows_conflicting bigint, quarantined_share double, warning_share double, is_warning boolean, "
-        "top_reasons varchar)"
+        "top_reasons varchar, rows_set_aside bigint, set_aside varchar, notes varchar)"
     )
     if not summaries:
         return
     con.executemany(
-        f"insert into {SNAPSHOT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {SNAPSHOT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 t.table,
@@ -246,6 +290,9 @@ def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSu
                 share,
                 bool(t.rows_read) and t.quarantined_share > share,
                 "; ".join(_reason_text(r) for r in t.top_reasons),
+                t.rows_set_aside,
+                "; ".join(f"{n} × {kind}" for kind, n in t.set_aside),
+                "\n".join(t.notes),
             )
             for t in summaries
         ],

@@ -12,8 +12,7 @@ from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.dbt_sources import BRONZE_ASSET_PREFIX
 from salesops.ingest import ingest_table
-from salesops.ingest.core import HISTORY_TABLES, conflicts_path
-from salesops.ingest.derived import DERIVED_TABLES
+from salesops.ingest.core import HISTORY_TABLES, conflicts_path, upstream_tables
 
 INGEST_GROUP = "ingest"
 
@@ -25,8 +24,7 @@ def bronze_key(table_name: str) -> dg.AssetKey:
 def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
     @dg.asset(
         key=bronze_key(table.name),
-        deps=[bronze_key(rule.table) for rule in table.reference_rules]
-        + ([bronze_key(DERIVED_TABLES[table.name])] if table.name in DERIVED_TABLES else []),
+        deps=[bronze_key(name) for name in upstream_tables(table.name)],
         group_name=INGEST_GROUP,
         kinds={"duckdb", "parquet"},
         description=(
@@ -60,6 +58,7 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
                 "rows_accepted": result.rows_accepted,
                 "rows_quarantined": result.rows_quarantined,
                 "rows_superseded": result.rows_superseded,
+                "rows_set_aside": result.rows_set_aside,
                 "rows_derived": result.derived_rows,
                 "rows_flagged_conflicting": result.conflicts,
                 "ignored_columns": dg.MetadataValue.json(result.ignored_columns),

@@ -19,7 +19,7 @@ import duckdb
 
 from salesops import contract, pii
 from salesops.config import Paths
-from salesops.ingest import core, reader
+from salesops.ingest import core, excel, org, reader
 from salesops.ingest.derived import DERIVED_TABLES
 from salesops.ingest.errors import IngestError
 from salesops.ingest.profile import (
@@ -28,7 +28,7 @@ from salesops.ingest.profile import (
     FileRule,
     Profile,
     ProfileError,
-    load_profile,
+    load_profiles,
 )
 
 TOP_REASONS = 10
@@ -67,6 +67,9 @@ class FileCheck:
     unused_columns: list[str] = field(default_factory=list)
     error: str | None = None
     """What would stop the run on this file (a missing required column, an unreadable file …)."""
+    set_aside: dict[str, int] = field(default_factory=dict)
+    """Rows that are not records (a totals row, a non-text chat message), by kind."""
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -159,13 +162,21 @@ def _check_file(
 ) -> FileCheck:
     table = contract.table(planned.table)
     rule = planned.rule
-    result = FileCheck(planned.relative, table.name, _rule_label(profile, rule))
+    result = FileCheck(planned.label, table.name, _rule_label(profile, rule))
     try:
-        source = reader.open_source(con, planned.path, rule.options, paths.bronze / "_work")
-        header = source.header
-        if not header:  # JSONL: the keys of its records
-            header = reader.read_rows(con, source, rule.options, f"{part_name}_keys").header
-        sources, unused = core._column_sources(table, rule, header, planned.path)
+        if rule.format:  # an adapter writes the contract's columns itself
+            header = list(table.column_names)
+        elif planned.sheet is not None:
+            header = excel.read_sheet(
+                con, planned.path, planned.sheet, rule.options, f"{part_name}_keys"
+            ).header
+        else:
+            source = reader.open_source(con, planned.path, rule.options, paths.bronze / "_work")
+            header = source.header
+            if not header:  # JSONL: the keys of its records
+                header = reader.read_rows(con, source, rule.options, f"{part_name}_keys").header
+        rule = core._resolve_headers(rule, header)
+        sources, unused = core._column_sources(table, rule, header, planned.source_file)
     except IngestError as exc:
         result.error = str(exc)
         return result
@@ -182,7 +193,9 @@ def _check_file(
         return result
     result.rows_read = part.rows_read
     result.rows_quarantined = part.rows_quarantined
-    result.rows_accepted = part.rows_read - part.rows_quarantined
+    result.set_aside = part.set_aside
+    result.notes = part.notes
+    result.rows_accepted = part.rows_read - part.rows_quarantined - sum(part.set_aside.values())
     result.reasons = [
         QuarantineReason(column, reason, rows)
         for column, reason, rows in con.execute(
@@ -195,14 +208,20 @@ def _check_file(
 
 
 def check_landing(
-    landing: Path, profile_file: Path | None = None, now: dt.datetime | None = None
+    landing: Path,
+    profile_file: Path | list[Path] | None = None,
+    now: dt.datetime | None = None,
 ) -> CheckReport:
-    """Dry-run ``profile_file`` (None: the canonical file names) on the exports in ``landing``."""
+    """Dry-run ``profile_file`` (several: combined; None: the canonical file names) on the
+    exports in ``landing``."""
     now = now or dt.datetime.now()
     landing = Path(landing)
-    report = CheckReport(str(landing), CANONICAL.name, str(profile_file) if profile_file else None)
+    files = [profile_file] if isinstance(profile_file, str | Path) else list(profile_file or [])
+    report = CheckReport(
+        str(landing), CANONICAL.name, ", ".join(str(f) for f in files) if files else None
+    )
     try:
-        profile = load_profile(Path(profile_file)) if profile_file else CANONICAL
+        profile = load_profiles([Path(f) for f in files]) if files else CANONICAL
     except ProfileError as exc:
         report.errors.append(str(exc))
         return report
@@ -229,6 +248,13 @@ def check_landing(
         for table, source in DERIVED_TABLES.items()
         if not plan.files[table] and plan.files[source]
     ]
+    if profile.org is not None:
+        report.derived += [
+            f"{table} ← derived from the department paths in {', '.join(sources)} 由部门路径推导 "
+            "(no file has it; profile `org:`)"
+            for table, sources in org.ORG_DERIVED.items()
+            if not plan.files[table]
+        ]
     used = {id(f.rule) for planned in plan.files.values() for f in planned}
     report.unmatched_rules = [
         f"files[{i}] ({', '.join(r.match)} → {r.table})"
@@ -275,7 +301,10 @@ def render(report: CheckReport) -> list[str]:
             lines.append(
                 f"    rows read 读取 {f.rows_read:,} · would be accepted 将接收 {f.rows_accepted:,} · "
                 f"would be quarantined 将隔离 {f.rows_quarantined:,}"
+                + (f" · set aside 未载入 {sum(f.set_aside.values()):,}" if f.set_aside else "")
             )
+            lines += [f"      {n:>6,}  {kind}" for kind, n in sorted(f.set_aside.items())]
+            lines += [f"    note 说明: {note}" for note in f.notes]
         if f.columns:
             lines.append("    columns 列 (contract ← source 合同列 ← 来源):")
             width = max(len(c.column) for c in f.columns)

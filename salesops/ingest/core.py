@@ -33,18 +33,25 @@ import json
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 import duckdb
 
 from salesops import contract, pii
-from salesops.config import Paths
-from salesops.ingest import reader
+from salesops.config import Paths, reporting_timezone
+from salesops.ingest import chat_formats, excel, org, reader
 from salesops.ingest.derived import DERIVED_SOURCE_FILE, DERIVED_TABLES, derive_stage_history
 from salesops.ingest.errors import IngestError
-from salesops.ingest.profile import CANONICAL, CONVERSION_COLUMNS, FileRule, Profile
+from salesops.ingest.profile import (
+    CANONICAL,
+    CONVERSION_COLUMNS,
+    FileRule,
+    Profile,
+    header_key,
+)
 from salesops.ingest.typing import (
     NO_RATE_REASON,
     checks,
@@ -56,16 +63,17 @@ from salesops.ingest.typing import (
     typed,
 )
 
-DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet"}
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet", *excel.EXCEL_SUFFIXES}
 NOT_DATA_REASON = "a {suffix} file: the run reads only " + ", ".join(sorted(DATA_SUFFIXES)) + " files"
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
 MAX_QUARANTINED_TEXT = 2000
 """A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
-REGISTRY_VERSION = 6
+REGISTRY_VERSION = 7
 """Bump when typing rules change, so every file is typed again (3: PII masked in free text;
 4: parts carry ``_extract_date``; 5: unknown values load as NULL, conflicts flagged;
 6: derive defaults fill only empty values, currencies, dates before 1900 refused,
-expected close dates as YYYY-MM-DD, opportunities.amount_original/currency)."""
+expected close dates as YYYY-MM-DD, opportunities.amount_original/currency; 7: workbooks,
+rows set aside, 亿 amounts, Chinese date forms, formula errors, header names matched loosely)."""
 HISTORY_TABLES = ("opportunities",)
 """Tables whose every extract is kept (``bronze/_history/<table>.parquet``), not only the latest."""
 DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
@@ -78,6 +86,18 @@ class PlannedFile:
     table: str
     rule: FileRule
     extract_key: str
+    sheet: str | None = None
+    """The workbook sheet this plan entry reads (each sheet is read, typed and counted on its own)."""
+
+    @property
+    def label(self) -> str:
+        """How the run names this source: the file, or ``file.xlsx#sheet``."""
+        return excel.sheet_label(self.relative, self.sheet) if self.sheet else self.relative
+
+    @property
+    def source_file(self) -> str:
+        """``_source_file`` of its rows and ``file`` of its quarantine: the path, with the sheet."""
+        return excel.sheet_label(self.path, self.sheet) if self.sheet else str(self.path)
 
 
 IGNORE_REASON = "ignore: "
@@ -93,7 +113,7 @@ class IgnoredFile(NamedTuple):
     @property
     def is_not_data(self) -> bool:
         """A file type the run never reads (not one of :data:`DATA_SUFFIXES`)."""
-        return PurePosixPath(self.file).suffix.lower() not in DATA_SUFFIXES
+        return PurePosixPath(self.file.split("#", 1)[0]).suffix.lower() not in DATA_SUFFIXES
 
     @property
     def glob(self) -> str | None:
@@ -120,6 +140,12 @@ class FileAccount:
     rows_accepted: int
     rows_quarantined: int
     rows_superseded: int
+    rows_set_aside: int = 0
+    """Rows that are not records, not loaded, counted by kind in ``set_aside``: totals rows of
+    a workbook, non-text or recalled chat messages (rows read = accepted + quarantined +
+    superseded + set aside)."""
+    set_aside: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -152,6 +178,10 @@ class TableIngestResult:
     def rows_superseded(self) -> int:
         return sum(f.rows_superseded for f in self.files)
 
+    @property
+    def rows_set_aside(self) -> int:
+        return sum(f.rows_set_aside for f in self.files)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d.update(
@@ -159,6 +189,7 @@ class TableIngestResult:
             rows_accepted=self.rows_accepted,
             rows_quarantined=self.rows_quarantined,
             rows_superseded=self.rows_superseded,
+            rows_set_aside=self.rows_set_aside,
         )
         return d
 
@@ -197,8 +228,22 @@ def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = Tru
         rules = [r for r in profile.rules if r.matches(relative)]
         folder = relative.split("/", 1)[0] if "/" in relative else ""
         error = None
+        if path.suffix.lower() in excel.EXCEL_SUFFIXES:
+            try:
+                planned_sheets, skipped = _plan_workbook(path, relative, folder, rules, profile)
+            except IngestError as exc:
+                if strict:
+                    raise
+                unclaimed.append(exc)
+                continue
+            ignored += skipped
+            if planned_sheets or (rules and skipped):
+                key = extract_key(path)
+                for rule, sheet in planned_sheets:
+                    files[rule.table].append(PlannedFile(path, relative, rule.table, rule, key, sheet))
+                continue
         if not rules and folder in CANONICAL_FOLDERS and relative.count("/") == 1:
-            table = contract.table_for_file(folder, path.name)
+            table = contract.table_for_file(folder, _as_csv_name(path))
             if table is None:
                 names = ", ".join(t.name for t in contract.tables_in(folder))
                 error = IngestError(
@@ -229,8 +274,69 @@ def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = Tru
         for rule in rules:
             files[rule.table].append(PlannedFile(path, relative, rule.table, rule, key))
     for name in files:
-        files[name].sort(key=lambda f: (f.extract_key, f.relative))
+        files[name].sort(key=lambda f: (f.extract_key, f.relative, f.sheet or ""))
     return Plan(files, ignored, unclaimed)
+
+
+def _as_csv_name(path: Path) -> str:
+    """A workbook named after its table (``opportunities.xlsx``) is claimed like its CSV would be."""
+    if path.suffix.lower() in excel.EXCEL_SUFFIXES:
+        return path.with_suffix(".csv").name
+    return path.name
+
+
+def _plan_workbook(
+    path: Path, relative: str, folder: str, rules: list[FileRule], profile: Profile
+) -> tuple[list[tuple[FileRule, str]], list[IgnoredFile]]:
+    """Which rule reads which sheet of a workbook, and the sheets nobody reads (named, never
+    skipped silently). With profile rules: each rule's ``sheets`` globs (default: every
+    visible sheet). Canonical: a sheet named after a table of the folder is that table; a
+    workbook named after a table gives it its first other visible sheet."""
+    sheets = excel.list_sheets(path)
+    planned: list[tuple[FileRule, str]] = []
+    skipped: list[IgnoredFile] = []
+    if rules:
+        for sheet in sheets:
+            readers = [
+                r
+                for r in rules
+                if (r.sheets and r.reads_sheet(sheet.name)) or (not r.sheets and sheet.visible)
+            ]
+            planned += [(r, sheet.name) for r in readers]
+            if not readers:
+                why = (
+                    "a hidden sheet: list it under the rule's `sheets:` to read it"
+                    if not sheet.visible
+                    else "no rule's `sheets:` names this sheet"
+                )
+                skipped.append(IgnoredFile(excel.sheet_label(relative, sheet.name), why))
+        return planned, skipped
+    if folder not in CANONICAL_FOLDERS or relative.count("/") != 1:
+        return [], []
+    by_name = {t.name: t for t in contract.tables_in(folder)}
+    claimed: set[str] = set()
+    rest = []
+    for sheet in sheets:
+        table = by_name.get(sheet.name.strip().lower())
+        if table is not None:
+            planned.append((profile.canonical_rule(table), sheet.name))
+            claimed.add(table.name)
+        else:
+            rest.append(sheet)
+    file_table = contract.table_for_file(folder, _as_csv_name(path))
+    candidates = [sheet for sheet in rest if sheet.visible]
+    if file_table is not None and file_table.name not in claimed and len(candidates) > 1:
+        # Several unnamed sheets (an empty Sheet1 before the data): the first one holding cells.
+        first = next((sheet for sheet in candidates if not excel.sheet_is_empty(path, sheet.name)), None)
+        rest = [first, *(sheet for sheet in rest if sheet is not first)] if first else rest
+    for sheet in rest:
+        if file_table is not None and file_table.name not in claimed and sheet.visible:
+            planned.append((profile.canonical_rule(file_table), sheet.name))
+            claimed.add(file_table.name)
+            continue
+        why = "a hidden sheet" if not sheet.visible else "not named after a landing-contract table"
+        skipped.append(IgnoredFile(excel.sheet_label(relative, sheet.name), why))
+    return planned, skipped
 
 
 def discover_landing(landing: Path, profile: Profile = CANONICAL) -> dict[str, list[Path]]:
@@ -253,6 +359,32 @@ class FilePart:
     delimiter: str | None
     ignored_columns: list[str]
     columns: list[str]
+    set_aside: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _resolve_headers(rule: FileRule, header: list[str]) -> FileRule:
+    """The rule with its source column names spelled as this file spells them (:func:`header_key`:
+    ``商机金额（元）`` in the profile finds ``商机金额(元)`` or a wrapped ``商机金额\n(元)``)."""
+    by_key: dict[str, str] = {}
+    for h in header:
+        by_key.setdefault(header_key(h), h)
+
+    def spell(name: str | None) -> str | None:
+        if name is None or name in header:
+            return name
+        return by_key.get(header_key(name), name)
+
+    derive = {
+        c: replace(d, source=spell(d.source), fallbacks=tuple(spell(f) for f in d.fallbacks))
+        for c, d in rule.derive.items()
+    }
+    options = rule.options
+    if options.currency_column:
+        options = replace(options, currency_column=spell(options.currency_column))
+    return replace(
+        rule, columns={spell(k): v for k, v in rule.columns.items()}, derive=derive, options=options
+    )
 
 
 def _column_sources(
@@ -290,7 +422,10 @@ def _text_expression(column: contract.Column, rule: FileRule, sources: dict[str,
         if d.constant is not None:
             return lit(d.constant)
         raw = ", ".join(f"nullif(trim({q(s)}), '')" for s in d.sources)
-        raw = f"coalesce({raw})" if len(d.sources) > 1 else raw
+        if d.join is not None:  # NULLs are skipped: 销售一部 + 张伟, or just 张伟
+            raw = f"nullif(concat_ws({lit(d.join)}, {raw}), '')"
+        elif len(d.sources) > 1:
+            raw = f"coalesce({raw})"
         if not (d.values or d.otherwise is not None or d.default is not None):
             return mapped(raw, rule.values.get(column.name, {}))
         # `values` maps; a value it does not list becomes `otherwise`, else stays itself (through
@@ -356,11 +491,36 @@ def type_file(
     part_name: str,
     now: dt.datetime,
 ) -> FilePart:
-    rule, path = planned.rule, planned.path
+    rule, path = planned.rule, planned.source_file
     options = rule.options
-    source = reader.open_source(con, path, options, _work_dir(paths, table.name))
     name = "raw_" + re.sub(r"\W", "_", part_name)
-    raw = reader.read_rows(con, source, options, name)
+    if planned.sheet is not None:
+        raw = excel.read_sheet(con, planned.path, planned.sheet, options, name)
+        encoding, delimiter = "workbook", None
+    else:
+        source = reader.open_source(con, planned.path, options, _work_dir(paths, table.name))
+        raw = reader.read_rows(con, source, options, name)
+        encoding, delimiter = source.encoding, source.delimiter
+    if rule.format:
+        context = chat_formats.AdapterContext(paths.bronze, planned.label, rule.format_options)
+        raw = chat_formats.FORMATS[rule.format](con, raw, context)
+    set_aside = dict(Counter(kind for _, kind in raw.set_aside))
+    part = paths.bronze / "_parts" / table.name / f"{part_name}.parquet"
+    quarantine_part = paths.quarantine / "_parts" / table.name / f"{part_name}.parquet"
+    if not raw.header:
+        # An empty sheet: nothing to type, and nothing lost (its note says so).
+        _write(
+            con,
+            f"select *, cast(null as varchar) as _extract_key, cast(null as date) as _extract_date "
+            f"from ({empty_bronze_sql(table)})",
+            part,
+        )
+        _write(con, EMPTY_QUARANTINE_SQL, quarantine_part)
+        n = len(raw.set_aside)
+        return FilePart(
+            str(part), str(quarantine_part), n, 0, encoding, delimiter, [], [], set_aside, raw.notes
+        )
+    rule = _resolve_headers(rule, raw.header)
     sources, unused = _column_sources(table, rule, raw.header, path)
     for col, d in rule.derive.items():
         for s in d.sources:
@@ -452,15 +612,13 @@ def type_file(
             f"{lit(rule_.reason)} from {name}_typed where coalesce({rule_.violation}, false) "
             f"and _record not in (select _record from {name}_errors)"
         )
-    rel_file = str(path)
+    rel_file = path
     rejected = [
         (rel_file, line, None, pii.mask_text(text)[:MAX_QUARANTINED_TEXT], reason)
         for line, text, reason in raw.rejects
     ]
     data_cols = ", ".join(q(c) for c in table.column_names)
     extract_date = _extract_date(con, table, planned, f"{name}_typed", f"{name}_errors")
-    part = paths.bronze / "_parts" / table.name / f"{part_name}.parquet"
-    quarantine_part = paths.quarantine / "_parts" / table.name / f"{part_name}.parquet"
     _write(
         con,
         f"select {data_cols}, {lit(rel_file)} as _source_file, _line as _source_line, {lit(planned.extract_key)} as _extract_key, "
@@ -480,16 +638,58 @@ def type_file(
     read, quarantined = con.execute(
         f"select (select count(*) from {name}_typed), (select count(distinct _record) from {name}_errors)"
     ).fetchone()
+    notes = raw.notes + _unmapped_values_notes(con, table, name) + _repeated_keys_note(con, table, name)
     return FilePart(
         str(part),
         str(quarantine_part),
-        read + len(rejected),
+        read + len(rejected) + len(raw.set_aside),
         quarantined + len(rejected),
-        source.encoding,
-        source.delimiter,
+        encoding,
+        delimiter,
         unused,
         sorted(set(sources) | set(rule.derive)),
+        set_aside,
+        notes,
     )
+
+
+def _unmapped_values_notes(con: duckdb.DuckDBPyConnection, table: contract.Table, name: str) -> list[str]:
+    """Values outside a column's allowed set, by name and count (a vendor's stage the profile
+    does not map): those rows are quarantined, and the note says what to add to ``values:``."""
+    found = con.execute(
+        f"select column_name, raw_value, count(*) as n from {name}_errors where starts_with(reason, 'not one of') "
+        "group by all order by column_name, n desc, raw_value"
+    ).fetchall()
+    notes = []
+    for column in dict.fromkeys(c for c, _, _ in found):
+        values = [(v, n) for c, v, n in found if c == column]
+        shown = ", ".join(f"{v} ×{n}" for v, n in values[:8]) + (" …" if len(values) > 8 else "")
+        notes.append(
+            f"{column}: {sum(n for _, n in values)} row(s) quarantined with values outside the allowed "
+            f"{table.name}.{column} values ({shown}) — map them under `values: {{{column}: …}}` in the profile "
+            "未映射的取值"
+        )
+    return notes
+
+
+def _repeated_keys_note(con: duckdb.DuckDBPyConnection, table: contract.Table, name: str) -> list[str]:
+    """Keys on more than one row of one file are reported, not merged silently (two people
+    named 张伟 in one team have one id when the id is built from department and name)."""
+    pk = ", ".join(q(c) for c in table.primary_key)
+    key_text = " || ' / ' || ".join(f"coalesce(cast({q(c)} as varchar), '')" for c in table.primary_key)
+    found = con.execute(
+        f"select {key_text}, list(_line order by _line), count(*) over () from {name}_typed "
+        f"where _record not in (select _record from {name}_errors) group by {pk} having count(*) > 1 "
+        "order by min(_line) limit 3"
+    ).fetchall()
+    if not found:
+        return []
+    examples = "; ".join(f"{key} on rows {', '.join(map(str, lines[:4]))}" for key, lines, _ in found)
+    return [
+        f"{found[0][2]} {'/'.join(table.primary_key)} value(s) on more than one row ({examples}): the last "
+        "row is kept and the others count as superseded; if they are different records, export a "
+        "distinct id (工号 for people) 同一编号出现在多行"
+    ]
 
 
 def _extract_date(
@@ -619,9 +819,9 @@ def ingest_table(
     now = now or dt.datetime.now()
     plan = plan or plan_landing(paths.landing, profile)
     planned = plan.files[table.name]
-    if table.name in DERIVED_TABLES:
+    if table.name in DERIVED_TABLES or (profile.org is not None and table.name in org.ORG_DERIVED):
         if not planned:
-            derived = _derive_table(table, paths, now)
+            derived = _derive_table(table, paths, now, profile)
             if derived is not None:
                 return derived
         _derived_state_file(paths, table.name).unlink(missing_ok=True)
@@ -636,8 +836,12 @@ def ingest_table(
     try:
         _check_one_schema(table, planned, con, paths)
         for f in planned:
-            fingerprint = f"{REGISTRY_VERSION}-{f.rule.fingerprint()}"
-            entry = registry["files"].get(f.relative)
+            fingerprint = f"{REGISTRY_VERSION}-{f.rule.fingerprint()}-{reporting_timezone()}"
+            if f.rule.format:
+                # An adapter reads tables ingested before it (reps, customers, …): when they
+                # change, the file is typed again.
+                fingerprint += "-" + _bronze_state(paths, chat_formats.DEPENDS_ON[f.rule.format])
+            entry = registry["files"].get(f.label)
             stat = f.path.stat()
             stat_key = f"{stat.st_size}-{stat.st_mtime_ns}"
             # Same size and modification time as when it was hashed: skip re-reading the bytes.
@@ -645,10 +849,12 @@ def ingest_table(
                 sha = entry["sha256"]
             else:
                 sha = reader.file_sha256(f.path)
+                if f.sheet is not None:  # each sheet is its own source
+                    sha = hashlib.sha256(f"{sha}#{f.sheet}".encode()).hexdigest()
             stamp = {
                 "at": now.isoformat(timespec="seconds"),
                 "table": table.name,
-                "file": f.relative,
+                "file": f.label,
             }
             if entry and entry["sha256"] == sha and entry["rule"] == fingerprint:
                 events.append({**stamp, "action": "unchanged"})
@@ -657,12 +863,12 @@ def ingest_table(
                 (
                     k
                     for k, e in registry["files"].items()
-                    if e["sha256"] == sha and e["rule"] == fingerprint and k != f.relative
+                    if e["sha256"] == sha and e["rule"] == fingerprint and k != f.label
                 ),
                 None,
             )
             if twin:
-                copies.append((f.relative, twin))
+                copies.append((f.label, twin))
                 events.append(
                     {
                         **stamp,
@@ -674,19 +880,21 @@ def ingest_table(
             part_name = f"{sha[:16]}-{f.rule.fingerprint()[:8]}"
             result = type_file(con, table, f, paths, part_name, now)
             if result.ignored_columns:
-                ignored_columns[f.relative] = result.ignored_columns
+                ignored_columns[f.label] = result.ignored_columns
             new_entry = {
                 "sha256": sha,
                 "stat": stat_key,
                 "rule": fingerprint,
                 "extract_key": f.extract_key,
-                "path": str(f.path),
+                "path": f.source_file,
                 "part": result.part,
                 "quarantine_part": result.quarantine_part,
                 "rows_read": result.rows_read,
                 "rows_quarantined": result.rows_quarantined,
                 "encoding": result.encoding,
                 "delimiter": result.delimiter,
+                "set_aside": result.set_aside,
+                "notes": result.notes,
                 "ingested_at": stamp["at"],
             }
             if entry:
@@ -694,7 +902,7 @@ def ingest_table(
                     {
                         **stamp,
                         "action": "replaced",
-                        "reason": f"{f.relative} changed: this extract replaces its earlier version "
+                        "reason": f"{f.label} changed: this extract replaces its earlier version "
                         f"({entry['rows_read']} → {result.rows_read} rows)",
                     }
                 )
@@ -710,7 +918,7 @@ def ingest_table(
                         "quarantined": result.rows_quarantined,
                     }
                 )
-            registry["files"][f.relative] = new_entry
+            registry["files"][f.label] = new_entry
         state = _consolidation_state(table, paths, registry)
         outputs_exist = all(p.exists() for p in _outputs(table, paths))
         if registry.get("consolidated_state") == state and outputs_exist and "accounts" in registry:
@@ -724,7 +932,9 @@ def ingest_table(
         # by the same row of the file it copies.
         for relative, twin in copies:
             n = registry["files"][twin]["rows_read"]
-            accounts.append(FileAccount(relative, n, 0, 0, n))
+            set_aside = registry["files"][twin].get("set_aside", {})
+            aside = sum(set_aside.values())
+            accounts.append(FileAccount(relative, n, 0, 0, n - aside, aside, set_aside))
     finally:
         con.close()
         shutil.rmtree(_work_dir(paths, table.name), ignore_errors=True)
@@ -756,26 +966,79 @@ def _derived_state_file(paths: Paths, table: str) -> Path:
     return paths.bronze / "_registry" / f"{table}.derived.json"
 
 
-def _derive_table(table: contract.Table, paths: Paths, now: dt.datetime) -> TableIngestResult | None:
-    """Write ``table``'s bronze from the table it derives from; None when that one is empty."""
-    source = paths.bronze / f"{DERIVED_TABLES[table.name]}.parquet"
-    if not source.exists():
+def _derivation(table: contract.Table, paths: Paths, profile: Profile):
+    """How ``table`` is derived when no landing file has it: (input files, a function writing
+    the rows into a temp table and returning its name or None, source label, reason); None when
+    it is not derivable under this profile."""
+    if table.name in DERIVED_TABLES:
+        source = paths.bronze / f"{DERIVED_TABLES[table.name]}.parquet"
+        history = history_path(paths, DERIVED_TABLES[table.name])
+
+        def stage_history(con: duckdb.DuckDBPyConnection) -> str | None:
+            if con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0] == 0:
+                return None
+            return derive_stage_history(con, source, history if history.exists() else None)
+
+        reason = (
+            f"no landing file has {table.name}: derived from {DERIVED_TABLES[table.name]} "
+            "(current stage, created and closed dates, dated extracts); derived_from says what each row rests on"
+        )
+        return [source, history], stage_history, DERIVED_SOURCE_FILE, reason
+    if profile.org is None or table.name not in org.ORG_DERIVED:
         return None
-    history = history_path(paths, DERIVED_TABLES[table.name])
+    inputs = [paths.bronze / f"{name}.parquet" for name in org.ORG_DERIVED[table.name]]
+    reason = (
+        f"no landing file has {table.name}: derived from the department paths in "
+        f"{', '.join(org.ORG_DERIVED[table.name])} (profile `org:`)"
+    )
+
+    def from_paths(con: duckdb.DuckDBPyConnection) -> str | None:
+        if table.name == "reps":
+            sql = org.reps_sql(paths.bronze, profile.org)
+            if sql is None:
+                return None
+            con.execute(f"create or replace temp table derived_rows as {sql}")
+        else:
+            rows = org.org_units_rows(con, paths.bronze, profile.org)
+            con.execute(
+                "create or replace temp table derived_rows (unit_id varchar, level varchar, parent_id varchar, "
+                "name varchar, structured_since date, _source_file varchar, _source_line bigint)"
+            )
+            con.executemany(
+                "insert into derived_rows values (?, ?, ?, ?, null, ?, ?)",
+                [(*r, org.SOURCE_LABEL["org_units"], i) for i, r in enumerate(rows, start=1)],
+            )
+        if con.execute("select count(*) from derived_rows").fetchone()[0] == 0:
+            return None
+        return "derived_rows"
+
+    return inputs, from_paths, org.SOURCE_LABEL[table.name], reason
+
+
+def _derive_table(
+    table: contract.Table, paths: Paths, now: dt.datetime, profile: Profile
+) -> TableIngestResult | None:
+    """Write ``table``'s bronze from the tables it derives from; None when they hold nothing."""
+    derivation = _derivation(table, paths, profile)
+    if derivation is None:
+        return None
+    inputs, build, label, reason = derivation
+    if not any(p.exists() for p in inputs):
+        return None
     state_file = _derived_state_file(paths, table.name)
     state = json.dumps(
-        [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in (source, history) if p.exists()]
+        [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in inputs if p.exists()]
     )
     bronze = paths.bronze / f"{table.name}.parquet"
     accounts = paths.bronze / "_accounts" / f"{table.name}.json"
     if state_file.exists() and bronze.exists() and accounts.exists():
         previous = json.loads(state_file.read_text(encoding="utf-8"))
         if previous.get("state") == state:
-            # The table it derives from has not changed: nor has the derived one (idempotent).
+            # What it derives from has not changed: nor has the derived table (idempotent).
             event = {
                 "at": now.isoformat(timespec="seconds"),
                 "table": table.name,
-                "file": DERIVED_SOURCE_FILE,
+                "file": label,
                 "action": "unchanged",
             }
             account = json.loads(accounts.read_text(encoding="utf-8"))
@@ -790,9 +1053,9 @@ def _derive_table(table: contract.Table, paths: Paths, now: dt.datetime) -> Tabl
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
-        if con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0] == 0:
+        rows = build(con)
+        if rows is None:
             return None
-        rows = derive_stage_history(con, source, history if history.exists() else None)
         columns = ", ".join(q(c) for c in table.column_names)
         _write(
             con,
@@ -807,21 +1070,20 @@ def _derive_table(table: contract.Table, paths: Paths, now: dt.datetime) -> Tabl
     event = {
         "at": now.isoformat(timespec="seconds"),
         "table": table.name,
-        "file": DERIVED_SOURCE_FILE,
+        "file": label,
         "action": "derived",
         "rows": n,
-        "reason": f"no landing file has {table.name}: derived from {DERIVED_TABLES[table.name]} "
-        "(current stage, created and closed dates, dated extracts); derived_from says what each row rests on",
+        "reason": reason,
     }
     _log(paths, table.name, [event])
-    # A file's registry entry from an earlier run with real history files is stale now.
+    # A file's registry entry from an earlier run with real files is stale now.
     _registry_path(paths, table.name).unlink(missing_ok=True)
     state_file.parent.mkdir(parents=True, exist_ok=True)
     state_file.write_text(json.dumps({"state": state}), encoding="utf-8")
     result = TableIngestResult(
         table.name,
         [],
-        str(paths.bronze / f"{table.name}.parquet"),
+        str(bronze),
         str(paths.quarantine / f"{table.name}.parquet"),
         [event],
         derived_rows=n,
@@ -989,18 +1251,68 @@ def consolidate(
     accounts = []
     for relative, e in entries.items():
         valid, kept, refs = counts.get(e["path"], (0, 0, 0))
+        set_aside = e.get("set_aside", {})
         accounts.append(
-            FileAccount(relative, e["rows_read"], kept, e["rows_quarantined"] + refs, valid - kept)
+            FileAccount(
+                relative,
+                e["rows_read"],
+                kept,
+                e["rows_quarantined"] + refs,
+                valid - kept,
+                sum(set_aside.values()),
+                set_aside,
+                e.get("notes", []),
+            )
         )
     return accounts
+
+
+def _bronze_state(paths: Paths, tables: tuple[str, ...]) -> str:
+    """Changes when any of these bronze tables is rewritten."""
+    state = []
+    for name in tables:
+        p = paths.bronze / f"{name}.parquet"
+        state.append((name, p.stat().st_mtime_ns if p.exists() else None))
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:12]
+
+
+def upstream_tables(name: str) -> tuple[str, ...]:
+    """Bronze tables that must be ingested before ``name``: those its reference rules check,
+    those it may be derived from, those a chat adapter reads (one definition, used by
+    :func:`ingest_all` and the Dagster assets' dependencies)."""
+    table = contract.table(name)
+    found = [r.table for r in table.reference_rules]
+    if name in DERIVED_TABLES:
+        found.append(DERIVED_TABLES[name])
+    found += org.ORG_DERIVED.get(name, ())
+    if name == "chat_messages":
+        found += [t for deps in chat_formats.DEPENDS_ON.values() for t in deps]
+    return tuple(dict.fromkeys(found))
+
+
+def ingest_order() -> list[str]:
+    """Contract order, except that a table comes after every table in :func:`upstream_tables`."""
+    done: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        for dep in upstream_tables(name):
+            visit(dep)
+        done.append(name)
+
+    for name in contract.TABLES:
+        visit(name)
+    return done
 
 
 def ingest_all(
     paths: Paths, profile: Profile = CANONICAL, now: dt.datetime | None = None
 ) -> dict[str, TableIngestResult]:
-    """Ingest every contract table, in contract order (referenced tables first)."""
+    """Ingest every contract table, upstream tables first (:func:`ingest_order`)."""
     plan = plan_landing(paths.landing, profile)
-    return {
+    results = {
         name: ingest_table(contract.table(name), paths, profile, plan, now)
-        for name in contract.TABLES
+        for name in ingest_order()
     }
+    return {name: results[name] for name in contract.TABLES}

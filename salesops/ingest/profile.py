@@ -50,7 +50,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path, PurePosixPath
@@ -60,7 +62,7 @@ import yaml
 from salesops import contract
 
 ENCODING_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "utf8": "utf-8", "utf-8-sig": "utf-8"}
-AMOUNT_UNITS = {"yuan": 1, "wan_yuan": 10_000}
+AMOUNT_UNITS = {"yuan": 1, "wan_yuan": 10_000, "yi_yuan": 100_000_000}
 PROBABILITY_SCALES = ("auto", "fraction", "percent")
 ISO_TIMESTAMP_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -72,7 +74,9 @@ ISO_TIMESTAMP_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
 )
-ISO_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+ISO_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
+"""Tried for every date: ISO-8601, and the forms Chinese exports write (``2026/3/5``,
+``2026年3月5日``, ``2026.3.5``); every one has a four-digit year first, so none is ambiguous."""
 BASE_CURRENCY = "CNY"
 CURRENCY_ALIASES = {"RMB": "CNY"}
 DATE_TEXT_COLUMNS = ("expected_close_date",)
@@ -95,6 +99,13 @@ def _check_date_format(fmt: object, key: str) -> None:
             f"{key}: {fmt!r} has no year (%Y or %y); a date without a year cannot be read "
             "safely — export the year too"
         )
+
+
+def header_key(name: str) -> str:
+    """How a profile's source column names meet a file's header: full-width and half-width
+    forms alike (NFKC: ``商机金额（元）`` = ``商机金额(元)``), case and every space or line break
+    ignored — an Excel header cell often wraps ``商机金额\n(元)``."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
 
 
 def glob_matches(relative_path: str, pattern: str) -> bool:
@@ -121,6 +132,8 @@ class ReadOptions:
     """A plain number in a date column is an Excel serial day (1900 date system)."""
     timezone: str = "Asia/Shanghai"
     amount_unit: str = "yuan"
+    column_amount_units: Mapping[str, str] = field(default_factory=dict)
+    """Per contract column: its unit when it differs from ``amount_unit`` (``{amount: wan_yuan}``)."""
     currency: str = BASE_CURRENCY
     """ISO code of the file's amounts; other than CNY, they are converted at ``exchange_rates``."""
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
@@ -130,12 +143,27 @@ class ReadOptions:
     probability_scale: str = "auto"
     skip_rows: int = 0
     """Lines above the header (title rows of a report saved from Excel)."""
+    header_row: int | None = None
+    """Workbooks: the sheet row (1-based, as Excel numbers it) holding the header; None =
+    detected (the first row that looks like a header, below any title rows)."""
+    header_rows: int | None = None
+    """Workbooks: 1 or 2 header rows (a two-row header with merged group cells above the
+    column names); None = detected."""
 
     def __post_init__(self) -> None:
-        if self.amount_unit not in AMOUNT_UNITS:
-            raise ProfileError(
-                f"amount_unit must be one of {', '.join(AMOUNT_UNITS)}, not {self.amount_unit!r}"
-            )
+        for where, unit in [("amount_unit", self.amount_unit)] + [
+            (f"column_amount_units.{c}", u) for c, u in self.column_amount_units.items()
+        ]:
+            if unit not in AMOUNT_UNITS:
+                raise ProfileError(
+                    f"{where} must be one of {', '.join(AMOUNT_UNITS)}, not {unit!r}"
+                )
+        if self.header_row is not None and not (
+            isinstance(self.header_row, int) and not isinstance(self.header_row, bool) and self.header_row >= 1
+        ):
+            raise ProfileError(f"header_row: give the sheet row number (1, 2, …) of the header, not {self.header_row!r}")
+        if self.header_rows not in (None, 1, 2):
+            raise ProfileError(f"header_rows: 1 or 2, not {self.header_rows!r}")
         if self.probability_scale not in PROBABILITY_SCALES:
             raise ProfileError(f"probability_scale must be one of {', '.join(PROBABILITY_SCALES)}")
         if self.decimal_separator == self.thousands_separator:
@@ -173,6 +201,10 @@ class ReadOptions:
     def amount_multiplier(self) -> int:
         return AMOUNT_UNITS[self.amount_unit]
 
+    def column_multiplier(self, column: str) -> int:
+        """Yuan per unit of the column's amounts (``column_amount_units``, else ``amount_unit``)."""
+        return AMOUNT_UNITS[self.column_amount_units.get(column, self.amount_unit)]
+
     @property
     def python_encoding(self) -> str:
         return ENCODING_ALIASES.get(self.encoding.lower(), self.encoding)
@@ -190,6 +222,9 @@ class Derive:
     """Further source columns, tried in order when ``source`` is empty (``from: [a, b]``)."""
     otherwise: str | None = None
     """The value for a non-empty source value ``values`` does not list (else it is kept)."""
+    join: str | None = None
+    """Join the non-empty values of all ``from`` columns with this separator instead of taking
+    the first (``{from: [所属部门, 负责人], join: "/"}`` keys a rep by name within a department)."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -216,6 +251,17 @@ class FileRule:
     mask: tuple[str, ...] = ()
     """Contract columns masked at ingest like free text (personal data in a column the
     contract does not mark ``free_text``), see :mod:`salesops.pii`."""
+    sheets: tuple[str, ...] = ()
+    """Workbooks: globs of the sheet names this rule reads (empty = every visible sheet)."""
+    format: str | None = None
+    """A built-in adapter for a source whose records are not rows of the table
+    (:mod:`salesops.ingest.chat_formats`: ``wecom_archive``, ``chat_sheet``)."""
+    format_options: Mapping[str, object] = field(default_factory=dict)
+
+    def reads_sheet(self, sheet: str) -> bool:
+        return not self.sheets or any(
+            fnmatch.fnmatch(sheet.casefold(), g.casefold()) for g in self.sheets
+        )
 
     def matches(self, relative_path: str) -> bool:
         return any(glob_matches(relative_path, m) for m in self.match)
@@ -224,6 +270,17 @@ class FileRule:
         """Changes when the rule changes, so a file is typed again under a new mapping."""
         payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class OrgPaths:
+    """``org:``: the org tree is in the exports as department paths (``华东大区/上海分公司/销售一部``)."""
+
+    levels: tuple[str, ...]
+    """org_units.level of the first, second, … segment of a path (deeper segments: the last)."""
+    separator: str = "/"
+    root: str | None = None
+    """The HQ unit every path hangs under (level ``hq``); None = paths start below HQ."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +294,8 @@ class Profile:
     """Column names that hold identifiers, not personal data: exempt from the publish scan."""
     ignore: tuple[str, ...] = ()
     """Globs of files that are not data (a data dictionary, a price list): listed, never read."""
+    org: OrgPaths | None = None
+    """Org units (and reps) built from department paths when the landing has no such file."""
 
     def ignored_by(self, relative_path: str) -> str | None:
         """The ``ignore`` glob that matches this landing file, if any."""
@@ -268,6 +327,12 @@ def _options(raw: Mapping, base: ReadOptions, where: str) -> ReadOptions:
                 str(k).strip(): _formats(v, f"{where}: column_date_formats.{k}")
                 for k, v in given.items()
             },
+        }
+    if "column_amount_units" in values:
+        given = _mapping(values["column_amount_units"], f"{where}: column_amount_units")
+        values["column_amount_units"] = {
+            **base.column_amount_units,
+            **{str(k).strip(): str(v) for k, v in given.items()},
         }
     if "exchange_rates" in values:
         given = _mapping(values["exchange_rates"], f"{where}: exchange_rates")
@@ -330,7 +395,7 @@ def _scalar(raw, where: str) -> str:
     return str(raw)
 
 
-DERIVE_KEYS = ("constant", "default", "from", "otherwise", "values")
+DERIVE_KEYS = ("constant", "default", "from", "join", "otherwise", "values")
 
 
 def _derive(table: contract.Table, column: str, spec, where: str) -> Derive:
@@ -362,7 +427,13 @@ def _derive(table: contract.Table, column: str, spec, where: str) -> Derive:
     otherwise = None if spec.get("otherwise") is None else _scalar(spec["otherwise"], where)
     default = None if spec.get("default") is None else _scalar(spec["default"], where)
     _check_enum(table, column, [*values.values(), otherwise, default], where)
+    join = spec.get("join")
+    if join is not None and not (isinstance(join, str) and join):
+        raise ProfileError(f"{where}: join: give the separator, e.g. \"/\", not {join!r}")
+    if join is not None and len(sources) < 2:
+        raise ProfileError(f"{where}: join needs two or more `from` columns")
     return Derive(
+        join=join,
         source=sources[0].strip(),
         fallbacks=tuple(s.strip() for s in sources[1:]),
         values={str(k).strip().casefold(): str(v) for k, v in values.items()},
@@ -396,7 +467,7 @@ def _check_enum(table: contract.Table, column: str, values, where: str) -> None:
 
 def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
     known = {"match", "table", "columns", "values", "derive", "constants", "unpivot", "options"}
-    known |= {"mask"}
+    known |= {"mask", "sheets", "format", "format_options"}
     unknown = set(raw) - known
     if unknown:
         raise ProfileError(
@@ -458,8 +529,18 @@ def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
                 f"{where} unpivot: needs `columns` (a valid regex), `name` and `value` ({exc})"
             ) from None
         _check_columns(table, [unpivot.name, unpivot.value], f"{where} unpivot")
+    amount_units = (raw.get("options") or {}).get("column_amount_units") or {}
+    for name in amount_units:
+        if str(name).strip() not in table.column_names or table.column(str(name).strip()).type != "decimal":
+            raise ProfileError(
+                f"{where} options: column_amount_units.{name}: not an amount (decimal) column of {table.name}"
+            )
+    fmt, format_options = _format(raw, table, where)
     matches = raw["match"]
     return FileRule(
+        sheets=_names(raw.get("sheets"), f"{where} sheets"),
+        format=fmt,
+        format_options=format_options,
         table=table.name,
         match=tuple([matches] if isinstance(matches, str) else matches),
         columns=columns,
@@ -469,6 +550,33 @@ def _rule(raw: Mapping, defaults: ReadOptions, where: str) -> FileRule:
         options=options,
         mask=_mask(table, raw.get("mask"), f"{where} mask"),
     )
+
+
+def _format(raw: Mapping, table: contract.Table, where: str) -> tuple[str | None, Mapping]:
+    """``format:`` (a built-in adapter) and its ``format_options:``, checked against the adapter."""
+    fmt = raw.get("format")
+    options = dict(_mapping(raw.get("format_options") or {}, f"{where} format_options"))
+    if fmt is None:
+        if options:
+            raise ProfileError(f"{where}: format_options needs a `format`")
+        return None, {}
+    from salesops.ingest import (
+        chat_formats,  # the adapters import the reader, which imports this module
+    )
+
+    if fmt not in chat_formats.FORMATS:
+        raise ProfileError(
+            f"{where}: unknown format {fmt!r}; known: {', '.join(sorted(chat_formats.FORMATS))}"
+        )
+    if table.name != "chat_messages":
+        raise ProfileError(f"{where}: format {fmt!r} writes chat_messages, not {table.name}")
+    unknown = set(options) - set(chat_formats.format_option_keys(fmt))
+    if unknown:
+        raise ProfileError(
+            f"{where} format_options: unknown key(s) {', '.join(sorted(unknown))}; known: "
+            + ", ".join(chat_formats.format_option_keys(fmt))
+        )
+    return str(fmt), options
 
 
 def _names(raw, where: str) -> tuple[str, ...]:
@@ -497,11 +605,11 @@ def load_profile(path: Path) -> Profile:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc})") from None
-    unknown = set(raw) - {"profile", "description", "defaults", "files", "ignore", "not_personal"}
+    top = ("profile", "description", "defaults", "files", "ignore", "not_personal", "org")
+    unknown = set(raw) - set(top)
     if unknown:
         raise ProfileError(
-            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))} "
-            "(profile, description, defaults, files, ignore, not_personal)"
+            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))} ({', '.join(top)})"
         )
     defaults = _options(raw.get("defaults") or {}, ReadOptions(), f"{path}: defaults")
     _check_date_columns(
@@ -524,4 +632,58 @@ def load_profile(path: Path) -> Profile:
         source=str(path),
         not_personal=_names(raw.get("not_personal"), f"{path}: not_personal"),
         ignore=tuple(g.strip() for g in ignore),
+        org=_org(raw.get("org"), f"{path}: org"),
     )
+
+
+def _org(raw, where: str) -> OrgPaths | None:
+    if raw is None:
+        return None
+    raw = _mapping(raw, where)
+    unknown = set(raw) - {"levels", "separator", "root"}
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: levels, separator, root")
+    levels = raw.get("levels")
+    allowed = [lv for lv in contract.ORG_LEVELS if lv != "hq"]
+    if not isinstance(levels, list) or not levels or any(lv not in allowed for lv in levels):
+        raise ProfileError(
+            f"{where}: levels: the org_units level of each path segment, from the top, e.g. "
+            f"[region, city, team] (each one of {', '.join(allowed)}), not {levels!r}"
+        )
+    separator = raw.get("separator", "/")
+    if not isinstance(separator, str) or not separator:
+        raise ProfileError(f"{where}: separator: give the character between units, e.g. \"/\"")
+    root = raw.get("root")
+    return OrgPaths(
+        levels=tuple(levels), separator=separator, root=None if root is None else str(root)
+    )
+
+
+def combine(profiles: list[Profile]) -> Profile:
+    """Several profiles in one run (a CRM's workbooks and a chat archive): their rules, ignore
+    globs and identifier columns together; each rule keeps its own profile's defaults."""
+    if len(profiles) == 1:
+        return profiles[0]
+    orgs = {p.org for p in profiles if p.org is not None}
+    if len(orgs) > 1:
+        raise ProfileError(
+            "two profiles give different `org:` settings: keep `org:` in one of them "
+            f"({', '.join(p.source or p.name for p in profiles if p.org)})"
+        )
+    return Profile(
+        name="+".join(p.name for p in profiles),
+        description="; ".join(p.description for p in profiles if p.description),
+        defaults=profiles[0].defaults,
+        rules=tuple(r for p in profiles for r in p.rules),
+        source=os.pathsep.join(p.source or p.name for p in profiles),
+        not_personal=tuple(dict.fromkeys(n for p in profiles for n in p.not_personal)),
+        ignore=tuple(dict.fromkeys(g for p in profiles for g in p.ignore)),
+        org=next(iter(orgs), None),
+    )
+
+
+def load_profiles(paths: list[Path] | tuple[Path, ...] | str) -> Profile:
+    """One profile, or several combined (:func:`combine`); a string is os.pathsep-separated."""
+    if isinstance(paths, str):
+        paths = [Path(p) for p in paths.split(os.pathsep) if p]
+    return combine([load_profile(Path(p)) for p in paths])

@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -55,6 +55,12 @@ class RawRows:
     rejects: list[tuple[int, str, str]]
     """(line, raw text, reason) for rows that could not be parsed."""
     header: list[str]
+    set_aside: list[tuple[int, str]] = field(default_factory=list)
+    """(line, kind) of rows that are not records and are not loaded, each counted by kind in the
+    run summary: a totals row (合计) of a workbook, a robot or non-text chat message, a recalled
+    message. rows read = rows in ``table`` + ``rejects`` + ``set_aside``."""
+    notes: list[str] = field(default_factory=list)
+    """Bilingual lines for the run summary about this file (an empty sheet, a match rate)."""
 
 
 def file_sha256(path: Path) -> str:

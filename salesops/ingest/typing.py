@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from salesops import contract
+from salesops.config import reporting_timezone
+from salesops.ingest.excel import FORMULA_ERRORS
 from salesops.ingest.profile import (
     BASE_CURRENCY,
     CURRENCY_ALIASES,
@@ -25,7 +27,10 @@ from salesops.ingest.profile import (
     ReadOptions,
 )
 
-WAREHOUSE_TZ = "Asia/Shanghai"
+FORMULA_ERROR_REASON = (
+    "an Excel formula error (#REF!, #DIV/0!, #N/A …) instead of a value: fix the formula in "
+    "the workbook, or copy and paste values"
+)
 NUMBER_PATTERN = r"-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?"
 EXCEL_SERIAL_PATTERN = r"\d{5}(\.\d+)?"
 """Excel day numbers 10000–99999 (1927–2173); a four-digit number in a date column is a year, not 1905."""
@@ -61,13 +66,18 @@ def _number_text(raw: str, options: ReadOptions) -> str:
         cleaned = f"replace(replace({cleaned}, {lit(options.thousands_separator)}, ','), {lit(options.decimal_separator)}, '.')"
     elif options.thousands_separator != ",":
         cleaned = f"replace({cleaned}, {lit(options.thousands_separator)}, ',')"
-    cleaned = f"regexp_replace({cleaned}, '(万元|万)$', '')"
+    cleaned = f"regexp_replace({cleaned}, '(万元|万|亿元|亿)$', '')"
     return f"(case when regexp_full_match({cleaned}, {lit(NUMBER_PATTERN)}) then replace({cleaned}, ',', '') end)"
 
 
-def _amount_multiplier(raw: str, options: ReadOptions) -> str:
-    """A cell that says 万 is in 万 whatever the profile's unit; others are in the profile's unit."""
-    return f"(case when regexp_matches({raw}, '(万元|万)$') then 10000 else {options.amount_multiplier} end)"
+def _amount_multiplier(raw: str, options: ReadOptions, column: str) -> str:
+    """A cell that says 万 (亿) is in 万 (亿) whatever the profile's unit; others are in the
+    column's unit (``column_amount_units``), else the profile's ``amount_unit``."""
+    return (
+        f"(case when regexp_matches({raw}, '(万元|万)$') then 10000 "
+        f"when regexp_matches({raw}, '(亿元|亿)$') then 100000000 "
+        f"else {options.column_multiplier(column)} end)"
+    )
 
 
 def currency_code(options: ReadOptions, source: str | None) -> str:
@@ -108,16 +118,17 @@ def _timestamp(
 ) -> str:
     formats = "[" + ", ".join(lit(f) for f in _timestamp_formats(options, column)) + "]"
     naive = f"try_strptime({raw}, {formats})"
-    if convert_zone and options.timezone != WAREHOUSE_TZ:
-        naive = f"(({naive}) at time zone {lit(options.timezone)}) at time zone {lit(WAREHOUSE_TZ)}"
+    zone = reporting_timezone()
+    if convert_zone and options.timezone != zone:
+        naive = f"(({naive}) at time zone {lit(options.timezone)}) at time zone {lit(zone)}"
     # Plain ISO-8601 (no offset) is most values: one anchored pattern and DuckDB's own cast.
     plain_iso = f"try_cast({raw} as timestamp)"
-    if convert_zone and options.timezone != WAREHOUSE_TZ:
-        plain_iso = f"(({plain_iso}) at time zone {lit(options.timezone)}) at time zone {lit(WAREHOUSE_TZ)}"
+    if convert_zone and options.timezone != zone:
+        plain_iso = f"(({plain_iso}) at time zone {lit(options.timezone)}) at time zone {lit(zone)}"
     parts = [
         f"when regexp_full_match({raw}, {lit(PLAIN_ISO_PATTERN)}) then {plain_iso}",
         f"when regexp_full_match({raw}, {lit(TZ_SUFFIX_PATTERN)}) then "
-        f"cast(try_cast({raw} as timestamptz) at time zone {lit(WAREHOUSE_TZ)} as timestamp)"
+        f"cast(try_cast({raw} as timestamptz) at time zone {lit(zone)} as timestamp)"
     ]
     if options.excel_serial_dates:
         parts.append(
@@ -151,7 +162,7 @@ def typed(
         number = f"try_cast({_number_text(raw, options)} as decimal(38, 6))"
         if t == "decimal":
             converted = f" * {rate}" if rate else ""
-            return f"cast({number} * {_amount_multiplier(raw, options)}{converted} as {column.duckdb_type})"
+            return f"cast({number} * {_amount_multiplier(raw, options, column.name)}{converted} as {column.duckdb_type})"
         if t == "integer":
             return f"try_cast({number} as bigint)"
         if column.name == "probability":
@@ -186,8 +197,10 @@ def checks(
     if not column.nullable:
         found.append((f"{raw} is null", "empty value in a required column"))
     found.append((f"contains({raw}, chr(0))", "contains a NUL byte"))
+    formula_error = f"coalesce(trim({raw}) in ({', '.join(lit(e) for e in FORMULA_ERRORS)}), false)"
+    found.append((formula_error, FORMULA_ERROR_REASON))
     if column.type != "string":
-        invalid = f"{raw} is not null and {value} is null"
+        invalid = f"{raw} is not null and {value} is null and not {formula_error}"
         if column.type == "period":
             no_year = f"not regexp_matches({raw}, '\\d{{4}}')"
             found.append(

@@ -409,6 +409,7 @@ def test_profile_check_reports_files_columns_and_what_would_be_quarantined(tmp_p
                     },
                     {"column": "hire_date", "source": MISSING_OPTIONAL},
                     {"column": "termination_date", "source": MISSING_OPTIONAL},
+                    {"column": "im_user_id", "source": MISSING_OPTIONAL},
                 ],
                 "rows_read": 3,
                 "rows_accepted": 1,
@@ -419,6 +420,8 @@ def test_profile_check_reports_files_columns_and_what_would_be_quarantined(tmp_p
                 ],
                 "unused_columns": ["Phone"],
                 "error": None,
+                "set_aside": {},
+                "notes": [],
             }
         ],
         "ignored": [

@@ -21,14 +21,14 @@
     'stg_crm__sop_cards',
     'stg_crm__sop_usage',
     'stg_crm__sop_feedback',
+    'stg_chat__external_contacts',
     'stg_chat__chat_messages',
     'stg_finance__contracts',
     'stg_finance__payments',
 ] -%}
-{#- Tables the ingest can derive when an export lacks them (a `derived_from` column says which
-    rows it derived, and from what). -#}
-{%- set derivable_models = ['stg_crm__opportunity_stage_history'] -%}
-
+{#- Rows the ingest derived because an export lacks the table (a stage history from a
+    current-state export, reps and org units from department paths) carry a `_source_file`
+    that says so: "(derived from …)". -#}
 with
 
 as_of as (
@@ -45,11 +45,7 @@ row_counts as (
         cast('{{ table_name }}' as {{ dbt.type_string() }}) as table_name,
         cast('{{ source_system }}' as {{ dbt.type_string() }}) as source,
         count(*) as row_count,
-        {%- if model_name in derivable_models %}
-        count(derived_from) as derived_rows
-        {%- else %}
-        0 as derived_rows
-        {%- endif %}
+        count(case when _source_file like '(derived%' then 1 end) as derived_rows
     from {{ ref(model_name) }}
     {%- if not loop.last %}
     union all

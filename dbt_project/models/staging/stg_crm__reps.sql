@@ -10,6 +10,7 @@ renamed as (
         -- ids
         cast(rep_id as varchar) as rep_id,
         cast(team_id as varchar) as team_id,
+        nullif(trim(cast(im_user_id as varchar)), '') as im_user_id,
         -- attributes
         cast(name as varchar) as name,
         cast(role as varchar) as role,
