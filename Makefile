@@ -42,7 +42,7 @@ browser-deps:
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; }
 
 run: setup
-	$(BIN)/salesops run --scale $(SCALE) $(if $(LANDING),--landing $(LANDING)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/salesops run --scale $(SCALE) $(if $(LANDING),--landing $(LANDING)) $(foreach p,$(PROFILE),--profile $(p)) $(if $(AS_OF),--as-of $(AS_OF))
 
 demo: run dashboard
 
