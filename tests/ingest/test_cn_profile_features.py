@@ -289,3 +289,25 @@ def test_upstream_tables_come_first():
         ("opportunities", "opportunity_stage_history"),
     ]:
         assert order.index(before) < order.index(after), (before, after)
+
+
+def test_archive_times_follow_the_reporting_time_zone_setting(tmp_path, monkeypatch):
+    """msgtime is UTC epoch milliseconds: Asia/Shanghai by default, SALESOPS_TIMEZONE otherwise
+    (changing the setting types the file again)."""
+    paths = Paths(tmp_path / "home", tmp_path / "landing").ensure()
+    chat = paths.landing / "chat"
+    chat.mkdir(parents=True)
+    record = {
+        "msgid": "m1", "action": "send", "from": "wmX", "tolist": ["zhangwei"], "roomid": "",
+        "msgtime": 1763600700000, "msgtype": "text", "text": {"content": "你好"},
+    }  # 2025-11-20 01:05:00 UTC
+    (chat / "会话存档_20251120.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    profile = load_profile(Path(__file__).resolve().parents[2] / "profiles" / "wecom_archive.yaml")
+    monkeypatch.delenv("SALESOPS_TIMEZONE", raising=False)
+    ingest_all(paths, profile, now=NOW)
+    assert bronze(paths, "chat_messages", "select sent_at, sender, rep_id, contact_id from t") == [
+        (dt.datetime(2025, 11, 20, 9, 5), "customer", "zhangwei", "wmX")
+    ]
+    monkeypatch.setenv("SALESOPS_TIMEZONE", "UTC")
+    ingest_all(paths, profile, now=NOW)
+    assert bronze(paths, "chat_messages", "select sent_at from t") == [(dt.datetime(2025, 11, 20, 1, 5),)]
