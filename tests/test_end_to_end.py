@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from salesops import contract
+
 pytestmark = pytest.mark.e2e
 
 SALESOPS = str(Path(sys.executable).with_name("salesops"))
@@ -180,10 +182,12 @@ def test_lead_to_sign_cycle_and_win_rate_match(snapshot, extracts):
 
 def test_row_accounting_holds_for_every_file(home):
     accounts = list((home / "bronze" / "_accounts").glob("*.json"))
-    assert len(accounts) == 20
+    assert {p.stem for p in accounts} == set(contract.TABLES)
     for path in accounts:
         for f in json.loads(path.read_text())["files"]:
-            assert f["rows_read"] == f["rows_accepted"] + f["rows_quarantined"] + f["rows_superseded"], f
+            assert f["rows_read"] == (
+                f["rows_accepted"] + f["rows_quarantined"] + f["rows_superseded"] + f["rows_set_aside"]
+            ), f
             assert f["rows_quarantined"] == 0, f"the simulator's own data should type cleanly: {f}"
 
 

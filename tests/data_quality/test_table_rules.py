@@ -107,6 +107,7 @@ def _frames() -> dict[str, pd.DataFrame]:
                 "role": ["rep", "city_manager"],
                 "hire_date": ts(["2024-01-01", "2023-05-01"]),
                 "termination_date": ts(["2025-06-30", None]),
+                "im_user_id": ["zhangsan", None],
             }
         ),
         "sop_feedback": pd.DataFrame(

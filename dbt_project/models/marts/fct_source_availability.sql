@@ -26,9 +26,9 @@
     'stg_finance__contracts',
     'stg_finance__payments',
 ] -%}
-{#- Rows the ingest derived because an export lacks the table (a stage history from a
-    current-state export, reps and org units from department paths) carry a `_source_file`
-    that says so: "(derived from …)". -#}
+{#- Rows the ingest derived because an export lacks the table: a stage history from a
+    current-state export says what each row rests on (`derived_from`); reps and org units built
+    from department paths carry a `_source_file` that says so ("(derived from …)"). -#}
 with
 
 as_of as (
@@ -45,7 +45,11 @@ row_counts as (
         cast('{{ table_name }}' as {{ dbt.type_string() }}) as table_name,
         cast('{{ source_system }}' as {{ dbt.type_string() }}) as source,
         count(*) as row_count,
+        {%- if model_name == 'stg_crm__opportunity_stage_history' %}
+        count(derived_from) as derived_rows
+        {%- else %}
         count(case when _source_file like '(derived%' then 1 end) as derived_rows
+        {%- endif %}
     from {{ ref(model_name) }}
     {%- if not loop.last %}
     union all
