@@ -104,7 +104,7 @@ class CheckReport:
 def _rule_label(profile: Profile, rule: FileRule) -> str:
     for i, r in enumerate(profile.rules):
         if r is rule:
-            return f"files[{i}]"
+            return profile.rule_label(i)
     return "canonical"
 
 
@@ -257,7 +257,7 @@ def check_landing(
         ]
     used = {id(f.rule) for planned in plan.files.values() for f in planned}
     report.unmatched_rules = [
-        f"files[{i}] ({', '.join(r.match)} → {r.table})"
+        f"{profile.rule_label(i)} ({', '.join(r.match)} → {r.table})"
         for i, r in enumerate(profile.rules)
         if id(r) not in used
     ]

@@ -296,6 +296,12 @@ class Profile:
     """Globs of files that are not data (a data dictionary, a price list): listed, never read."""
     org: OrgPaths | None = None
     """Org units (and reps) built from department paths when the landing has no such file."""
+    rule_labels: tuple[str, ...] = ()
+    """How to name each rule to the user (``files[2]``, or ``wecom_archive files[0]`` when
+    several profiles are combined); empty = ``files[i]``."""
+
+    def rule_label(self, index: int) -> str:
+        return self.rule_labels[index] if self.rule_labels else f"files[{index}]"
 
     def ignored_by(self, relative_path: str) -> str | None:
         """The ``ignore`` glob that matches this landing file, if any."""
@@ -675,6 +681,7 @@ def combine(profiles: list[Profile]) -> Profile:
         description="; ".join(p.description for p in profiles if p.description),
         defaults=profiles[0].defaults,
         rules=tuple(r for p in profiles for r in p.rules),
+        rule_labels=tuple(f"{p.name} files[{i}]" for p in profiles for i in range(len(p.rules))),
         source=os.pathsep.join(p.source or p.name for p in profiles),
         not_personal=tuple(dict.fromkeys(n for p in profiles for n in p.not_personal)),
         ignore=tuple(dict.fromkeys(g for p in profiles for g in p.ignore)),

@@ -311,3 +311,20 @@ def test_archive_times_follow_the_reporting_time_zone_setting(tmp_path, monkeypa
     monkeypatch.setenv("SALESOPS_TIMEZONE", "UTC")
     ingest_all(paths, profile, now=NOW)
     assert bronze(paths, "chat_messages", "select sent_at from t") == [(dt.datetime(2025, 11, 20, 1, 5),)]
+
+
+def test_profile_check_names_each_rule_by_its_profile_when_several_are_combined(tmp_path):
+    from salesops.ingest.check import check_landing
+
+    landing = tmp_path / "landing"
+    (landing / "crm").mkdir(parents=True)
+    (landing / "crm" / "deals.csv").write_text("Deal,Owner\nD1,R1\n", encoding="utf-8")
+    a = write_profile(tmp_path / "a.yaml", "profile: a\nfiles: [{match: '*leads*', table: leads}]\n")
+    b = write_profile(
+        tmp_path / "b.yaml",
+        "profile: b\nfiles: [{match: '*deals*', table: reps, columns: {Deal: rep_id, Owner: name}, "
+        "constants: {team_id: T, role: rep}}]\n",
+    )
+    report = check_landing(landing, [a, b])
+    assert [(f.file, f.rule) for f in report.files] == [("crm/deals.csv", "b files[0]")]
+    assert report.unmatched_rules == ["a files[0] (*leads* → leads)"]
