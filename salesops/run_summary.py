@@ -25,11 +25,6 @@ import duckdb
 from salesops import contract
 from salesops.config import Paths
 
-DERIVED_FROM = {
-    "opportunity_stage_history": "from opportunities",
-    "reps": "from the owners' department paths 由负责人所属部门",
-    "org_units": "from the reps' department paths 由人员所属部门",
-}
 WARNING_SHARE_VARIABLE = "SALESOPS_QUARANTINE_WARNING_SHARE"
 DEFAULT_WARNING_SHARE = 0.05
 """A table with more than 5% of its rows quarantined is shown as a warning."""
@@ -189,6 +184,15 @@ def collect(paths: Paths, ignored_files: list[tuple[str, str]] | None = None) ->
     )
 
 
+def _derived_label(table: str) -> str:
+    """What a derived table was derived from, as the ingest labels its rows' ``_source_file``."""
+    from salesops.ingest.derived import DERIVED_SOURCE_FILE
+    from salesops.ingest.org import SOURCE_LABEL
+
+    labels = {"opportunity_stage_history": DERIVED_SOURCE_FILE, **SOURCE_LABEL}
+    return labels.get(table, "(derived)").strip("()")
+
+
 def _reason_text(r: Reason) -> str:
     return f"{r.rows} × {r.column + ': ' if r.column else ''}{r.reason}"
 
@@ -213,7 +217,7 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
             continue
         extra = []
         if t.rows_derived:
-            extra.append(f"{t.rows_derived} derived 推导 (no such file: {DERIVED_FROM.get(t.table, 'derived')})")
+            extra.append(f"{t.rows_derived} derived 推导 (no such file: {_derived_label(t.table)})")
         if t.rows_conflicting:
             extra.append(f"{t.rows_conflicting} flagged 冲突 (kept; see the quality report)")
         if t.rows_quarantined and t.top_reasons:

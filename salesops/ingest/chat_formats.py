@@ -248,6 +248,10 @@ def _bronze(
     return f"(select {', '.join(selects)} from read_parquet({lit(str(path))}))"
 
 
+def _first_column(con: duckdb.DuckDBPyConnection, sql: str) -> list:
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
 def _share(n: int, m: int) -> str:
     return f"{n} of {m} ({n / m:.0%})" if m else "0 of 0"
 
@@ -362,21 +366,15 @@ def _match_customers(
     note = (
         f"{what} matched to CRM customers 匹配CRM客户: {_share(matched, total)} — {', '.join(by)}"
     )
-    unmatched = [
-        r[0]
-        for r in con.execute(
-            f"select label from {match} where how = 'unmatched' order by label"
-        ).fetchall()
-    ]
+    unmatched = _first_column(
+        con, f"select label from {match} where how = 'unmatched' order by label"
+    )
     if unmatched:
         note += f"; unmatched 未匹配: {_listed(unmatched)}"
     notes = [note]
-    ambiguous = [
-        r[0]
-        for r in con.execute(
-            f"select label from {match} where how = 'ambiguous' order by label"
-        ).fetchall()
-    ]
+    ambiguous = _first_column(
+        con, f"select label from {match} where how = 'ambiguous' order by label"
+    )
     if ambiguous:
         notes.append(
             f"{len(ambiguous)} company name(s) fit several CRM customers and were not matched "
@@ -704,21 +702,15 @@ def _wecom_notes(
             f"{not_in_reps[0]} message(s) of {not_in_reps[1]} chat account(s) not found in reps.im_user_id "
             f"(rep_id = the chat userid) 员工账号不在销售表中: {_listed(not_in_reps[2])} — add im_user_id to reps"
         )
-    shared = [
-        r[0]
-        for r in con.execute(f"select im_user_id from {staff} where reps > 1 order by 1").fetchall()
-    ]
+    shared = _first_column(con, f"select im_user_id from {staff} where reps > 1 order by 1")
     if shared:
         notes.append(
             f"Chat account(s) given to several reps, not mapped 多名销售共用账号: {_listed(shared)}"
         )
     prefixes = (*options["customer_prefixes"], *options["robot_prefixes"])
-    clashing = [
-        r[0]
-        for r in con.execute(
-            f"select im_user_id from {staff} where {_prefixed('im_user_id', prefixes)} order by 1"
-        ).fetchall()
-    ]
+    clashing = _first_column(
+        con, f"select im_user_id from {staff} where {_prefixed('im_user_id', prefixes)} order by 1"
+    )
     if clashing:
         notes.append(
             f"reps.im_user_id value(s) start with a customer or robot prefix, so their messages are "
