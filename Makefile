@@ -5,6 +5,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export SALESOPS_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(SALESOPS_HOME)/dagster_home
+# The demo's own home: sample data is generated and served only there, never in SALESOPS_HOME.
+DEMO_HOME ?= $(CURDIR)/demo
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -19,9 +21,9 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 .PHONY: setup browser-deps run demo dashboard dev docs test lint bench sample clean help
 
 help:
-	@echo "make demo       set up, build the sample warehouse, serve dashboards on http://127.0.0.1:$(PORT)"
+	@echo "make demo       set up, build the sample warehouse in $(DEMO_HOME), serve dashboards on http://127.0.0.1:$(PORT)"
 	@echo "make test       set up and run every test"
-	@echo "make run        set up and run the daily job once (ingest → dbt → publish), no server"
+	@echo "make run        set up and run the daily job once on your extracts (ingest → dbt → publish), no server"
 	@echo "make dashboard  serve the dashboards on the last published snapshot"
 	@echo "make dev        Dagster UI on http://127.0.0.1:3000"
 	@echo "make docs       dbt docs of the warehouse (one HTML file, opens offline)"
@@ -42,9 +44,10 @@ browser-deps:
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; }
 
 run: setup
-	$(BIN)/salesops run --scale $(SCALE) $(if $(LANDING),--landing $(LANDING)) $(foreach p,$(PROFILE),--profile $(p)) $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/salesops run $(if $(LANDING),--landing $(LANDING)) $(foreach p,$(PROFILE),--profile $(p)) $(if $(AS_OF),--as-of $(AS_OF))
 
-demo: run dashboard
+demo: setup
+	$(BIN)/salesops demo --home $(DEMO_HOME) --scale $(SCALE) --port $(PORT)
 
 dashboard: setup
 	$(BIN)/salesops dashboard --port $(PORT)
@@ -68,7 +71,7 @@ bench: setup
 	BENCH_SCALE=$(or $(BENCH_SCALE),0.25) $(BIN)/python -m benchmarks.run
 
 sample: setup
-	$(BIN)/salesops generate --scale $(SCALE) --seed 42 --out $(SALESOPS_HOME)/landing
+	$(BIN)/salesops demo --home $(DEMO_HOME) --scale $(SCALE) --prepare-only
 
 clean:
 	rm -rf $(SALESOPS_HOME)/bronze $(SALESOPS_HOME)/quarantine $(SALESOPS_HOME)/warehouse dbt_project/target

@@ -1,4 +1,4 @@
-"""``salesops``: generate sample extracts, run the daily job, serve the dashboards."""
+"""``salesops``: run the daily job, serve the dashboards, try it all on sample data (demo)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,40 @@ from pathlib import Path
 
 import click
 
-from salesops.config import LANDING_VARIABLE, PROFILE_VARIABLE, REPO_ROOT, Paths, export_environment
-from simulator.cli import generate_command
+from salesops.config import (
+    HOME_VARIABLE,
+    LANDING_VARIABLE,
+    PROFILE_VARIABLE,
+    REPO_ROOT,
+    Paths,
+    export_environment,
+)
 
 DEMO_SCALE = 0.25
-"""Built-in sample size for ``make demo``/``make run``: ~50 reps, ~7.5k opportunities."""
+"""Built-in sample size for ``salesops demo``/``make demo``: ~50 reps, ~7.5k opportunities."""
+DEMO_HOME_VARIABLE = "SALESOPS_DEMO_HOME"
+DEMO_MARKER = ".salesops-demo"
+"""Marks a folder as a demo home: the demo writes sample data only into a folder it made."""
 
 
-@click.group()
+class _Commands(click.Group):
+    """``salesops generate`` comes from simulator/ and is imported only when asked for: the
+    daily run never loads the simulator."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "generate"])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "generate":
+            from simulator.cli import generate_command
+
+            return generate_command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """salesops — local-first sales-management analytics 销售管理分析."""
-
-
-def _has_extracts(landing: Path) -> bool:
-    return landing.is_dir() and any(
-        p.is_file() and not p.name.startswith(".") for p in landing.rglob("*")
-    )
 
 
 @main.command()
@@ -52,14 +70,10 @@ def _has_extracts(landing: Path) -> bool:
 )
 @click.option(
     "--sample/--no-sample",
-    default=True,
-    show_default=True,
-    help="Generate the built-in sample data when the landing folder is empty.",
+    default=None,
+    hidden=True,
+    help="Deprecated: `--no-sample` is a no-op (a run never generates data); `--sample` is refused.",
 )
-@click.option(
-    "--scale", default=DEMO_SCALE, show_default=True, help="Scale of the generated sample."
-)
-@click.option("--seed", default=42, show_default=True)
 @click.option(
     "--select",
     "select",
@@ -84,13 +98,19 @@ def run(
     landing: Path | None,
     profiles: tuple[Path, ...],
     as_of: str | None,
-    sample: bool,
-    scale: float,
-    seed: int,
+    sample: bool | None,
     select: str | None,
     quarantine_warning: float | None,
 ) -> None:
-    """Ingest → dbt build and tests → publish the read-only snapshot 运行每日任务."""
+    """Ingest → dbt build and tests → publish the read-only snapshot 运行每日任务.
+
+    Reads only your extracts: an empty or missing landing folder stops the run before
+    anything is written, and the published snapshot stays. Sample data: `salesops demo`."""
+    if sample:
+        raise click.UsageError(
+            "--sample was removed: a run never generates data into your home. Try the sample "
+            "with `salesops demo` (its own folder). 示例数据请用 salesops demo"
+        )
     if quarantine_warning is not None:
         from salesops.run_summary import WARNING_SHARE_VARIABLE
 
@@ -106,25 +126,16 @@ def run(
         except ProfileError as exc:
             raise click.ClickException(str(exc)) from None
         os.environ[PROFILE_VARIABLE] = os.pathsep.join(str(p.resolve()) for p in profiles)
-    paths = Paths.from_env().ensure()
+    from salesops.landing import EmptyLandingError, require_extracts
+
+    paths = Paths.from_env()
+    try:  # before anything under the home is created
+        require_extracts(paths.landing)
+    except EmptyLandingError as exc:
+        raise click.ClickException(str(exc)) from None
+    paths = paths.ensure()
     export_environment(paths)
     started = time.perf_counter()
-    if not _has_extracts(paths.landing):
-        if not sample:
-            raise click.ClickException(
-                f"{paths.landing}: no extracts found (crm/, chat/, finance/). Put your files there or pass --sample."
-            )
-        from simulator.config import load_config
-        from simulator.generate import generate
-
-        click.echo(
-            f"No extracts in {paths.landing}: generating the built-in sample (scale {scale}, seed {seed}) 生成示例数据 …"
-        )
-        generate(
-            load_config(overrides=[f"scale={scale}", f"seed={seed}"]),
-            paths.landing,
-            progress=scale >= 0.5,
-        )
 
     from salesops.dbt_cli import parse
 
@@ -133,7 +144,17 @@ def run(
 
     from orchestration.definitions import DAILY_JOB, defs
 
-    run_config = {"ops": {"salesops_dbt_assets": {"config": {"as_of": as_of}}}} if as_of else None
+    # the clusters are fitted on the reports known by as_of, as the marts that read them
+    run_config = (
+        {
+            "ops": {
+                "salesops_dbt_assets": {"config": {"as_of": as_of}},
+                "deviation_reason_clusters": {"config": {"as_of": as_of}},
+            }
+        }
+        if as_of
+        else None
+    )
     job = defs.resolve_job_def(DAILY_JOB)
     result = job.execute_in_process(
         instance=DagsterInstance.get(),
@@ -161,7 +182,9 @@ def _echo_run_summary(paths: Paths, *, published: bool) -> None:
 
     profile_files = os.environ.get(PROFILE_VARIABLE)
     try:
-        plan = plan_landing(paths.landing, load_profiles(profile_files) if profile_files else CANONICAL)
+        plan = plan_landing(
+            paths.landing, load_profiles(profile_files) if profile_files else CANONICAL
+        )
         ignored = [(entry.file, entry.reason) for entry in plan.ignored]
     except (IngestError, ProfileError):
         ignored = []  # the run's own error already names the file
@@ -187,7 +210,9 @@ def _selected_assets(defs, select: str) -> list:
             f"--select: no mart named {', '.join(unknown)} (see dbt_project/README.md) 未知数据集"
         )
     upstream = dg.AssetSelection.assets(*marts).upstream().resolve(graph)
-    return sorted({*upstream, dg.AssetKey(["published_snapshot"])} & graph.materializable_asset_keys)
+    return sorted(
+        {*upstream, dg.AssetKey(["published_snapshot"])} & graph.materializable_asset_keys
+    )
 
 
 def _write_brief(paths: Paths, brief_date: dt.date | None, *, required: bool = True) -> None:
@@ -257,6 +282,96 @@ def dashboard(port: int) -> None:
     raise SystemExit(subprocess.call(cmd))
 
 
+def prepare_demo(home: Path, scale: float = DEMO_SCALE, seed: int = 42) -> Paths:
+    """The demo's own home with the built-in sample in its landing folder (generated once).
+
+    Refuses the user's ``SALESOPS_HOME`` and any existing, non-empty folder the demo did not
+    make (no :data:`DEMO_MARKER`): sample data never lands next to real extracts."""
+    from salesops.landing import extract_files
+
+    home = home.expanduser().resolve()
+    user_home = os.environ.get(HOME_VARIABLE)
+    if user_home and Path(user_home).expanduser().resolve() == home:
+        raise click.ClickException(
+            f"{home} is your SALESOPS_HOME: the demo keeps its sample data in a folder of its "
+            f"own (--home DIR, default ./demo). 演示数据不能写入 SALESOPS_HOME"
+        )
+    marker = home / DEMO_MARKER
+    if home.exists() and not marker.exists() and (not home.is_dir() or any(home.iterdir())):
+        raise click.ClickException(
+            f"{home} is not a demo folder (it has no {DEMO_MARKER} and is not empty): choose a "
+            f"new or empty folder for the demo (--home DIR). 该目录不是演示目录，请指定新的空目录"
+        )
+    home.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        "Made by `salesops demo`: generated sample data, safe to delete.\n"
+        "由 salesops demo 生成的示例数据，可删除。\n",
+        encoding="utf-8",
+    )
+    paths = Paths(home)
+    if extract_files(paths.landing):
+        click.echo(f"Demo: using the sample already in {paths.landing} 使用已有示例数据")
+    else:
+        from simulator.config import load_config
+        from simulator.generate import generate
+
+        click.echo(
+            f"Demo: generating the built-in sample (scale {scale}, seed {seed}) into "
+            f"{paths.landing} 生成示例数据 …"
+        )
+        generate(
+            load_config(overrides=[f"scale={scale}", f"seed={seed}"]),
+            paths.landing,
+            progress=scale >= 0.5,
+        )
+    return paths
+
+
+@main.command()
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path, dir_okay=True),
+    default=None,
+    help=f"The demo's own folder, never your SALESOPS_HOME. Default: ${DEMO_HOME_VARIABLE} or ./demo.",
+)
+@click.option("--scale", default=DEMO_SCALE, show_default=True, help="Scale of the sample.")
+@click.option("--seed", default=42, show_default=True, help="Seed of the sample.")
+@click.option("--port", default=8501, show_default=True)
+@click.option(
+    "--prepare-only",
+    is_flag=True,
+    help="Only put the sample in the demo folder: no run, no server (make sample).",
+)
+@click.option("--no-serve", is_flag=True, help="Generate and run, but do not serve the dashboards.")
+@click.pass_context
+def demo(
+    ctx: click.Context,
+    home: Path | None,
+    scale: float,
+    seed: int,
+    port: int,
+    prepare_only: bool,
+    no_serve: bool,
+) -> None:
+    """Try salesops on generated sample data, in a folder of its own 示例演示.
+
+    Generates the sample into the demo folder (once), runs the daily job there and serves
+    the dashboards on its snapshot. Your SALESOPS_HOME is never read or written."""
+    home = home or Path(os.environ.get(DEMO_HOME_VARIABLE) or Path.cwd() / "demo")
+    paths = prepare_demo(home, scale, seed)
+    if prepare_only:
+        click.echo(f"Demo sample ready in {paths.landing} 示例数据已就绪")
+        return
+    os.environ[HOME_VARIABLE] = str(paths.home)
+    os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
+    for variable in (LANDING_VARIABLE, PROFILE_VARIABLE):
+        os.environ.pop(variable, None)
+    ctx.invoke(run)
+    if not no_serve:
+        click.echo(f"Demo dashboards on {paths.snapshot_db} 示例看板")
+        ctx.invoke(dashboard, port=port)
+
+
 @main.group("profile")
 def profile_group() -> None:
     """Mapping profiles: try one on your exports before a run 映射配置."""
@@ -296,9 +411,6 @@ def profile_check(
         for line in render(report):
             click.echo(line)
     ctx.exit(0 if report.ok else 1)
-
-
-main.add_command(generate_command, "generate")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ its external-contact list and member export, and a 钉钉 chat sheet — all mad
 shapes these systems export (no vendor file is copied).
 
     python examples/cn_sources/generate.py [TARGET]        # default: examples/cn_sources/landing
-    salesops run --no-sample --landing TARGET \\
+    salesops run --landing TARGET \\
         --profile profiles/cn_crm_excel.yaml --profile profiles/wecom_archive.yaml \\
         --profile profiles/cn_chat_sheet.yaml
 

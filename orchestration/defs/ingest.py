@@ -13,6 +13,7 @@ from salesops import contract
 from salesops.dbt_sources import BRONZE_ASSET_PREFIX
 from salesops.ingest import ingest_table
 from salesops.ingest.core import HISTORY_TABLES, conflicts_path, upstream_tables
+from salesops.landing import EmptyLandingError, require_extracts
 
 INGEST_GROUP = "ingest"
 
@@ -37,6 +38,10 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, salesops_home: SalesopsHome
     ) -> dg.MaterializeResult:
         paths = salesops_home.paths()
+        try:  # a scheduled run on an emptied landing must not publish an empty warehouse
+            require_extracts(paths.landing)
+        except EmptyLandingError as exc:
+            raise dg.Failure(description=str(exc)) from None
         result = ingest_table(table, paths, salesops_home.mapping_profile())
         for event in result.events:
             if event["action"] != "unchanged":
