@@ -108,8 +108,47 @@ def _suite_section(outcome: ValidationOutcome) -> str:
         f'<p class="meta">{_e(counts)}</p>'
         "<table><thead><tr><th>结果 Result</th><th>期望 Expectation</th><th>参数 Parameters</th>"
         "<th>观测值 Observed</th><th>异常值示例 Sample unexpected values</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>{_warnings_table(outcome)}</section>"
+        f"<tbody>{''.join(rows)}</tbody></table>{_ingest_section(outcome)}{_warnings_table(outcome)}</section>"
     )
+
+
+def _ingest_section(outcome: ValidationOutcome) -> str:
+    """What the ingest did to the rows: counts, columns not read, rows superseded (none silent)."""
+    account = outcome.ingest
+    if not account:
+        return ""
+    counts = (
+        f"读取 read {account.get('rows_read', 0):,} = 保留 kept {account.get('rows_accepted', 0):,}"
+        f" + 隔离 quarantined {account.get('rows_quarantined', 0):,}"
+        f" + 被替代 superseded {account.get('rows_superseded', 0):,}"
+        f" + 未载入 set aside {account.get('rows_set_aside', 0):,}"
+    )
+    parts = [f'<h3>入库记录 Ingest</h3><p class="meta">{_e(counts)}</p>']
+    ignored = account.get("ignored_columns") or {}
+    if ignored:
+        rows = "".join(
+            f"<tr><td><code>{_e(file)}</code></td><td>{_e(', '.join(columns))}</td></tr>"
+            for file, columns in list(ignored.items())[:WARNING_LIMIT]
+        )
+        parts.append(
+            "<h4>未读取的列 Columns not read (no contract column of that name; map one in a profile if it holds a field)</h4>"
+            "<table><thead><tr><th>文件 File</th><th>列 Columns</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    superseded = account.get("superseded") or []
+    if superseded:
+        rows = "".join(
+            f"<tr><td><code>{_e(s['file'])}</code></td><td>{s['rows']:,}</td>"
+            f"<td>{_e(', '.join(f'{f} ×{n}' for f, n in s['by'].items()))}</td>"
+            f"<td>{_e(', '.join(s['examples']))}</td></tr>"
+            for s in superseded[:WARNING_LIMIT]
+        )
+        parts.append(
+            "<h4>被替代的行 Rows superseded by a later row with the same key (latest extract wins)</h4>"
+            "<table><thead><tr><th>文件 File</th><th>行数 Rows</th><th>由 By (file ×rows)</th>"
+            f"<th>示例 Examples (key, line → kept line)</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    return "".join(parts)
 
 
 def _warnings_table(outcome: ValidationOutcome) -> str:

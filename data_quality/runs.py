@@ -84,6 +84,31 @@ def conflict_warnings(path: Path) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def ingest_account(bronze: Path, table: str) -> dict:
+    """What the ingest did to ``table``'s rows, from ``bronze/_accounts/<table>.json``: rows
+    read, kept, quarantined, superseded, set aside; per file, the columns nothing reads and
+    the rows superseded (by which file, with example keys). Empty when there is no account."""
+    path = Path(bronze) / "_accounts" / f"{table}.json"
+    if not path.exists():
+        return {}
+    account = json.loads(path.read_text(encoding="utf-8"))
+    files = account.get("files") or []
+    return {
+        **{k: int(account.get(k, 0)) for k in ("rows_read", "rows_accepted", "rows_quarantined", "rows_superseded", "rows_set_aside")},
+        "ignored_columns": dict(account.get("ignored_columns") or {}),
+        "superseded": [
+            {
+                "file": f["file"],
+                "rows": int(f["rows_superseded"]),
+                "by": dict(f.get("superseded_by") or {}),
+                "examples": list(f.get("superseded_examples") or []),
+            }
+            for f in files
+            if f.get("rows_superseded")
+        ],
+    }
+
+
 def record_outcome(outcome: ValidationOutcome, reports: Path, run_id: str, name: str | None = None) -> Path:
     """Store ``outcome`` as ``<name>.json`` in the run's folder and return the refreshed index.
 

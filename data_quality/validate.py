@@ -47,6 +47,9 @@ class ValidationOutcome:
     """Findings that do not fail the suite: rows kept but flagged as contradicting another
     table (``file``, ``line``, ``column``, ``value``, ``other_table``, ``other_file``,
     ``other_line``, ``key``, ``reason``)."""
+    ingest: dict = field(default_factory=dict)
+    """What the ingest did to the table's rows (:func:`data_quality.runs.ingest_account`):
+    row counts, the columns of each file nothing reads, the rows superseded by the same key."""
 
     @property
     def errors(self) -> list[dict]:
@@ -76,6 +79,7 @@ class ValidationOutcome:
             table=data.get("table"),
             rows=data.get("rows"),
             warnings=list(data.get("warnings") or []),
+            ingest=dict(data.get("ingest") or {}),
         )
 
 

@@ -1,7 +1,8 @@
 """What happened to the user's rows, said at the end of every run 本次运行数据去向.
 
 Per table: rows read, accepted, quarantined (with the top reasons), superseded by a later
-extract, derived (a stage history built from a current-state export) and flagged as
+extract (which file replaced which, with a few keys), the columns of each file that nothing
+reads, derived (a stage history built from a current-state export) and flagged as
 conflicting with another table; the landing files the run did not read; the tables that
 are missing and the marts that are therefore not available. A quarantined share above the
 warning threshold (:data:`WARNING_SHARE_VARIABLE`, default :data:`DEFAULT_WARNING_SHARE`)
@@ -71,6 +72,10 @@ class TableSummary:
     """Per file or workbook sheet: file, rows_read, rows_accepted, rows_quarantined,
     rows_superseded, rows_set_aside (listed when a table reads sheets or sets rows aside)."""
     notes: tuple[str, ...] = ()
+    ignored_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(file, its columns that no contract column reads), per file."""
+    superseded: tuple[tuple[str, int, tuple[tuple[str, int], ...], tuple[str, ...]], ...] = ()
+    """(file, rows superseded, ((file of the kept row, rows), …), example keys), per file."""
 
     @property
     def quarantined_share(self) -> float:
@@ -145,6 +150,19 @@ def ingest_summaries(paths: Paths) -> list[TableSummary]:
                 set_aside=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
                 sources=tuple(files) if detailed else (),
                 notes=tuple(dict.fromkeys(n for f in files for n in f.get("notes") or [])),
+                ignored_columns=tuple(
+                    (file, tuple(columns)) for file, columns in (account.get("ignored_columns") or {}).items()
+                ),
+                superseded=tuple(
+                    (
+                        f["file"],
+                        int(f["rows_superseded"]),
+                        tuple(sorted((f.get("superseded_by") or {}).items(), key=lambda kv: (-kv[1], kv[0]))),
+                        tuple(f.get("superseded_examples") or ()),
+                    )
+                    for f in files
+                    if f.get("rows_superseded")
+                ),
             )
         )
     return summaries
@@ -197,6 +215,55 @@ def _reason_text(r: Reason) -> str:
     return f"{r.rows} × {r.column + ': ' if r.column else ''}{r.reason}"
 
 
+MAX_FILES_LISTED = 5
+"""Files listed per table for ignored columns and superseded rows (the accounts file has all)."""
+
+
+def ignored_columns_lines(t: TableSummary) -> list[str]:
+    """Columns of the user's files that the run did not read: named, never dropped silently."""
+    by_columns: dict[tuple[str, ...], list[str]] = {}
+    for file, columns in t.ignored_columns:
+        by_columns.setdefault(columns, []).append(file)
+    lines = []
+    for columns, files in by_columns.items():
+        shown = ", ".join(files[:MAX_FILES_LISTED]) + (
+            f" and {len(files) - MAX_FILES_LISTED} more" if len(files) > MAX_FILES_LISTED else ""
+        )
+        lines.append(f"      columns not read 未读取的列: {', '.join(columns)} — in {shown}")
+    return lines
+
+
+def superseded_lines(t: TableSummary) -> list[str]:
+    """Rows replaced by a later row with the same key, in one line: how many by a later extract
+    (and which files hold the kept rows), how many within one file (the surprising kind: two
+    records sharing an id), with example keys. Per file: the accounts and the quality report."""
+    if not t.superseded:
+        return []
+    total = sum(n for _, n, _, _ in t.superseded)
+    within = sum(k for file, _, by, _ in t.superseded for other, k in by if other == file)
+    kept_in: dict[str, int] = {}
+    for file, _, by, _ in t.superseded:
+        for other, k in by:
+            if other != file:
+                kept_in[other] = kept_in.get(other, 0) + k
+    parts = []
+    if total - within:
+        top = sorted(kept_in.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ", ".join(f"{f} ×{k:,}" for f, k in top[:3]) + (" …" if len(top) > 3 else "")
+        parts.append(f"{total - within:,} by a later extract (kept in {shown})")
+    if within:
+        parts.append(f"{within:,} by a later row of the same file")
+    # Examples: repeats within one file first (two records sharing an id?), then across files.
+    ordered = sorted(t.superseded, key=lambda s: not any(other == s[0] for other, _ in s[2]))
+    examples = [f"{file} {examples[0]}" for file, _, _, examples in ordered if examples][:2]
+    return [
+        f"      superseded 被替代: {total:,} row(s) replaced by a later row with the same key: "
+        + "; ".join(parts)
+        + (f" (e.g. {'; '.join(examples)})" if examples else "")
+        + f" — per file: bronze/_accounts/{t.table}.json, the quality report"
+    ]
+
+
 def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
     """The console block: a few lines, warnings first."""
     lines = ["What happened to your rows 数据去向:"]
@@ -239,6 +306,8 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
                 "      set aside 未载入: " + "; ".join(f"{n:,} × {kind}" for kind, n in t.set_aside)
             )
         lines += [f"      note 说明: {note}" for note in t.notes]
+        lines += ignored_columns_lines(t)
+        lines += superseded_lines(t)
     total_read = sum(t.rows_read for t in summary.tables)
     total_kept = sum(t.rows_accepted for t in summary.tables)
     total_q = sum(t.rows_quarantined for t in summary.tables)
@@ -274,12 +343,13 @@ def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSu
         f"create or replace table {SNAPSHOT_TABLE} (table_name varchar, files bigint, rows_read bigint, "
         "rows_accepted bigint, rows_quarantined bigint, rows_superseded bigint, rows_derived bigint, "
         "rows_conflicting bigint, quarantined_share double, warning_share double, is_warning boolean, "
-        "top_reasons varchar, rows_set_aside bigint, set_aside varchar, notes varchar)"
+        "top_reasons varchar, rows_set_aside bigint, set_aside varchar, notes varchar, "
+        "ignored_columns varchar, superseded varchar)"
     )
     if not summaries:
         return
     con.executemany(
-        f"insert into {SNAPSHOT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {SNAPSHOT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 t.table,
@@ -297,6 +367,8 @@ def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSu
                 t.rows_set_aside,
                 "; ".join(f"{n} × {kind}" for kind, n in t.set_aside),
                 "\n".join(t.notes),
+                "\n".join(f"{file}: {', '.join(columns)}" for file, columns in t.ignored_columns),
+                "\n".join(line.strip() for line in superseded_lines(t)),
             )
             for t in summaries
         ],

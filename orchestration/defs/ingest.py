@@ -5,7 +5,7 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
-from data_quality.runs import conflict_warnings, record_outcome
+from data_quality.runs import conflict_warnings, ingest_account, record_outcome
 from data_quality.suites.bronze import bronze_suite
 from data_quality.validate import validate_frame
 from orchestration.resources import SalesopsHome
@@ -91,6 +91,7 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
             frame = con.sql(f"select * from read_parquet('{path}')").df()
         outcome = validate_frame(frame, bronze_suite(table), table=table.name)
         outcome.warnings = conflict_warnings(conflicts_path(paths, table.name))
+        outcome.ingest = ingest_account(paths.bronze, table.name)
         index = record_outcome(outcome, paths.reports, context.run.run_id)
         return dg.AssetCheckResult(
             passed=outcome.success,

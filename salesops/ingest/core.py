@@ -59,7 +59,9 @@ from salesops.ingest.typing import (
     exchange_rate,
     lit,
     mapped,
+    number_parts,
     q,
+    range_checks,
     typed,
 )
 
@@ -68,12 +70,16 @@ NOT_DATA_REASON = "a {suffix} file: the run reads only " + ", ".join(sorted(DATA
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
 MAX_QUARANTINED_TEXT = 2000
 """A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
-REGISTRY_VERSION = 7
+REGISTRY_VERSION = 8
 """Bump when typing rules change, so every file is typed again (3: PII masked in free text;
 4: parts carry ``_extract_date``; 5: unknown values load as NULL, conflicts flagged;
 6: derive defaults fill only empty values, currencies, dates before 1900 refused,
 expected close dates as YYYY-MM-DD, opportunities.amount_original/currency; 7: workbooks,
-rows set aside, 亿 amounts, Chinese date forms, formula errors, header names matched loosely)."""
+rows set aside, 亿 amounts, Chinese date forms, formula errors, header names matched loosely;
+8: out-of-range numbers, sub-cent amounts and scientific notation quarantined, byte-order
+marks inside a file removed, repeated header rows set aside, ignored columns kept per file)."""
+MAX_SUPERSEDED_EXAMPLES = 3
+"""Keys named per superseded file in the accounts, the run log and the run summary."""
 HISTORY_TABLES = ("opportunities",)
 """Tables whose every extract is kept (``bronze/_history/<table>.parquet``), not only the latest."""
 DATE_IN_NAME = re.compile(r"(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)|(\d{4})-(\d{2})(?!\d)")
@@ -146,6 +152,11 @@ class FileAccount:
     superseded + set aside)."""
     set_aside: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    superseded_by: dict[str, int] = field(default_factory=dict)
+    """Rows of this file replaced by a row with the same key, by the file holding the kept row
+    (a later extract, or this file's own later row)."""
+    superseded_examples: list[str] = field(default_factory=list)
+    """A few of those keys: ``O1 (line 2 → crm/b.csv line 5)``."""
 
 
 @dataclass
@@ -496,6 +507,7 @@ def type_file(
     name = "raw_" + re.sub(r"\W", "_", part_name)
     if planned.sheet is not None:
         raw = excel.read_sheet(con, planned.path, planned.sheet, options, name)
+        reader.strip_value_boms(con, raw)
         encoding, delimiter = "workbook", None
     else:
         source = reader.open_source(con, planned.path, options, _work_dir(paths, table.name))
@@ -560,8 +572,18 @@ def type_file(
         for c in table.columns
     ]
     currency = f", {_row_currency(rule)} as __currency" if converts else ""
+    # The parts of each number (cleaned text, canonical text, unit), computed once per cell
+    # and shared by its typing and its range checks.
+    parts: dict[str, dict[str, str]] = {}
+    part_selects = []
+    for c in table.columns:
+        if c.type in ("decimal", "integer", "float"):
+            found = number_parts(c, q("t__" + c.name), options)
+            parts[c.name] = {k: q(f"n__{k}__{c.name}") for k in found}
+            part_selects += [f", {sql} as {parts[c.name][k]}" for k, sql in found.items()]
     con.execute(
-        f"create or replace temp table {name}_text as select _record, _line, {', '.join(text_cols)}{currency} from {raw.table}"
+        f"create or replace temp table {name}_text as select *{''.join(part_selects)} from "
+        f"(select _record, _line, {', '.join(text_cols)}{currency} from {raw.table})"
     )
     probability_percent = options.probability_scale == "percent"
     if options.probability_scale == "auto" and "probability" in table.column_names:
@@ -580,16 +602,26 @@ def type_file(
         raw_col = q("t__" + c.name)
         to_yuan = None if c.name == "amount_original" else rate
         typed_cols.append(
-            f"{typed(c, raw_col, options, probability_percent, to_yuan)} as {q(c.name)}"
+            f"{typed(c, raw_col, options, probability_percent, to_yuan, parts.get(c.name))} as {q(c.name)}"
         )
+    part_columns = "".join(f", {column}" for p_ in parts.values() for column in p_.values())
     con.execute(
         f"create or replace temp table {name}_typed as select _record, _line, "
-        f"{', '.join(q('t__' + c.name) for c in table.columns)}{currency and ', __currency'}, "
+        f"{', '.join(q('t__' + c.name) for c in table.columns)}{currency and ', __currency'}{part_columns}, "
         f"{', '.join(typed_cols)} from {name}_text"
     )
     # Every check in one scan: a list of the row's failures, unnested.
     for c in table.columns:
-        for condition, reason in checks(c, q("t__" + c.name), q(c.name), horizon, no_rate):
+        ranges = range_checks(
+            c,
+            q("t__" + c.name),
+            q(c.name),
+            options,
+            None if c.name == "amount_original" else rate,
+            figure=not (converts and c.name == "amount_original"),
+            parts=parts.get(c.name),
+        )
+        for condition, reason in checks(c, q("t__" + c.name), q(c.name), horizon, no_rate, ranges):
             error_selects.append(
                 f"case when {condition} then {{'column_name': {lit(c.name)}, 'raw_value': {q('t__' + c.name)}, "
                 f"'reason': {lit(reason)}}} end"
@@ -650,6 +682,31 @@ def type_file(
         sorted(set(sources) | set(rule.derive)),
         set_aside,
         notes,
+    )
+
+
+def ignored_columns_text(columns: list[str]) -> str:
+    """The run log's words for a file's columns that nothing reads."""
+    return (
+        f"columns not read 未读取的列: {', '.join(columns)} (no contract column of that name: map "
+        "one under `columns` in a mapping profile if it holds a contract field)"
+    )
+
+
+def superseded_text(accounts: list[FileAccount]) -> str:
+    """The run log's words for rows replaced by the same key elsewhere: per file, by which file."""
+    parts = []
+    for a in accounts:
+        if not a.rows_superseded or not a.superseded_by:
+            continue
+        by = ", ".join(f"{f} ×{n}" for f, n in sorted(a.superseded_by.items(), key=lambda kv: (-kv[1], kv[0])))
+        examples = f"; e.g. {', '.join(a.superseded_examples)}" if a.superseded_examples else ""
+        parts.append(f"{a.file}: {a.rows_superseded} by {by}{examples}")
+    if not parts:
+        return ""
+    return (
+        "rows replaced by a later row with the same key (latest extract wins) 同一编号以最新导出为准: "
+        + " | ".join(parts)
     )
 
 
@@ -879,9 +936,8 @@ def ingest_table(
                 continue
             part_name = f"{sha[:16]}-{f.rule.fingerprint()[:8]}"
             result = type_file(con, table, f, paths, part_name, now)
-            if result.ignored_columns:
-                ignored_columns[f.label] = result.ignored_columns
             new_entry = {
+                "ignored_columns": result.ignored_columns,
                 "sha256": sha,
                 "stat": stat_key,
                 "rule": fingerprint,
@@ -918,6 +974,11 @@ def ingest_table(
                         "quarantined": result.rows_quarantined,
                     }
                 )
+            if result.ignored_columns:
+                events[-1]["ignored_columns"] = result.ignored_columns
+                events[-1]["reason"] = " ".join(
+                    filter(None, [events[-1].get("reason"), ignored_columns_text(result.ignored_columns)])
+                )
             registry["files"][f.label] = new_entry
         state = _consolidation_state(table, paths, registry)
         outputs_exist = all(p.exists() for p in _outputs(table, paths))
@@ -927,6 +988,22 @@ def ingest_table(
             accounts = consolidate(con, table, paths, registry)
             registry["consolidated_state"] = state
             registry["accounts"] = [asdict(a) for a in accounts]
+            superseded = superseded_text(accounts)
+            if superseded:
+                events.append(
+                    {
+                        "at": now.isoformat(timespec="seconds"),
+                        "table": table.name,
+                        "file": f"bronze/{table.name}.parquet",
+                        "action": "superseded",
+                        "rows": sum(a.rows_superseded for a in accounts),
+                        "reason": superseded,
+                    }
+                )
+        # Columns no contract column reads, per file, as the file was last typed.
+        ignored_columns = {
+            label: e["ignored_columns"] for label, e in registry["files"].items() if e.get("ignored_columns")
+        }
         _save_registry(paths, table.name, registry)
         # A copy of an ingested file is still accounted for: each of its rows is superseded
         # by the same row of the file it copies.
@@ -1239,6 +1316,22 @@ def consolidate(
         "order by c.file, c.line, c.other_file, c.other_line",
         conflicts_path(paths, table.name),
     )
+    # Which row replaced each superseded one: the kept row of its key (file and line).
+    key_text = " || ' / ' || ".join(f"coalesce(cast(v.{q(c)} as varchar), '')" for c in table.primary_key)
+    on_key = " and ".join(f"v.{q(c)} is not distinct from k.{q(c)}" for c in table.primary_key)
+    superseded: dict[str, tuple[dict[str, int], list[str]]] = {}
+    for file, by_file, n, examples in con.execute(
+        f"select v._source_file, k._source_file, count(*), "
+        f"list({key_text} || ' (line ' || v._source_line || ' → ' || "
+        "case when k._source_file = v._source_file then '' else k._source_file || ' ' end || "
+        "'line ' || k._source_line || ')' order by v._source_line) "
+        f"from valid_rows v join kept_rows k on {on_key} "
+        "where not (v._source_file = k._source_file and v._source_line = k._source_line) "
+        "group by all order by 1, 3 desc, 2"
+    ).fetchall():
+        by, shown = superseded.setdefault(file, ({}, []))
+        by[_entry_label(entries, by_file)] = int(n)
+        shown += examples[: MAX_SUPERSEDED_EXAMPLES - len(shown)]
     counts = {
         file: (valid, kept, refs)
         for file, valid, kept, refs in con.execute(
@@ -1252,6 +1345,7 @@ def consolidate(
     for relative, e in entries.items():
         valid, kept, refs = counts.get(e["path"], (0, 0, 0))
         set_aside = e.get("set_aside", {})
+        by, examples = superseded.get(e["path"], ({}, []))
         accounts.append(
             FileAccount(
                 relative,
@@ -1262,9 +1356,23 @@ def consolidate(
                 sum(set_aside.values()),
                 set_aside,
                 e.get("notes", []),
+                by,
+                [_relabel(x, entries) for x in examples],
             )
         )
     return accounts
+
+
+def _relabel(text: str, entries: dict) -> str:
+    """``text`` with every file's full path written as its label (``crm/b.csv``)."""
+    for label, e in sorted(entries.items(), key=lambda kv: -len(kv[1]["path"])):
+        text = text.replace(e["path"], label)
+    return text
+
+
+def _entry_label(entries: dict, source_file: str) -> str:
+    """A registry entry's label (``crm/b.csv``) from its rows' ``_source_file`` (the full path)."""
+    return next((label for label, e in entries.items() if e["path"] == source_file), source_file)
 
 
 def _bronze_state(paths: Paths, tables: tuple[str, ...]) -> str:

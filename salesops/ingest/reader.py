@@ -7,6 +7,10 @@
   an over-long line) is not lost but returned with its physical line and DuckDB's reason.
 * JSONL: read line by line, so a line that is not valid JSON is located and quarantined
   instead of skipped.
+* Byte-order marks inside a file (two exports joined with ``cat``: the second one's BOM at
+  the start of a line, or before a value) are removed from the working copy, never kept in an
+  id or a value, and a note names their lines; the second export's header line is set aside
+  (counted as a repeated header row), not quarantined as a bad record.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +34,26 @@ MAX_LINE_BYTES = 64 * 2**20
 SAMPLE_BYTES = 2**20
 csv.field_size_limit(MAX_LINE_BYTES)  # Python's csv parses the same multi-megabyte fields
 DELIMITER_CANDIDATES = (",", ";", "\t", "|")
+BOM = "\ufeff"
+BOM_BYTES = BOM.encode("utf-8")
+BOM_NOTE = (
+    "{n} byte-order mark(s) (U+FEFF) inside the file, on line(s) {lines} (two exports joined "
+    "into one?): removed, never kept in a value 文件中间的字节顺序标记已移除"
+)
+REPEATED_HEADER_KIND = "repeated header row 重复表头行"
+REPEATED_HEADER_NOTE = (
+    "the header row is repeated on line(s) {lines} (two exports joined into one file?): set "
+    "aside, the rows around it are read 文件中重复的表头行未作为数据读取"
+)
+MAX_NOTE_LINES = 5
 
 
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
@@ -44,6 +65,8 @@ class TextSource:
     encoding: str
     delimiter: str | None
     header: list[str]
+    notes: list[str] = field(default_factory=list)
+    """Bilingual lines about what reading changed (byte-order marks removed)."""
 
 
 @dataclass
@@ -103,30 +126,70 @@ def detect_encoding(path: Path, options: ReadOptions) -> str:
     return ENCODING_ALIASES.get(best.encoding.replace("_", "-").lower(), best.encoding)
 
 
-def utf8_copy(path: Path, encoding: str, work_dir: Path) -> Path:
-    """The file itself when it is UTF-8, else a UTF-8 working copy."""
+def _bom_note(lines: list[int]) -> list[str]:
+    if not lines:
+        return []
+    shown = ", ".join(map(str, sorted(set(lines))[:MAX_NOTE_LINES])) + (
+        " …" if len(set(lines)) > MAX_NOTE_LINES else ""
+    )
+    return [BOM_NOTE.format(n=len(lines), lines=shown)]
+
+
+def _inner_bom_lines(data: bytes) -> list[int]:
+    """Lines (1-based) holding a UTF-8 byte-order mark after the file's very first bytes."""
+    lines, start = [], 1 if data.startswith(BOM_BYTES) else 0
+    position = data.find(BOM_BYTES, start)
+    while position != -1:
+        lines.append(data.count(b"\n", 0, position) + 1)
+        position = data.find(BOM_BYTES, position + 1)
+    return lines
+
+
+def utf8_copy(path: Path, encoding: str, work_dir: Path) -> tuple[Path, list[int]]:
+    """The file itself when it is UTF-8 with no byte-order mark inside it, else a UTF-8
+    working copy without any; and the lines whose marks were removed."""
     if encoding in ("utf-8", "ascii"):
-        return path
+        data = path.read_bytes()
+        lines = _inner_bom_lines(data)
+        if not lines:
+            return path, []
+        work_dir.mkdir(parents=True, exist_ok=True)
+        target = work_dir / f"{hashlib.sha256(data).hexdigest()[:16]}.nobom{path.suffix}"
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".tmp")
+            tmp.write_bytes(data.replace(BOM_BYTES, b""))
+            tmp.replace(target)
+        return target, lines
     work_dir.mkdir(parents=True, exist_ok=True)
     target = work_dir / f"{file_sha256(path)[:16]}.utf8{path.suffix}"
-    if not target.exists():
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        try:
-            with (
-                open(path, encoding=encoding, newline="") as src,
-                open(tmp, "w", encoding="utf-8", newline="") as dst,
-            ):
-                for chunk in iter(lambda: src.read(2**20), ""):
-                    dst.write(chunk)
-        except (UnicodeDecodeError, LookupError) as exc:
-            tmp.unlink(missing_ok=True)
-            raise IngestError(
-                path,
-                f"the file cannot be decoded as {encoding} ({exc})",
-                "Set the right `encoding` in a mapping profile (e.g. gb18030 for GBK exports, utf-16)",
-            ) from None
+    lines: list[int] = []
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    copied = target.exists()  # a copy made earlier: read again only to find the marks
+    try:
+        with (
+            open(path, encoding=encoding, newline="") as src,
+            open(os.devnull if copied else tmp, "w", encoding="utf-8", newline="") as out,
+        ):
+            newlines = 0
+            for chunk in iter(lambda: src.read(2**20), ""):
+                if BOM in chunk:
+                    offset = 0
+                    while (offset := chunk.find(BOM, offset)) != -1:
+                        lines.append(newlines + chunk.count("\n", 0, offset) + 1)
+                        offset += 1
+                    chunk = chunk.replace(BOM, "")
+                newlines += chunk.count("\n")
+                out.write(chunk)
+    except (UnicodeDecodeError, LookupError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise IngestError(
+            path,
+            f"the file cannot be decoded as {encoding} ({exc})",
+            "Set the right `encoding` in a mapping profile (e.g. gb18030 for GBK exports, utf-16)",
+        ) from None
+    if not copied:
         tmp.replace(target)
-    return target
+    return target, lines
 
 
 def _check_not_empty(path: Path) -> None:
@@ -206,7 +269,7 @@ def read_header(path: Path, delimiter: str, quote: str, skip_rows: int) -> list[
             header = next(reader)
         except (StopIteration, csv.Error):
             header = []
-    header = [h.replace("\x00", "").strip() for h in header]
+    header = [h.replace("\x00", "").replace(BOM, "").strip() for h in header]
     if not any(header):
         raise IngestError(path, "the file has no header row", "Add a header row naming the columns")
     duplicates = sorted({h for h in header if header.count(h) > 1})
@@ -242,9 +305,10 @@ def open_source(
             ) from None
         return TextSource(path, path, "parquet", None, header)
     encoding = detect_encoding(path, options)
-    utf8 = utf8_copy(path, encoding, work_dir)
+    utf8, bom_lines = utf8_copy(path, encoding, work_dir)
+    notes = _bom_note(bom_lines)
     if suffix == ".jsonl":
-        return TextSource(path, utf8, encoding, None, [])
+        return TextSource(path, utf8, encoding, None, [], notes)
     delimiter = sniff_delimiter(con, utf8, options)
     return TextSource(
         path,
@@ -252,6 +316,7 @@ def open_source(
         encoding,
         delimiter,
         read_header(utf8, delimiter, options.quote, options.skip_rows),
+        notes,
     )
 
 
@@ -350,7 +415,68 @@ def read_csv_rows(
         f"create or replace temp table {name} as select r._record, coalesce(l._line, r._record + {options.skip_rows + 1}) as _line, "
         f"r.* exclude (_record) from {name} r left join {name}_lines l using (_record)"
     )
-    return RawRows(name, rejects, source.header)
+    rows = RawRows(name, rejects, source.header)
+    if options.skip_rows or _header_line_repeats(source.utf8_path):
+        _set_aside_repeated_headers(con, rows)
+    return rows
+
+
+def _header_line_repeats(path: Path) -> bool:
+    """Whether the file's first line appears again at the start of a line (a cheap byte search
+    that spares most files the row-by-row comparison)."""
+    with open(path, "rb") as f:
+        first = f.readline().rstrip(b"\r\n").removeprefix(BOM_BYTES)
+        if not first.strip():
+            return True  # an unusual layout: let the row comparison decide
+        return any((b"\n" + first) in chunk for chunk in _overlapping_chunks(f, len(first) + 1))
+
+
+def _overlapping_chunks(f, overlap: int, size: int = 2**24):
+    """The rest of a file in chunks that overlap by ``overlap`` bytes (a match is never cut)."""
+    previous = b"\n"
+    for chunk in iter(lambda: f.read(size), b""):
+        yield previous + chunk
+        previous = chunk[-overlap:]
+
+
+def _set_aside_repeated_headers(con: duckdb.DuckDBPyConnection, rows: RawRows) -> None:
+    """A row that repeats the header (every value its column's name or empty, at least two
+    names) is the header of a second export joined below the first: set aside, not a record."""
+    named = [h for h in rows.header if not h.startswith("_blank_")]
+    if not named:
+        return
+    same = [f"(coalesce(trim({_q(h)}), '') = {_lit(h)})::int" for h in named]
+    empty = [f"(coalesce(trim({_q(h)}), '') = '')::int" for h in rows.header]
+    at_least = min(2, len(named))
+    where = f"{' + '.join(same)} >= {at_least} and {' + '.join(same)} + {' + '.join(empty)} >= {len(rows.header)}"
+    lines = [
+        line
+        for (line,) in con.execute(f"select _line from {rows.table} where {where} order by _line").fetchall()
+    ]
+    if not lines:
+        return
+    con.execute(f"delete from {rows.table} where {where}")
+    rows.set_aside += [(line, REPEATED_HEADER_KIND) for line in lines]
+    shown = ", ".join(map(str, lines[:MAX_NOTE_LINES])) + (" …" if len(lines) > MAX_NOTE_LINES else "")
+    rows.notes.append(REPEATED_HEADER_NOTE.format(lines=shown))
+
+
+def strip_value_boms(con: duckdb.DuckDBPyConnection, rows: RawRows) -> None:
+    """Byte-order marks inside the values of a workbook sheet or a Parquet file (a text file's
+    are removed when it is read): removed, and a note names their lines."""
+    columns = [_q(h) for h in rows.header]
+    if not columns:
+        return
+    holds = " or ".join(f"coalesce(contains({c}, {_lit(BOM)}), false)" for c in columns)
+    lines = [
+        line
+        for (line,) in con.execute(f"select _line from {rows.table} where {holds} order by _line").fetchall()
+    ]
+    if not lines:
+        return
+    sets = ", ".join(f"{c} = replace({c}, {_lit(BOM)}, '')" for c in columns)
+    con.execute(f"update {rows.table} set {sets} where {holds}")
+    rows.notes += _bom_note(lines)
 
 
 def read_jsonl_rows(con: duckdb.DuckDBPyConnection, source: TextSource, name: str) -> RawRows:
@@ -401,7 +527,11 @@ def read_rows(
 ) -> RawRows:
     suffix = source.path.suffix.lower()
     if suffix == ".parquet":
-        return read_parquet_rows(con, source, name)
-    if suffix == ".jsonl":
-        return read_jsonl_rows(con, source, name)
-    return read_csv_rows(con, source, options, name)
+        rows = read_parquet_rows(con, source, name)
+        strip_value_boms(con, rows)
+    elif suffix == ".jsonl":
+        rows = read_jsonl_rows(con, source, name)
+    else:
+        rows = read_csv_rows(con, source, options, name)
+    rows.notes = [*source.notes, *rows.notes]
+    return rows

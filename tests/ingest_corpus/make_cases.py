@@ -231,6 +231,17 @@ def xls_legacy_workbook(landing: Path) -> None:
     _write(landing, "crm/opportunities.xls", buffer.getvalue())
 
 
+def bom_inside_concatenated_export(landing: Path) -> None:
+    """Two UTF-8-with-BOM exports joined with ``cat``: the second BOM starts line 4."""
+    bom = "\ufeff"
+    first = f"{bom}{CUST}\nC1,杭州西湖物流,物流,CITY-HZ,中型,2026-01-05 09:00:00\nC2,宁波港务,贸易,CITY-NB,大型,2026-01-06 09:00:00\n"
+    second = (
+        f"{bom}{CUST}\nC3,深圳南山科技,制造,CITY-SZ,小型,2026-01-07 09:00:00\n"
+        f'{bom}"C4",广州天河贸易,贸易,CITY-GZ,小型,2026-01-08 09:00:00\n'
+    )
+    _write(landing, "crm/customers.csv", (first + second).encode("utf-8"))
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     f.__name__: f
     for f in (
@@ -248,6 +259,7 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
         xlsx_date_cell_holding_text,
         xlsx_title_row_totals_row_and_merged_header,
         xls_legacy_workbook,
+        bom_inside_concatenated_export,
     )
 }
 
