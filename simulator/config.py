@@ -324,6 +324,56 @@ class EventsConfig:
 
 
 @dataclass
+class FieldConfig:
+    """The field world (issue 11): a business that behaves like a real B2B one and was not
+    written against the product. Off by default (``enabled: false``): with it off, nothing
+    below is read and every other table is drawn exactly as before. Every behaviour it turns
+    on draws from random streams of its own (see ``generate._Simulation.field_rng``)."""
+
+    enabled: bool = False
+    amount_sigma: float = 0.55
+    """σ of log deal size (the default world's 0.55 gives a light tail; a real B2B book is
+    dominated by a few large deals: σ ≈ 1.5 puts half of won value in the top tenth)."""
+    cycle_median_days: dict = field(
+        default_factory=lambda: {"traditional": 80.0, "structured": 60.0}
+    )
+    """Median created → close cycle; cycles are lognormal around it (long right tail)."""
+    cycle_sigma: float = 0.75
+    year_end_rush_share: float = 0.0
+    """Share of the won deals due to close between mid-November and mid-January that the
+    customer's year-end budget pulls into the last two weeks of December."""
+    midquarter_departure_share: float = 0.0
+    """Share of seats whose tenured rep resigns in the middle month of a quarter (deals go to
+    the successor, who starts the next day)."""
+    reassignment_share: float = 0.0
+    """Share of opportunities handed to another rep of the same team while open (territory or
+    account rebalancing); the change shows in later extracts and in stage history changed_by."""
+    lexicon: bool = False
+    """Chat, activity notes and evidence phrasings come from ``simulator.field_lexicon``."""
+    price_talk_in_won_share: float = 0.3
+    """Won deals with a customer message haggling over price."""
+    negated_mention_share: float = 0.15
+    """Opportunities with a message that names a loss topic only to deny it (不是价格的问题)."""
+    typo_share: float = 0.08
+    traditional_share: float = 0.06
+    small_talk_share: float = 0.25
+    """Customer and rep messages replaced by small talk (greetings, logistics, holidays)."""
+    natural_process_variation: bool = False
+    """Lead response, visit completion and negotiation rounds vary naturally (lognormal,
+    per-visit Bernoulli, negative binomial) instead of two balanced levels."""
+    outlier_quantile: float = 0.999
+    outlier_factor: float = 1.6
+    """Planted rep-week value = this factor × the given quantile of the natural rep-week values
+    of the metric (the generating distribution's own tail; low metrics: 1 node of 5)."""
+    vendor_profile: str | None = None
+    """Write opportunities, leads and customers as a 国产 CRM CSV export (Chinese headers,
+    Chinese stage names, ¥ amounts, 2026/03/05 dates) to be read with this mapping profile."""
+    dirty_rows: dict = field(default_factory=dict)
+    """Per vendor table (opportunities, leads, customers): planted dirty rows per kind
+    (bad_date, unknown_stage, missing_key), which ingest must quarantine."""
+
+
+@dataclass
 class SimulatorConfig:
     seed: int = 42
     scale: float = 1.0
@@ -342,9 +392,13 @@ class SimulatorConfig:
     emerging: EmergingConfig = field(default_factory=EmergingConfig)
     pii: PiiConfig = field(default_factory=PiiConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
+    field_world: FieldConfig = field(default_factory=FieldConfig)
 
     def to_dict(self) -> dict:
-        return _plain(dataclasses.asdict(self))
+        out = _plain(dataclasses.asdict(self))
+        if not self.field_world.enabled:  # worlds without it keep the manifest they always had
+            out.pop("field_world")
+        return out
 
 
 def _plain(value: Any) -> Any:

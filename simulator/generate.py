@@ -19,7 +19,7 @@ from faker import Faker
 from tqdm import tqdm
 
 from salesops import contract
-from simulator import vocab
+from simulator import field_lexicon, vocab
 from simulator.config import SimulatorConfig
 from simulator.truth import compute_realised, pipeline_history
 
@@ -121,6 +121,12 @@ class _Simulation:
         self.truth_tables: dict[str, pd.DataFrame] = {}
         self.planted: dict = {}
         self.progress = progress
+        self.fw = config.field_world
+
+    def field_rng(self, salt: int) -> np.random.Generator:
+        """A stream of the field world's own per behaviour, so that the default and alt worlds
+        (field_world off) draw exactly what they always drew."""
+        return np.random.default_rng([self.cfg.seed, 0xF1E1D, salt])
 
     # ------------------------------------------------------------------ org and people
     def build_org(self) -> None:
@@ -192,6 +198,8 @@ class _Simulation:
                     break
                 occ.append((seat, hire, term))
                 hire, initial = term + 1, False
+        if self.fw.enabled and self.fw.midquarter_departure_share > 0:
+            occ = self._midquarter_departures(occ)
         occ_arr = np.array(occ, dtype=float)
         self.rep_seat = occ_arr[:, 0].astype(int)
         self.rep_hire = occ_arr[:, 1]
@@ -258,6 +266,45 @@ class _Simulation:
             k += 1
         reps = pd.concat([reps, pd.DataFrame(managers, columns=reps.columns)], ignore_index=True)
         self.tables["reps"] = reps
+
+    def _midquarter_departures(self, occ: list) -> list:
+        """Field world: a share of seats whose rep (hired ≥ 180 days before, still there) resigns
+        in the middle month of a quarter; the successor starts the next day and inherits the
+        seat's deals."""
+        frng, clock = self.field_rng(1), self.clock
+        mids = [
+            i
+            for i in range(3, len(clock.periods))
+            if _month_start(clock.start, i).month in (2, 5, 8, 11)
+        ]
+        last = {}
+        for i, (seat, _, _) in enumerate(occ):
+            last[seat] = i
+        out, self.departure_keys = list(occ), []
+        for seat in sorted(last):
+            pick, m, offset = (
+                frng.random(),
+                mids[int(frng.integers(len(mids)))],
+                frng.integers(5, 25),
+            )
+            i = last[seat]
+            _, hire, term = occ[i]
+            day = float(clock.month_starts[m] + offset)
+            if pick >= self.fw.midquarter_departure_share or np.isfinite(term) or hire > day - 180:
+                continue
+            out[i] = (seat, hire, day)
+            out.append((seat, day + 1, np.inf))
+            self.departure_keys.append((seat, day))
+        return sorted(out, key=lambda r: (r[0], r[1]))
+
+    def opp_rep(self, opp: np.ndarray, t) -> np.ndarray:
+        """The rep working opportunity ``opp`` at time ``t``: the occupant of its seat, or of the
+        seat it was reassigned to (field world) from the reassignment on."""
+        o = self.opp
+        seat = o["seat"][opp]
+        if "reassign_t" in o:
+            seat = np.where(np.asarray(t) >= o["reassign_t"][opp], o["seat2"][opp], seat)
+        return self.occupant(seat, t)
 
     def occupant(self, seat: np.ndarray, t: np.ndarray) -> np.ndarray:
         key = np.asarray(seat) * 100000.0 + np.asarray(t) + 5000
@@ -331,7 +378,9 @@ class _Simulation:
         group = self.group_at(region, created)
         product = _pick(rng, vocab.PRODUCT_LINES, np.ones(len(vocab.PRODUCT_LINES)), n)
         size_factor = np.array(vocab.SIZE_AMOUNT_FACTOR)[self.cust_size[cust]]
-        amount = np.round(rng.lognormal(np.log(120000), 0.55, n) * size_factor, -2)
+        amount = np.round(
+            rng.lognormal(np.log(120000), cfg.field_world.amount_sigma, n) * size_factor, -2
+        )
 
         # keyword presence and card use are drawn before the outcome
         kw_names = list(cfg.keywords.effects)
@@ -380,6 +429,13 @@ class _Simulation:
             cfg.adoption.lead_to_sign_days["traditional"],
         )
         total = rng.gamma(6.0, cycle_mean / 6.0)
+        if self.fw.enabled:  # lognormal cycles: most deals close in months, some take a year
+            median = np.where(
+                group == 1,
+                self.fw.cycle_median_days["structured"],
+                self.fw.cycle_median_days["traditional"],
+            )
+            total = median * np.exp(self.field_rng(2).normal(0, self.fw.cycle_sigma, n))
         frac = np.array([0.14, 0.22, 0.26, 0.24, 0.14]) * rng.uniform(0.7, 1.3, (n, 5))
         dwell = np.maximum(frac / frac.sum(1, keepdims=True) * total[:, None], 0.3)
         entry = created[:, None] + np.concatenate(
@@ -394,14 +450,21 @@ class _Simulation:
         reached_plan = np.where(won[:, None], True, np.arange(5)[None, :] <= lost_stage[:, None])
         terminal = _work_time(rng, terminal)
         terminal = np.maximum(terminal, np.max(np.where(reached_plan, entry, -np.inf), 1) + 0.05)
+        rushed = np.zeros(n, bool)
+        if self.fw.enabled and self.fw.year_end_rush_share > 0:
+            terminal, rushed = self._year_end_rush(terminal, won, entry)
         closed = terminal <= clock.end_t
         reached = reached_plan & (entry <= clock.end_t)
         status = np.where(closed, np.where(won, "won", "lost"), "open")
         cur_idx = reached.sum(1) - 1
         stage = np.where(closed, status, np.array(contract.STAGES)[cur_idx])
         end_or_close = np.where(closed, terminal, clock.end_t)
-        owner = self.occupant(seat, np.minimum(end_or_close, clock.end_t))
         o = self.opp
+        if self.fw.enabled:
+            o["rushed"] = rushed
+            if self.fw.reassignment_share > 0:
+                self._reassign(end_or_close)
+        owner = self.opp_rep(np.arange(n), np.minimum(end_or_close, clock.end_t))
         o.update(
             won=won,
             p_win=p_win,
@@ -417,6 +480,48 @@ class _Simulation:
             span_end=end_or_close,
         )
         self._loss_reasons()
+
+    def _year_end_rush(self, terminal: np.ndarray, won: np.ndarray, entry: np.ndarray):
+        """Field world: won deals due to close between mid-November and mid-January are signed
+        in the last two weeks of December (the customer's budget year ends) with the configured
+        share, when contract approval was reached by then."""
+        frng, clock = self.field_rng(3), self.clock
+        n = len(terminal)
+        out, rushed = terminal.copy(), np.zeros(n, bool)
+        for year in range(clock.start.year - 1, clock.end_date.year + 1):
+            dec15, jan1 = clock.day_of(date(year, 12, 15)), clock.day_of(date(year + 1, 1, 1))
+            lo, hi = clock.day_of(date(year, 11, 15)), clock.day_of(date(year + 1, 1, 20))
+            due = (
+                won
+                & (terminal >= lo)
+                & (terminal < hi)
+                & ~((terminal >= dec15) & (terminal < jan1))
+            )
+            new_t = _work_time(frng, dec15 + np.floor(frng.random(n) * 16.0))
+            ok = (
+                due
+                & (frng.random(n) < self.fw.year_end_rush_share)
+                & (new_t > entry[:, 4] + 0.05)
+                & (new_t <= clock.end_t)
+            )
+            out = np.where(ok, new_t, out)
+            rushed |= ok
+        return out, rushed
+
+    def _reassign(self, span_end: np.ndarray) -> None:
+        """Field world: a share of opportunities open for three weeks or more move to another
+        seat of the same team at a time within their life (rebalancing, a key account handed to
+        a senior rep)."""
+        frng, o = self.field_rng(4), self.opp
+        n, seat = o["n"], o["seat"]
+        first = np.searchsorted(self.seat_team, self.seat_team[seat])
+        count = np.bincount(self.seat_team)[self.seat_team[seat]]
+        life = span_end - np.maximum(o["created"], 0.0)
+        pick = (life > 21) & (frng.random(n) < self.fw.reassignment_share) & (count > 1)
+        t = _work_time(frng, np.maximum(o["created"], 0.0) + life * frng.uniform(0.2, 0.8, n))
+        step = 1 + np.floor(frng.random(n) * np.maximum(count - 1, 1)).astype(int)
+        o["seat2"] = np.where(pick, first + (seat - first + step) % count, seat)
+        o["reassign_t"] = np.where(pick, t, np.inf)
 
     def build_sop_cards(self) -> None:
         cfg, rng, clock = self.cfg, self.rng, self.clock
@@ -594,14 +699,10 @@ class _Simulation:
             cfg.adoption.lead_response_hours_range["traditional"][1],
         )
         jitter = rng.uniform(0.96, 1.04, len(t))
-        # A rep-week is a busy or a calm one (half of a region's reps each week, balanced draw),
-        # around the group's mid-range, shifted a little by the rep's own level, ±2% per lead:
-        # light tails, so natural rep-weeks stay inside ±2σ of their peers (outliers are planted).
-        busy = self._balanced_draw(region, clock.week_start(t), rep, np.full(len(t), 0.5))
-        mid, half = (lo + hi) / 2, (hi - lo) / 2
-        level = (base - mid) / np.maximum(half, 1e-9)
-        hours = mid + half * (np.where(busy, 0.5, -0.5) + 0.15 * level)
-        hours = np.clip(hours * (1 + (jitter - 1) / 2), lo, hi)
+        if self.fw.enabled and self.fw.natural_process_variation:
+            hours = self._natural_response_hours(base, len(t))
+        else:
+            hours = self._balanced_response_hours(region, t, rep, base, lo, hi, jitter)
         order = np.argsort(t, kind="stable")
         lead_ids = np.empty(len(t), dtype=object)
         lead_ids[order] = _ids("L", len(t), 7)
@@ -620,6 +721,24 @@ class _Simulation:
         )
         # opportunity ids by creation order (created is sorted already)
         o["ids"] = _ids("OPP", n, 6)
+
+    def _balanced_response_hours(self, region, t, rep, base, lo, hi, jitter) -> np.ndarray:
+        # A rep-week is a busy or a calm one (half of a region's reps each week, balanced draw),
+        # around the group's mid-range, shifted a little by the rep's own level, ±2% per lead:
+        # light tails, so natural rep-weeks stay inside ±2σ of their peers (outliers are planted).
+        busy = self._balanced_draw(region, self.clock.week_start(t), rep, np.full(len(t), 0.5))
+        mid, half = (lo + hi) / 2, (hi - lo) / 2
+        level = (base - mid) / np.maximum(half, 1e-9)
+        hours = mid + half * (np.where(busy, 0.5, -0.5) + 0.15 * level)
+        return np.clip(hours * (1 + (jitter - 1) / 2), lo, hi)
+
+    def _natural_response_hours(self, base: np.ndarray, n: int) -> np.ndarray:
+        """Field world: each lead's wait is lognormal around the rep's own level, and a few
+        leads wait out a weekend or a trade fair (no balancing: busy weeks pile up as they do)."""
+        frng = self.field_rng(5)
+        hours = base * np.exp(frng.normal(0.0, 0.6, n))
+        stranded = frng.random(n) < 0.03
+        return np.round(np.where(stranded, hours + frng.uniform(20, 70, n), hours), 4)
 
     def _history(self) -> None:
         cfg, rng, o = self.cfg, self.rng, self.opp
@@ -731,7 +850,7 @@ class _Simulation:
         v_t0 = np.maximum(v_t0, start[v_opp])
         in_window = v_t0 >= 0
         v_opp, v_t0 = v_opp[in_window], v_t0[in_window]
-        v_rep = self.occupant(o["seat"][v_opp], v_t0)
+        v_rep = self.opp_rep(v_opp, v_t0)
         v_g = self.group_at(self.rep_region[v_rep], v_t0)
         rate = np.where(
             v_g == 1, self.rep_visit["structured"][v_rep], self.rep_visit["traditional"][v_rep]
@@ -745,13 +864,19 @@ class _Simulation:
         # reps' probabilities add up to), so no rep-week is alone against all its peers by chance
         # and natural rates stay inside ±2σ of the peers (light tails; outliers are planted).
         rng.random(len(vis))  # the former per-visit draw, kept so the main stream is unchanged
-        complete = self._balanced_draw(
-            self.rep_region[vis["rep"].to_numpy()],
-            vis["week"].to_numpy(),
-            vis["rep"].to_numpy(),
-            vis["rate"].to_numpy(),
-        )
-        vis["nodes"] = np.where(complete, 5, 4)
+        if self.fw.enabled and self.fw.natural_process_variation:
+            # field world: each visit on its own, and an incomplete one stops after 3 or 4 nodes
+            frng = self.field_rng(6)
+            complete = frng.random(len(vis)) < vis["rate"].to_numpy()
+            vis["nodes"] = np.where(complete, 5, np.where(frng.random(len(vis)) < 0.7, 4, 3))
+        else:
+            complete = self._balanced_draw(
+                self.rep_region[vis["rep"].to_numpy()],
+                vis["week"].to_numpy(),
+                vis["rep"].to_numpy(),
+                vis["rate"].to_numpy(),
+            )
+            vis["nodes"] = np.where(complete, 5, 4)
         self.visits = vis
         self.activity_parts = []
         # other activities
@@ -777,8 +902,13 @@ class _Simulation:
         lo_r, hi_r = (int(x) for x in cfg.outliers.negotiation_rounds_range)
         rounds = rng.integers(lo_r, hi_r + 1, len(ng))
         to_ca = o["reached"][ng, 4]
+        if self.fw.enabled and self.fw.natural_process_variation:
+            # field world: rounds per deal are 1 + negative binomial (mean ≈ 3.4, long right tail)
+            rounds = 1 + self.field_rng(7).negative_binomial(2, 0.45, len(ng))
+            self.neg_rounds = pd.DataFrame({"opp": ng, "rounds": rounds})
+            return
         t_ca = o["entry"][ng[to_ca], 4]
-        rep_ca = self.occupant(o["seat"][ng[to_ca]], t_ca)
+        rep_ca = self.opp_rep(ng[to_ca], t_ca)
         long_week = self._balanced_draw(
             self.rep_region[rep_ca], clock.week_start(t_ca), rep_ca, np.full(len(t_ca), 0.5)
         )
@@ -787,9 +917,8 @@ class _Simulation:
         self.neg_rounds = pd.DataFrame({"opp": ng, "rounds": rounds})
 
     def _add_acts(self, opp, t, kind, node=None, visit=None, rep=None):
-        o = self.opp
         if rep is None:
-            rep = self.occupant(o["seat"][opp], t) if opp is not None else None
+            rep = self.opp_rep(opp, t) if opp is not None else None
         self.activity_parts.append(
             pd.DataFrame(
                 {
@@ -890,12 +1019,54 @@ class _Simulation:
         ]
         cand = cand[ev[cand["opp"].to_numpy()]]
         first = cand.groupby("opp").head(1)
-        note[first.index] = [
-            vocab.EVIDENCE_NOTE[r] for r in o["true_reason"][first["opp"].to_numpy()]
-        ]
+        reasons = o["true_reason"][first["opp"].to_numpy()]
+        if self.fw.lexicon:
+            frng = self.field_rng(8)
+            note[first.index] = [
+                self._noisy(frng, self._one(frng, field_lexicon.LOSS_NOTE[r])) for r in reasons
+            ]
+        else:
+            note[first.index] = [vocab.EVIDENCE_NOTE[r] for r in reasons]
         acts["note"] = note
         acts["id"] = _ids("A", len(acts), 8)
         self.acts = acts
+        self.note_plants = pd.DataFrame(
+            {"activity_id": acts.loc[first.index, "id"].to_numpy(), "label": reasons}
+        )
+
+    # ------------------------------------------------------------------ field-world text
+    @staticmethod
+    def _one(frng: np.random.Generator, pool: list[str]) -> str:
+        return pool[int(frng.integers(len(pool)))]
+
+    def _noisy(self, frng: np.random.Generator, text: str) -> str:
+        """A pinyin slip and/or traditional characters, at the field world's rates."""
+        if frng.random() < self.fw.typo_share:
+            text = field_lexicon.add_typos(text, frng)
+        if frng.random() < self.fw.traditional_share:
+            text = field_lexicon.to_traditional(text)
+        return text
+
+    def _field_base_text(self, is_customer: np.ndarray, phone: np.ndarray) -> pd.Series:
+        """Field world: customer and rep messages from the lexicon's business talk, a share of
+        them small talk."""
+        frng = self.field_rng(9)
+        nm = len(is_customer)
+        cust = np.array(field_lexicon.CUSTOMER_BUSINESS, dtype=object)
+        reps = np.array(field_lexicon.REP_BUSINESS, dtype=object)
+        small = np.array(field_lexicon.SMALL_TALK, dtype=object)
+        text = np.where(
+            is_customer,
+            cust[frng.integers(0, len(cust), nm)],
+            reps[frng.integers(0, len(reps), nm)],
+        )
+        text = np.where(
+            frng.random(nm) < self.fw.small_talk_share,
+            small[frng.integers(0, len(small), nm)],
+            text,
+        )
+        prefix = _pick(frng, vocab.TRANSCRIPT_PREFIX, np.ones(len(vocab.TRANSCRIPT_PREFIX)), nm)
+        return pd.Series(np.where(phone, prefix + text, text), dtype=object)
 
     # ------------------------------------------------------------------ chat
     def build_chat(self) -> None:
@@ -942,6 +1113,9 @@ class _Simulation:
         m_conv, pos, sent, is_customer = m_conv[keep], pos[keep], sent[keep], is_customer[keep]
         m_opp = c_opp[m_conv]
         rep = self.occupant(c_seat[m_conv], sent)
+        if "reassign_t" in o:
+            linked = m_opp >= 0
+            rep[linked] = self.opp_rep(m_opp[linked], sent[linked])
         prod = np.where(m_opp >= 0, o["product"][np.maximum(m_opp, 0)], "产品")
         nm = len(m_conv)
         r_idx = rng.integers(0, len(vocab.REP_TEMPLATES), nm)
@@ -956,6 +1130,12 @@ class _Simulation:
         prefix = _pick(rng, vocab.TRANSCRIPT_PREFIX, np.ones(len(vocab.TRANSCRIPT_PREFIX)), nm)
         text = np.where(ph, prefix + text, text)
         text = pd.Series(text, dtype=object)
+        lex = self.fw.enabled and self.fw.lexicon
+        frng = self.field_rng(10)
+        plant_kind = np.full(nm, None, dtype=object)
+        plant_label = np.full(nm, None, dtype=object)
+        if lex:
+            text = self._field_base_text(is_customer, ph)
         chat = pd.DataFrame(
             {
                 "conv": m_conv,
@@ -994,11 +1174,13 @@ class _Simulation:
             & (sent < wk0 + 7)
             & (rng.random(nm) < cfg.emerging.rate)
         )
+        em_templates = field_lexicon.EMERGING_TEMPLATES if lex else vocab.EMERGING_TEMPLATES
         text[em] = _fill(
-            _pick(rng, vocab.EMERGING_TEMPLATES, np.ones(3), int(em.sum())),
+            _pick(frng if lex else rng, em_templates, np.ones(len(em_templates)), int(em.sum())),
             np.full(em.sum(), cfg.emerging.term, dtype=object),
             "{t}",
         )
+        plant_kind[em], plant_label[em] = "emerging_term", cfg.emerging.term
         self.planted["emerging_term"] = {
             "term": cfg.emerging.term,
             "team_id": em_team,
@@ -1015,6 +1197,11 @@ class _Simulation:
         for j, k in enumerate(kw_names):
             sel = rk[(rk["rank"] == j)]
             sel = sel[o["kw"][sel["opp"].to_numpy(), j]]
+            if lex:
+                pool = field_lexicon.SIGNALS[field_lexicon.SIGNAL_OF_KEYWORD[k]]
+                text[sel["i"].to_numpy()] = [self._one(frng, pool) for _ in range(len(sel))]
+                plant_kind[sel["i"].to_numpy()], plant_label[sel["i"].to_numpy()] = "signal", k
+                continue
             text[sel["i"].to_numpy()] = _pick(
                 rng, vocab.KEYWORD_TEMPLATES[k], np.ones(len(vocab.KEYWORD_TEMPLATES[k])), len(sel)
             )
@@ -1022,9 +1209,38 @@ class _Simulation:
             sel = rk[rk["rank"] == j]
             sel = sel[o["has_evidence"][sel["opp"].to_numpy()]]
             reasons = o["true_reason"][sel["opp"].to_numpy()]
+            if lex:
+                text[sel["i"].to_numpy()] = [
+                    self._one(frng, field_lexicon.LOSS_CHAT[r]) for r in reasons
+                ]
+                plant_kind[sel["i"].to_numpy()] = "loss_evidence"
+                plant_label[sel["i"].to_numpy()] = reasons
+                continue
             text[sel["i"].to_numpy()] = [
                 vocab.EVIDENCE_CHAT[r][j % len(vocab.EVIDENCE_CHAT[r])] for r in reasons
             ]
+        if lex:  # price haggling in deals that were won, and topics named only to deny them
+            for j, pool, share, kind in (
+                (
+                    len(kw_names) + 2,
+                    field_lexicon.WON_PRICE_TALK,
+                    self.fw.price_talk_in_won_share,
+                    "won_price_talk",
+                ),
+                (
+                    len(kw_names) + 3,
+                    field_lexicon.NEGATED_MENTIONS,
+                    self.fw.negated_mention_share,
+                    "negated_mention",
+                ),
+            ):
+                sel = rk[rk["rank"] == j]
+                hit = frng.random(n) < share
+                if kind == "won_price_talk":
+                    hit &= o["status"] == "won"
+                sel = sel[hit[sel["opp"].to_numpy()]]
+                text[sel["i"].to_numpy()] = [self._one(frng, pool) for _ in range(len(sel))]
+                plant_kind[sel["i"].to_numpy()], plant_label[sel["i"].to_numpy()] = kind, kind
         # opportunities with evidence but too few customer messages get one appended
         counts = rk.groupby("opp").size()
         short = np.flatnonzero(
@@ -1049,15 +1265,27 @@ class _Simulation:
                     "opp": short,
                     "sent": t_new,
                     "customer": True,
-                    "rep": self.occupant(o["seat"][short], t_new),
+                    "rep": self.opp_rep(short, t_new),
                     "channel": None,
                     "cust": o["cust"][short],
                 }
             )
             add["conv"] = np.where(pd.isna(add["conv"]), -1, add["conv"]).astype(int)
-            add_text = [vocab.EVIDENCE_CHAT[r][0] for r in o["true_reason"][short]]
+            if lex:
+                add_text = [
+                    self._one(frng, field_lexicon.LOSS_CHAT[r]) for r in o["true_reason"][short]
+                ]
+                plant_kind = np.concatenate(
+                    [plant_kind, np.full(len(short), "loss_evidence", dtype=object)]
+                )
+                plant_label = np.concatenate([plant_label, o["true_reason"][short]])
+            else:
+                add_text = [vocab.EVIDENCE_CHAT[r][0] for r in o["true_reason"][short]]
             chat = pd.concat([chat, add], ignore_index=True)
             text = pd.concat([text, pd.Series(add_text, dtype=object)], ignore_index=True)
+        if lex:
+            text = pd.Series([self._noisy(frng, x) for x in text], dtype=object)
+            chat["plant_kind"], chat["plant_label"] = plant_kind, plant_label
         chat["text"] = text.to_numpy()
         chat = self._plant_pii(chat)
         # conversations and ids
@@ -1526,7 +1754,7 @@ class _Simulation:
             fallback[rng.integers(0, len(fallback), len(card))] if len(fallback) else card,
             card,
         )
-        rep = self.occupant(o["seat"][opp], t)
+        rep = self.opp_rep(opp, t)
         uses = pd.DataFrame({"card": card, "opp": opp, "t": t, "rep": rep}).drop_duplicates(
             ["card", "opp"]
         )
@@ -1619,7 +1847,7 @@ class _Simulation:
         ok = np.isfinite(exit_t) & (o["entry"][ng, 3] >= 0)
         nw = pd.DataFrame(
             {
-                "rep": self.occupant(o["seat"][ng][ok], exit_t[ok]),
+                "rep": self.opp_rep(ng[ok], exit_t[ok]),
                 "week": clock.week_start(exit_t[ok]),
                 "v": nr["rounds"].to_numpy()[ok].astype(float),
                 "row": np.flatnonzero(ok),
@@ -1632,6 +1860,7 @@ class _Simulation:
                 f"outliers.metrics: cannot plant {unknown}; plantable: {sorted(metrics)}"
             )
         active_weeks = self._active_rep_weeks()
+        self.natural_quantiles = {}
         n_plant = max(len(oc.metrics), round(oc.share_of_rep_weeks * active_weeks))
         per_metric = _largest_remainder(n_plant, np.ones(len(oc.metrics)))
         taken: set = set()
@@ -1688,12 +1917,17 @@ class _Simulation:
             if len(cand) == 0:
                 continue
             pick = cand.iloc[np.sort(vrng.choice(len(cand), min(k, len(cand)), replace=False))]
+            natural_q = float(np.quantile(rw["v"], self.fw.outlier_quantile))
+            self.natural_quantiles[metric] = round(natural_q, 4)
             for _, r in pick.iterrows():
                 rep_i, week = int(r["rep"]), int(r["week"])
                 taken.add(rep_i * 100000 + week)
                 mean = r["others_mean"]
                 sign = 1 if direction == "high" else -1
                 target = mean + sign * oc.sigma_multiple * r["sigma"]
+                if self.fw.enabled and self.fw.natural_process_variation:
+                    # beyond the metric's own natural tail, whatever the peers' spread
+                    target = self.fw.outlier_factor * natural_q
                 mask = ((df["rep"] == rep_i) & (df["week"] == week)).to_numpy()
                 if metric == "lead_first_response_hours":
                     planted = max(target, 0.5)
@@ -1769,7 +2003,7 @@ class _Simulation:
                 "stage": np.array(contract.STAGES, dtype=object)[h["stage"]],
                 "entered_at": clock.ts(h["t"]),
                 "probability": h["prob"],
-                "changed_by": self.rep_ids[self.occupant(o["seat"][h["opp"]], h["t"].to_numpy())],
+                "changed_by": self.rep_ids[self.opp_rep(h["opp"], h["t"].to_numpy())],
             }
         )
         q = self.qual
@@ -1968,6 +2202,44 @@ class _Simulation:
             }
         )
 
+    def _field_phrasings(self) -> None:
+        """Field world: every planted phrasing as written, with what it was planted for
+        (``truth/field_phrasings.csv``), and the opportunities with loss evidence."""
+        o, c, a = self.opp, self.chat, self.acts
+        m = c["plant_kind"].notna().to_numpy()
+        chat_rows = pd.DataFrame(
+            {
+                "source": "chat",
+                "record_id": c["message_id"].to_numpy()[m],
+                "opportunity_id": np.where(
+                    c["opp"].to_numpy()[m] >= 0,
+                    o["ids"][c["opp"].clip(lower=0).to_numpy()[m]],
+                    None,
+                ),
+                "kind": c["plant_kind"].to_numpy()[m],
+                "label": c["plant_label"].to_numpy()[m],
+                "text": c["text"].to_numpy()[m],
+            }
+        )
+        notes = a.set_index("id").loc[self.note_plants["activity_id"]]
+        note_rows = pd.DataFrame(
+            {
+                "source": "activity_note",
+                "record_id": self.note_plants["activity_id"].to_numpy(),
+                "opportunity_id": o["ids"][notes["opp"].to_numpy()],
+                "kind": "loss_evidence",
+                "label": self.note_plants["label"].to_numpy(),
+                "text": notes["note"].to_numpy(),
+            }
+        )
+        rows = pd.concat([chat_rows, note_rows], ignore_index=True)
+        self.truth_tables["field_phrasings"] = rows.sort_values(
+            ["source", "record_id"], kind="stable"
+        ).reset_index(drop=True)
+        self.field_evidence_opps = set(
+            rows.loc[rows["kind"] == "loss_evidence", "opportunity_id"].dropna()
+        )
+
     def opportunity_extracts(self) -> list[tuple[str, pd.DataFrame]]:
         """The monthly CRM extracts before the final one: ``(YYYY-MM-DD, table)`` for each month
         end before the end date. The first is a full export; each later one holds the
@@ -2042,7 +2314,7 @@ class _Simulation:
                 "lead_id": o["lead_id"][opp],
                 "customer_id": self.cust_ids[o["cust"][opp]],
                 "owner_rep_id": self.rep_ids[
-                    self.occupant(o["seat"][opp], np.minimum(cut, o["span_end"][opp]))
+                    self.opp_rep(opp, np.minimum(cut, o["span_end"][opp]))
                 ],
                 "product_line": o["product"][opp],
                 "created_at": clock.ts(o["created"][opp]),
@@ -2066,6 +2338,8 @@ class _Simulation:
 
     def _truth_tables(self) -> None:
         o = self.opp
+        if self.fw.enabled and self.fw.lexicon:
+            self._field_phrasings()
         lost = np.flatnonzero(o["status"] == "lost")
         self.truth_tables["lost_opportunities"] = pd.DataFrame(
             {
@@ -2142,9 +2416,178 @@ def _format(df: pd.DataFrame, table: contract.Table) -> pd.DataFrame:
     return out.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
+def _write_csv(df: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    df.to_csv(path, index=False, encoding=encoding, lineterminator="\n")
+
+
+# ---------------------------------------------------------------------- field world: a vendor's export
+# A 国产 CRM's CSV export (商机 / 线索 / 客户 lists saved from the web UI, UTF-8 with a BOM for
+# Excel): Chinese headers, its own stage and loss-reason labels, ¥ amounts with thousands
+# separators or in 万, 2026/03/05 date-times, 2026年03月05日 dates, win rate in percent.
+# profiles/field_cn_crm.yaml maps it back to the landing contract.
+VENDOR_FILES = {"opportunities": "商机导出", "leads": "线索导出", "customers": "客户导出"}
+VENDOR_COLUMNS = {
+    "opportunities": {
+        "opportunity_id": "商机编号",
+        "lead_id": "来源线索",
+        "customer_id": "客户编号",
+        "owner_rep_id": "负责人工号",
+        "product_line": "产品线",
+        "created_at": "创建时间",
+        "stage": "商机阶段",
+        "amount": "商机金额",
+        "forecast_amount": "预测金额",
+        "expected_close_date": "预计成交日期",
+        "probability": "赢率(%)",
+        "requirement_doc_amount": "需求确认金额",
+        "closed_at": "结单时间",
+        "loss_reason_code": "输单原因",
+        "loss_reason_text": "输单说明",
+    },
+    "leads": {
+        "lead_id": "线索编号",
+        "customer_id": "客户编号",
+        "source": "线索来源",
+        "created_at": "创建时间",
+        "assigned_rep_id": "负责人工号",
+        "first_response_at": "首次跟进时间",
+        "quality_score": "线索评分",
+    },
+    "customers": {
+        "customer_id": "客户编号",
+        "name": "客户名称",
+        "industry": "所属行业",
+        "city_id": "所在城市编号",
+        "size_band": "企业规模",
+        "created_at": "创建时间",
+    },
+}
+VENDOR_STAGES = {
+    "lead": "初步接洽",
+    "qualified": "需求确认",
+    "quote": "方案报价",
+    "negotiation": "商务谈判",
+    "contract_approval": "合同审批",
+    "won": "赢单",
+    "lost": "输单",
+}
+VENDOR_LOSS_REASONS = {
+    "price": "价格因素",
+    "competitor": "竞争对手胜出",
+    "it_fit": "技术环境不匹配",
+    "requirement_mismatch": "需求不符",
+    "budget": "客户无预算",
+    "timing": "时机未到",
+    "relationship": "客户关系",
+    "other": "其他",
+}
+DIRTY_KINDS = {
+    "bad_date": "创建时间",  # a day that does not exist
+    "unknown_stage": "商机阶段",  # a stage the vendor added and the profile does not map
+    "missing_key": None,  # the row's own id left empty
+}
+
+
+def _vendor_amount(values: pd.Series, in_wan: np.ndarray) -> pd.Series:
+    v = pd.to_numeric(values, errors="coerce")
+    yuan = v.map(lambda x: None if pd.isna(x) else f"¥{x:,.2f}")
+    wan = v.map(lambda x: None if pd.isna(x) else f"{x / 10000:.4f}".rstrip("0").rstrip(".") + "万")
+    return yuan.where(~in_wan, wan)
+
+
+def _vendor_shape(name: str, df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """A formatted contract table as the vendor exports it."""
+    out = pd.DataFrame(index=df.index)
+    for col, header in VENDOR_COLUMNS[name].items():
+        if col not in df.columns:
+            continue
+        s = df[col]
+        if col in ("created_at", "closed_at", "first_response_at"):
+            s = s.str.replace("-", "/", regex=False)
+        elif col in ("amount", "forecast_amount", "requirement_doc_amount"):
+            s = _vendor_amount(s, rng.random(len(s)) < 0.2)
+        elif col == "stage":
+            s = s.map(VENDOR_STAGES)
+        elif col == "loss_reason_code":
+            s = s.map(VENDOR_LOSS_REASONS)
+        elif col == "probability":
+            p = pd.to_numeric(s, errors="coerce") * 100
+            s = p.map(lambda x: None if pd.isna(x) else f"{x:g}")
+        elif col == "expected_close_date":
+            is_date = s.fillna("").str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+            s = s.where(~is_date, s.str[:4] + "年" + s.str[5:7] + "月" + s.str[8:10] + "日")
+        out[header] = s
+    return out
+
+
+def _dirty_rows(
+    name: str, shaped: pd.DataFrame, spec: dict, rng: np.random.Generator
+) -> tuple[pd.DataFrame, dict]:
+    """Rows ingest must quarantine, copied from clean rows and broken one way each, under keys
+    no clean row has. Returns the rows and their count per kind."""
+    key = next(iter(VENDOR_COLUMNS[name].values()))
+    rows, counts = [], {}
+    for kind, k in spec.items():
+        if kind not in DIRTY_KINDS:
+            raise ValueError(
+                f"field_world.dirty_rows.{name}: unknown kind {kind!r}; one of {sorted(DIRTY_KINDS)}"
+            )
+        if kind == "unknown_stage" and name != "opportunities":
+            raise ValueError(
+                f"field_world.dirty_rows.{name}: unknown_stage applies to opportunities only"
+            )
+        k = int(k)
+        if k <= 0:
+            continue
+        picked = shaped.iloc[np.sort(rng.choice(len(shaped), k, replace=False))].copy()
+        picked[key] = [f"{x}-{kind[:1].upper()}{i}" for i, x in enumerate(picked[key])]
+        if kind == "bad_date":
+            picked[DIRTY_KINDS[kind]] = [
+                f"{x[:4]}/02/30 {x[11:]}" if isinstance(x, str) else "2026/02/30 10:00:00"
+                for x in picked[DIRTY_KINDS[kind]]
+            ]
+        elif kind == "unknown_stage":
+            picked["商机阶段"] = "暂停跟进"
+        else:
+            picked[key] = None
+        rows.append(picked)
+        counts[kind] = k
+    return (pd.concat(rows) if rows else shaped.iloc[:0]), counts
+
+
+def _write_vendor(config, out_dir: Path, formatted: dict, extracts: list) -> dict:
+    """Field world: opportunities (final and monthly), leads and customers in the vendor's
+    shape, with planted dirty rows in the final files; returns the manifest entry."""
+    fw = config.field_world
+    rng = np.random.default_rng([config.seed, 0xF1E1D, 99])
+    files, dirty = {}, {}
+    for name, base in VENDOR_FILES.items():
+        shaped = _vendor_shape(name, formatted[name], rng)
+        bad, counts = _dirty_rows(name, shaped, dict(fw.dirty_rows.get(name, {})), rng)
+        if len(bad):  # dirty rows sit among the clean ones, as they do in a real export
+            at = np.sort(rng.choice(len(shaped) + 1, len(bad)))
+            parts, prev = [], 0
+            for i, cut in enumerate(at):
+                parts += [shaped.iloc[prev:cut], bad.iloc[[i]]]
+                prev = cut
+            shaped = pd.concat(parts + [shaped.iloc[prev:]], ignore_index=True)
+        _write_csv(shaped, out_dir / "crm" / f"{base}.csv", "utf-8-sig")
+        files[name] = [f"crm/{base}.csv"]
+        dirty[name] = counts
+    for day, df in extracts:
+        path = f"crm/{VENDOR_FILES['opportunities']}_{day}.csv"
+        _write_csv(_vendor_shape("opportunities", df, rng), out_dir / path, "utf-8-sig")
+        files["opportunities"].append(path)
+    return {
+        "profile": fw.vendor_profile,
+        "files": files,
+        "dirty_rows": dirty,
+        "dirty_rows_total": {name: sum(c.values()) for name, c in dirty.items()},
+        "definition": "rows planted in the final vendor files that ingest must quarantine: bad_date = "
+        "创建时间 on a day that does not exist (YYYY/02/30), unknown_stage = 商机阶段 暂停跟进 (not in "
+        "the profile), missing_key = the row's own id empty; each under a key no clean row has",
+    }
 
 
 def _json_default(value):
@@ -2188,6 +2631,7 @@ def generate(config: SimulatorConfig, out_dir: Path, progress: bool = False) -> 
         step()
         bar.update()
     formatted = {}
+    vendor = config.field_world.enabled and config.field_world.vendor_profile
     for name, table in contract.TABLES.items():
         if name in NOT_SIMULATED:
             bar.update()
@@ -2207,6 +2651,8 @@ def generate(config: SimulatorConfig, out_dir: Path, progress: bool = False) -> 
                 (chat_dir / f"chat_messages_{m}.jsonl").write_text(
                     text if text.endswith("\n") else text + "\n", encoding="utf-8"
                 )
+        elif vendor and name in VENDOR_FILES:
+            (out_dir / table.source / f"{name}.csv").unlink(missing_ok=True)
         else:
             _write_csv(df, out_dir / table.source / f"{name}.csv")
         bar.update()
@@ -2217,9 +2663,16 @@ def generate(config: SimulatorConfig, out_dir: Path, progress: bool = False) -> 
     ]
     for old in (out_dir / "crm").glob("opportunities_*.csv"):
         old.unlink()
-    for day, df in extracts:
-        _write_csv(df, out_dir / "crm" / f"opportunities_{day}.csv")
+    for old in (out_dir / "crm").glob(f"{VENDOR_FILES['opportunities']}_*.csv"):
+        old.unlink()
+    if vendor:
+        vendor_entry = _write_vendor(config, out_dir, formatted, extracts)
+    else:
+        for day, df in extracts:
+            _write_csv(df, out_dir / "crm" / f"opportunities_{day}.csv")
     manifest = compute_realised(sim, formatted)
+    if vendor:
+        manifest["field_world"]["vendor_extracts"] = vendor_entry
     manifest["pipeline_history"] = pipeline_history(
         extracts, formatted["opportunities"], config.time.end_date, EXTRACT_DRIFT
     )

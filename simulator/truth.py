@@ -168,7 +168,9 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     truth_lost = sim.truth_tables["lost_opportunities"]
     truth_lost = truth_lost[truth_lost["opportunity_id"].isin(set(lost["opportunity_id"]))]
     stated = lost["loss_reason_code"].dropna()
-    evidence_opps = _evidence_opportunities(t)
+    field_text = cfg.field_world.enabled and cfg.field_world.lexicon
+    # the field world's evidence is paraphrased: traceable = evidence was planted (truth/field_phrasings.csv)
+    evidence_opps = sim.field_evidence_opps if field_text else _evidence_opportunities(t)
     traceable = lost["loss_reason_code"].notna() & lost["opportunity_id"].isin(evidence_opps)
     lost_group = group.reindex(lost["opportunity_id"]).to_numpy()
     m["loss_reasons"] = {
@@ -220,7 +222,9 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
         "the region's; "
         "peer_sigma_before = σ·√(1 + 1/k)) on rep-weeks with "
         f"≥{cfg.outliers.min_peers} other reps, from week {cfg.outliers.warmup_weeks} of the window on",
-        "natural_variation": "light-tailed for the planted metrics: each rep-week is one of two levels "
+        "natural_variation": _NATURAL_FIELD
+        if cfg.field_world.enabled and cfg.field_world.natural_process_variation
+        else "light-tailed for the planted metrics: each rep-week is one of two levels "
         "(busy/calm response, complete/incomplete visits, short/long negotiations), drawn balanced within "
         "the region-week, plus a small bounded rep level and per-item jitter; natural rep-weeks stay "
         "within ±2σ of their peers",
@@ -321,7 +325,145 @@ def compute_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
     }
     m["deviation_reasons"] = _deviation_reasons(sim, t)
     m["end_timestamp"] = str(end)
+    if cfg.field_world.enabled:
+        m["field_world"] = _field_realised(sim, t)
     return m
+
+
+_NATURAL_FIELD = (
+    "field world: natural, unbalanced variation — lead response hours lognormal (σ 0.6) around the "
+    "rep's level with 3% of leads stranded 20–70 h more; each visit complete with the rep's "
+    "probability, else stopping after 3 or 4 nodes; negotiation rounds 1 + negative binomial(2, 0.45). "
+    "Planted rep-weeks: outlier_factor × the outlier_quantile of the metric's natural rep-week values "
+    "(visits: 1 node of 5), whatever the peers' σ"
+)
+
+
+def _field_realised(sim, t: dict[str, pd.DataFrame]) -> dict:
+    """The field world's realised business figures, from the written (clean) tables."""
+    cfg, clock, fw = sim.cfg, sim.clock, sim.cfg.field_world
+    start = pd.Timestamp(clock.start)
+    end = pd.Timestamp(clock.end_date) + pd.Timedelta(days=1)
+    opp, leads = t["opportunities"], t["leads"]
+    # funnel: leads created in the window at least 180 days before the extract
+    lt = _ts(leads["created_at"])
+    cohort = leads[(lt >= start) & (lt < end - pd.Timedelta(days=180))]
+    status = opp.set_index("lead_id")["status"]
+    lead_status = status.reindex(cohort["lead_id"]).to_numpy()
+    h = t["opportunity_stage_history"]
+    qualified = set(h.loc[h["stage"] == "qualified", "opportunity_id"])
+    lead_opp = opp.set_index("lead_id")["opportunity_id"].reindex(cohort["lead_id"])
+    closed = opp[
+        opp["status"].isin(["won", "lost"]) & (opp["closed_at"] >= clock.start.isoformat())
+    ]
+    # deal sizes
+    con = t["contracts"]
+    won_amounts = np.sort(
+        con.loc[con["signed_at"] >= clock.start.isoformat(), "amount"].astype(float)
+    )[::-1]
+    top = max(1, int(np.ceil(0.1 * len(won_amounts))))
+    # cycles of won deals signed in the window
+    won = opp[(opp["status"] == "won") & (opp["closed_at"] >= clock.start.isoformat())]
+    cycle = (_ts(won["closed_at"]) - _ts(won["created_at"])).dt.total_seconds() / 86400
+    # year-end: won value signed per month in the window
+    signed = con[con["signed_at"] >= clock.start.isoformat()]
+    month = signed["signed_at"].str[:7]
+    by_month = (
+        signed["amount"].astype(float).groupby(month).sum().reindex(clock.periods, fill_value=0.0)
+    )
+    deals_by_month = month.value_counts().reindex(clock.periods, fill_value=0)
+    dec = [p for p in clock.periods if p.endswith("-12")]
+    # reps who left in the middle month of a quarter
+    reps = t["reps"][t["reps"]["role"] == "rep"]
+    term = pd.to_datetime(reps["termination_date"])
+    planted_departures = sorted(
+        sim.rep_ids[(sim.rep_seat == seat) & (sim.rep_term == day)][0]
+        for seat, day in getattr(sim, "departure_keys", [])
+    )
+    o = sim.opp
+    owners = h.groupby("opportunity_id")["changed_by"].nunique()
+    phr = sim.truth_tables.get("field_phrasings")
+    simulator_terms = sorted(
+        {x for v in vocab.EVIDENCE_TERMS.values() for x in v}
+        | set(cfg.keywords.effects)
+        | {x for v in vocab.REQUIREMENT_TERMS.values() for x in v}
+    )
+    out = {
+        "planted": cfg.to_dict()["field_world"],
+        "funnel": {
+            "leads_in_cohort": int(len(cohort)),
+            "lead_to_opportunity": _r(pd.notna(lead_status).mean()),
+            "lead_to_qualified": _r(lead_opp.isin(qualified).mean()),
+            "lead_to_won": _r((lead_status == "won").mean()),
+            "win_rate_closed_in_window": _r((closed["status"] == "won").mean()),
+            "definition": "over leads created in the window up to 180 days before end_date: share "
+            "whose opportunity exists / entered qualified / is won; win rate = won ÷ (won + lost) over "
+            "opportunities closed in the window",
+        },
+        "deal_size": {
+            "won_deals": int(len(won_amounts)),
+            "top_decile_share_of_won_value": _r(won_amounts[:top].sum() / won_amounts.sum())
+            if len(won_amounts)
+            else None,
+            "median_won_amount": _r(np.median(won_amounts), 2) if len(won_amounts) else None,
+            "max_won_amount": _r(won_amounts.max(), 2) if len(won_amounts) else None,
+            "definition": "contracts signed in the window: Σ amount of the largest ceil(10%) ÷ Σ amount",
+        },
+        "cycle_days_won": {
+            **{f"p{int(q * 100)}": _r(cycle.quantile(q), 1) for q in (0.5, 0.75, 0.9, 0.99)},
+            "max": _r(cycle.max(), 1),
+            "share_over_365": _r((cycle > 365).mean()),
+            "over_365": int((cycle > 365).sum()),
+            "definition": "closed_at − created_at in days, won opportunities closed in the window",
+        },
+        "year_end_rush": {
+            "rushed_deals_planted": int(o["rushed"].sum()),
+            "december_won_deals_over_mean_month": {
+                p: _r(deals_by_month[p] / deals_by_month.mean()) for p in dec
+            },
+            "december_won_value_over_mean_month": {
+                p: _r(by_month[p] / by_month.mean()) for p in dec
+            },
+            "definition": "contracts signed in the December ÷ the mean month's over the window (count "
+            "and value; the value ratio swings with the few large deals)",
+        },
+        "departures": {
+            "planted_midquarter": planted_departures,
+            "reps_leaving_in_window": int(((term >= start) & (term < end)).sum()),
+        },
+        "owner_changes": {
+            "reassignments_planted": int(np.isfinite(o.get("reassign_t", np.array([]))).sum()),
+            "opportunities_with_several_changed_by": int((owners > 1).sum()),
+            "definition": "planted: open opportunities moved to another rep of the team; realised: "
+            "opportunities whose stage history names more than one changed_by (reassignments and "
+            "successors of reps who left); pipeline_history.totals.owner_moves counts the moves "
+            "between extracts",
+        },
+        "process_health": {
+            "natural_rep_week_quantiles": getattr(sim, "natural_quantiles", {}),
+            "quantile": fw.outlier_quantile,
+            "factor": fw.outlier_factor,
+        },
+    }
+    if phr is not None:
+        evidence = phr[phr["kind"].isin(["loss_evidence", "signal"])]
+        pattern = "|".join(re.escape(x) for x in simulator_terms)
+        out["phrasings"] = {
+            "by_kind": {k: int(v) for k, v in phr["kind"].value_counts().sort_index().items()},
+            "evidence_and_signal_phrasings": int(len(evidence)),
+            "share_without_simulator_terms": _r(
+                (~evidence["text"].str.contains(pattern, regex=True)).mean()
+            ),
+            "emerging_term_in_simulator_terms": any(
+                cfg.emerging.term in x or x in cfg.emerging.term for x in simulator_terms
+            ),
+            "truth_csv": "truth/field_phrasings.csv",
+            "definition": "planted loss-evidence (chat and activity notes) and signal phrasings: share "
+            "containing none of the simulator's own term lists (vocab evidence terms, keyword labels, "
+            "requirement terms) verbatim; tests/simulator/test_field_world.py measures the same share "
+            "against the product's seeds",
+        }
+    return out
 
 
 def _evidence_opportunities(t: dict[str, pd.DataFrame]) -> set:

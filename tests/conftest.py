@@ -36,7 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 PLANTED_WORLDS: dict[str, list[str]] = {
     "default": ["--scale", "0.25", "--seed", "42"],
     "alt": ["--config", str(REPO / "simulator" / "configs" / "alt.yaml")],
+    "field": ["--config", str(REPO / "simulator" / "configs" / "field.yaml")],
 }
+PLANTED_PROFILES: dict[str, list[str]] = {
+    "field": ["--profile", str(REPO / "profiles" / "field_cn_crm.yaml")],
+}
+"""The field world's CRM extracts are a 国产 CRM's CSV export, read through its mapping profile."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,13 @@ def _build_world(name: str, home: Path) -> None:
     generate = [str(bin_dir / "python"), "-m", "simulator", *PLANTED_WORLDS[name]]
     steps = [
         [*generate, "--out", str(home / "landing")],
-        [str(bin_dir / "salesops"), "run", "--landing", str(home / "landing"), "--no-sample"],
+        [
+            str(bin_dir / "salesops"),
+            "run",
+            "--landing",
+            str(home / "landing"),
+            *PLANTED_PROFILES.get(name, []),
+        ],
     ]
     for command in steps:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
