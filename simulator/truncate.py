@@ -66,13 +66,15 @@ LATER_FACTS: dict[str, tuple[str, ...]] = {
 _TERMINAL = ("won", "lost")
 
 
-def _end_of(day: date) -> str:
-    return f"{day.isoformat()} 23:59:59"
+def _on_or_before(text: str, day: date) -> bool:
+    """True when the ISO date/timestamp text falls on or before ``day`` (its calendar date, so
+    `2026-06-30T18:00`, `2026-06-30 18:00:00+08:00` and `2026-06-30` all count as that day)."""
+    return bool(text) and text[:10] <= day.isoformat()
 
 
 def _known(values: pd.Series, day: date) -> pd.Series:
-    """True where the text date/timestamp is on or before the end of ``day`` (ISO text sorts as time)."""
-    return values.ne("") & (values <= _end_of(day))
+    """True where the text date/timestamp falls on or before ``day`` (see :func:`_on_or_before`)."""
+    return values.ne("") & (values.str[:10] <= day.isoformat())
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -138,7 +140,7 @@ def _opportunities_on(
     entered = stage["entered_at"].fillna("").to_numpy()
     final_close = known["closed_at"].to_numpy()
     known["closed_at"] = [
-        (f if f and f <= _end_of(day) else e) if c else ""
+        (f if _on_or_before(f, day) else e) if c else ""
         for c, f, e in zip(closed, final_close, entered, strict=True)
     ]
     if "probability" in stage.columns:
@@ -176,9 +178,7 @@ def truncate_landing(src: Path, dst: Path, day: date) -> Path:
             lines = [
                 line
                 for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip()
-                and str(json.loads(line).get(column) or "") <= _end_of(day)
-                and json.loads(line).get(column)
+                if line.strip() and _on_or_before(str(json.loads(line).get(column) or ""), day)
             ]
             if lines:
                 (dst / relative).parent.mkdir(parents=True, exist_ok=True)
