@@ -15,16 +15,19 @@ Fixture (as_of 2026-03-31; every opportunity: lead on its created day, lost on t
                     └─ t2 (traditional):                  rep_b
 
     O1 rep_a created 01-10, lost 02-15, stated price. Demo node note 02-01 "…IT系统对接困难,
-       接口不匹配" (it_fit, 3: N01 系统对接, N02 接口, N03 IT系统); chat 02-05 "价格太贵了"
-       (price, 2: C06 太贵, C07 价格) → evidence it_fit (3 > 2), traceable, stated price has 1
-       supporting record.
+       接口不匹配" (it_fit, 3: N_IT01 对接困难, N_IT04 接口不匹配; 2: N_IT11 系统对接, N_IT13
+       IT系统); the call note "确认对接人" names no cause (对接人 is the contact); chat 02-05
+       "價格太貴了" in traditional characters (price, 2: C_PR01 太贵; 0.5: C_PR03 价格) →
+       evidence it_fit (3 > 2), traceable, stated price has 1 supporting record.
     O2 rep_b created 01-05, lost 02-20, stated price. Chat "兼容性这块我们比较担心" (it_fit 0.5,
        weak) → below min score 1.0: no evidence reason, not traceable.
     O3 rep_b created 01-06, lost 03-10, no stated code. Call note 03-01 "客户表示项目延期"
-       (timing 3); chat 03-04 "竞争对手那边已经在做试点了" (competitor 2) and 03-05 "我们也在看
-       竞品的方案" (competitor 0.5) → timing 3 > competitor 2.5; not traceable (no code).
+       (timing 3: N_TI01); chat 03-04 "竞争对手那边已经在做试点了" (competitor 0.5: C_CO02) and
+       03-05 "我们也在看竞品的方案" (competitor 0.5: C_CO04) → timing 3 > competitor 1.0; not
+       traceable (no code).
     O4 rep_a created 02-01, lost 03-20, stated budget. Chat 03-01 "我们没有竞争对手在谈"
-       (竞争对手 negated: no rule) and 04-02 "集团通知预算冻结了" (after as_of) → no evidence.
+       (竞争对手 negated: no rule), 03-02 "不是没有预算" (two negators: plain 预算, no rule) and
+       04-02 "集团通知预算冻结了" (after as_of) → no evidence.
     O5 rep_a created 01-15, open, chat "价格太贵了" → not lost, not in the marts.
 """
 
@@ -147,12 +150,13 @@ ACTIVITIES = [
     },
 ]
 _MESSAGES = (
-    ("M1", "O1", "rep_a", "2026-02-05", "你们这个价格太贵了"),
+    ("M1", "O1", "rep_a", "2026-02-05", "你們這個價格太貴了"),
     ("M2", "O2", "rep_b", "2026-02-01", "兼容性这块我们比较担心"),
     ("M3", "O3", "rep_b", "2026-03-04", "竞争对手那边已经在做试点了"),
     ("M4", "O3", "rep_b", "2026-03-05", "我们也在看竞品的方案"),
     ("M5", "O4", "rep_a", "2026-03-01", "我们没有竞争对手在谈"),
     ("M6", "O4", "rep_a", "2026-04-02", "集团通知预算冻结了"),
+    ("M8", "O4", "rep_a", "2026-03-02", "我们也不是没有预算"),
     ("M7", "O5", "rep_a", "2026-02-01", "你们这个价格太贵了"),
 )
 CHAT = [
@@ -243,28 +247,39 @@ def test_evidence_list_points_at_source_records(fixture_warehouse):
             "A1",
             "it_fit",
             3.0,
-            "IT系统|接口|系统对接",
-            "N01|N02|N03",
+            "IT系统|对接困难|接口不匹配|系统对接",
+            "N_IT01|N_IT04|N_IT11|N_IT13",
             True,
             False,
             "demo_recording_uploaded",
         ),
-        ("O1", "chat_message", "M1", "price", 2.0, "价格|太贵", "C06|C07", False, True, "customer"),
-        ("O2", "chat_message", "M2", "it_fit", 0.5, "兼容", "C05", False, False, "customer"),
-        ("O3", "activity_note", "A3", "timing", 3.0, "项目延期", "N16", True, False, "call"),
+        (
+            "O1",
+            "chat_message",
+            "M1",
+            "price",
+            2.0,
+            "价格|太贵",
+            "C_PR01|C_PR03",
+            False,
+            True,
+            "customer",
+        ),
+        ("O2", "chat_message", "M2", "it_fit", 0.5, "兼容", "C_IT09", False, False, "customer"),
+        ("O3", "activity_note", "A3", "timing", 3.0, "项目延期", "N_TI01", True, False, "call"),
         (
             "O3",
             "chat_message",
             "M3",
             "competitor",
-            2.0,
+            0.5,
             "竞争对手",
-            "C10",
+            "C_CO02",
             False,
             False,
             "customer",
         ),
-        ("O3", "chat_message", "M4", "competitor", 0.5, "竞品", "C11", False, False, "customer"),
+        ("O3", "chat_message", "M4", "competitor", 0.5, "竞品", "C_CO04", False, False, "customer"),
     ]
 
 

@@ -14,6 +14,7 @@ from ml.chat_signals.dictionary import (
     Dictionary,
     Keyword,
     load_dictionary,
+    read_character_variants,
     read_keywords,
 )
 from ml.chat_signals.extract import SIGNAL_TABLES
@@ -53,6 +54,31 @@ def test_a_form_listed_under_two_keywords_is_rejected():
     )
     with pytest.raises(ValueError, match="经费"):
         twice.by_surface_form()
+
+
+def test_forms_that_fold_together_under_two_keywords_are_rejected():
+    folded = Dictionary(
+        (
+            Keyword("接口", ("API",), "it_fit", "neutral", True, None),
+            Keyword("开发包", ("api",), "it_fit", "neutral", False, None),
+        ),
+        frozenset(),
+    )
+    with pytest.raises(ValueError, match="api"):
+        folded.by_surface_form()
+
+
+def test_normalise_folds_traditional_full_width_and_case():
+    dictionary = load_dictionary()
+    assert dictionary.normalise("預算還沒批，ＡＰＩ") == "预算还没批,api"
+    assert dictionary.normalise("价格") == "价格"
+
+
+def test_a_variant_row_must_be_one_character_each_way(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text("traditional,simplified\n價格,价格\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="one character"):
+        read_character_variants(path)
 
 
 def test_an_unknown_category_is_rejected(tmp_path):

@@ -1,4 +1,5 @@
-"""Hand-written edge cases of the tokenizer: dictionary words, words inside words, negation."""
+"""Hand-written edge cases of the tokenizer: dictionary words, words inside words, negation
+scope, traditional characters, colloquial and indirect phrasings."""
 
 from __future__ import annotations
 
@@ -33,6 +34,18 @@ def hits(tokenizer: ChatTokenizer, text: str) -> set[tuple[str, bool]]:
         ("你们跟我们现在用的设备兼容吗?", {("兼容", False)}),
         ("没有招标", {("招标", True)}),
         ("这个项目我们要走招标流程", {("招标", False)}),
+        # two negators cancel: 不是没有 / 不是不 (double negation)
+        ("不是没有预算", {("预算", False)}),
+        ("也不是不兼容", {("兼容", False)}),
+        ("我们并没有预算", {("预算", True)}),
+        # a question is not a negation
+        ("有没有预算?", {("预算", False)}),
+        # a turn (但是) closes the clause like punctuation does
+        ("没什么问题但是预算是有的", {("预算", False)}),
+        # 'not working' after the keyword, even when jieba cuts it in two (有|问题)
+        ("兼容有问题", {("兼容", True)}),
+        ("预算还没批下来", {("预算", True), ("领导还没批", False)}),
+        ("项目不会延期", {("延期", True)}),
     ],
 )
 def test_negation_window(tokenizer, text, expected):
@@ -54,7 +67,7 @@ def test_a_word_inside_a_dictionary_word_does_not_count(tokenizer):
 def test_approval_pending_is_its_own_keyword_and_never_negated(tokenizer):
     assert "领导还没批" in tokenizer.tokens("方案我报上去了,领导还没批")
     assert {
-        (h.keyword, h.category, h.negated) for h in tokenizer.keyword_hits("领导还没批,再等等吧")
+        (h.keyword, h.category, h.negated) for h in tokenizer.keyword_hits("领导还没批,你们等消息")
     } == {("领导还没批", "approval", False)}
 
 
@@ -63,7 +76,8 @@ def test_synonyms_report_their_keyword(tokenizer):
         ("招标", False),
         ("资质", False),
     }
-    assert hits(tokenizer, "竞争对手给的对手报价比你们低两成") == {("竞争对手", False)}
+    assert hits(tokenizer, "友商那边也在跟") == {("竞争对手", False)}
+    assert hits(tokenizer, "对接不上我们的ERP") == {("对接不了", False)}
 
 
 def test_a_negator_in_another_clause_does_not_negate(tokenizer):
@@ -80,3 +94,50 @@ def test_content_tokens_drop_stop_words_single_characters_and_numbers(tokenizer)
 
 def test_an_empty_text_has_no_tokens(tokenizer):
     assert tokenizer.tokens("") == [] and tokenizer.keyword_hits("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the issue's colloquial and indirect phrasings
+        ("今年这块没钱", {("预算不足", False)}),
+        ("报价超出预期了", {("太贵", False)}),
+        ("这个价位老板不会批", {("价格", False), ("审批被否", False)}),
+        ("项目先放一放,明年再说", {("再等等", False)}),
+        ("最后他们选了别家", {("选了别家", False)}),
+        ("功能满足不了我们的要求", {("需求不符", False)}),
+        ("我们这边对接人换了", {("换人对接", False)}),
+    ],
+)
+def test_colloquial_phrasings_report_their_keyword(tokenizer, text, expected):
+    assert hits(tokenizer, text) == expected
+
+
+def test_traditional_characters_match_the_simplified_keyword(tokenizer):
+    assert (
+        hits(tokenizer, "價格太貴了")
+        == hits(tokenizer, "价格太贵了")
+        == {
+            ("价格", False),
+            ("太贵", False),
+        }
+    )
+    assert hits(tokenizer, "預算還沒批") == {("预算", True)}
+    assert hits(tokenizer, "系統對接不了") == hits(tokenizer, "系统对接不了")
+    assert "价格" in tokenizer.content_tokens(tokenizer.tokens("價格"))
+
+
+def test_full_width_and_case_are_folded(tokenizer):
+    assert (
+        hits(tokenizer, "ＡＰＩ文档发一下") == hits(tokenizer, "api文档发一下") == {("接口", False)}
+    )
+
+
+def test_a_latin_form_counts_only_as_a_whole_word(tokenizer):
+    assert hits(tokenizer, "APP端要能审批") != set()
+    assert "apple" in tokenizer.tokens("apple post")
+    assert hits(tokenizer, "apple post") == set()
+
+
+def test_the_contact_person_is_not_an_interface(tokenizer):
+    assert hits(tokenizer, "请确认客户接口人") == {("对接人", False)}

@@ -1,9 +1,12 @@
 -- The stage-probability rules engine 阶段赢率规则引擎 (SPEC §5): every open opportunity as of
 -- as_of gets the probability of the one rule that fires for it. A rule fires when its stage
--- is the opportunity's stage and its evidence (a qualification event recorded on or before
--- as_of) is present, or it needs none (the stage default). Precedence: the most specific
--- rule wins (a rule with evidence beats the stage default), then the lower `precedence`,
--- then the lower rule_id — so the choice never depends on row order.
+-- is the opportunity's stage and its evidence is present as of as_of, or it needs none (the
+-- stage default). Evidence is a qualification event recorded on or before as_of, or one of
+-- two facts read from the pipeline itself: `close_date_passed` (the expected close date is a
+-- valid date before as_of) and `stalled` (no stage change for stalled_after_days or more).
+-- Precedence: the most specific rule wins (a rule with evidence beats the stage default),
+-- then the lower `precedence`, then the lower rule_id — so the choice never depends on row
+-- order.
 with
 
 opportunities as (
@@ -24,7 +27,21 @@ events as (
 
 ),
 
-evidence as (
+positions as (
+
+    select * from {{ ref('int_opportunities_aggregated_to_funnel_position') }}
+
+),
+
+settings as (
+
+    select
+        max(case when parameter = 'stalled_after_days' then value end) as stalled_after_days
+    from {{ ref('forecast_settings') }}
+
+),
+
+recorded_events as (
 
     select distinct
         events.opportunity_id,
@@ -33,6 +50,41 @@ evidence as (
     inner join opportunities
         on opportunities.opportunity_id = events.opportunity_id
     where cast(events.recorded_at as date) <= opportunities.as_of
+
+),
+
+past_close_dates as (
+
+    select
+        opportunity_id,
+        'close_date_passed' as kind
+    from opportunities
+    where close_date_class = 'valid_date'
+        and {{ text_to_date('expected_close_date_raw') }} < opportunities.as_of
+
+),
+
+stalled as (
+
+    select
+        opportunities.opportunity_id,
+        'stalled' as kind
+    from opportunities
+    inner join positions
+        on positions.opportunity_id = opportunities.opportunity_id
+    cross join settings
+    where {{ dbt.datediff('cast(positions.latest_entered_at as date)', 'opportunities.as_of', 'day') }}
+        >= settings.stalled_after_days
+
+),
+
+evidence as (
+
+    select * from recorded_events
+    union all
+    select * from past_close_dates
+    union all
+    select * from stalled
 
 ),
 
