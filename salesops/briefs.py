@@ -259,13 +259,15 @@ def load_brief_inputs(snapshot: Path, conversation_date: dt.date) -> BriefInputs
             [conversation_date],
         )
         rank = _first_column(con, TEAM_KEYWORDS, ("keyword_rank", "rank"))
+        # the mart's team is its unit_id (one unit key across marts); team_id before that
+        team_key = _first_column(con, TEAM_KEYWORDS, ("unit_id", "team_id"))
         team_keywords = _rows(
             con,
             f"""
-            select team_id, week_start, {rank} as rank, keyword, mentions
+            select {team_key} as team_id, week_start, {rank} as rank, keyword, mentions
             from marts.{TEAM_KEYWORDS}
             where week_start <= ?
-            qualify week_start = max(week_start) over (partition by team_id)
+            qualify week_start = max(week_start) over (partition by {team_key})
             order by team_id, rank
             """,
             [conversation_date],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -60,6 +61,13 @@ class DeviationReasonsResult:
     paths: dict[str, Path]
 
 
+def _known_by(column: str, as_of: date | None) -> str:
+    """A ``where`` clause keeping rows dated on or before ``as_of`` (undated rows too)."""
+    if as_of is None:
+        return ""
+    return f" where {column} is null or cast({column} as date) <= date '{as_of.isoformat()}'"
+
+
 def _read(path: Path, sql: str) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame()
@@ -93,19 +101,24 @@ def write_results(result: ClusterResult, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def extract_home_deviation_reasons(home: Path) -> DeviationReasonsResult:
-    """Cluster the bronze deviation reports of one ``SALESOPS_HOME``, write the three files."""
+def extract_home_deviation_reasons(home: Path, as_of: date | None = None) -> DeviationReasonsResult:
+    """Cluster the bronze deviation reports of one ``SALESOPS_HOME``, write the three files.
+
+    With ``as_of``, only what was known by the end of that day takes part (reports submitted
+    and cards created on or before it), as the warehouse's as-of figures: the clusters of a
+    past day are rebuilt from that day's reports, not refitted on later ones."""
     started = time.perf_counter()
     bronze = home / "bronze"
     reports = _read(
         bronze / "deviation_reports.parquet",
         "select cast(report_id as varchar) as report_id, cast(reason_text as varchar) as reason_text "
-        "from read_parquet('{path}')",
+        "from read_parquet('{path}')" + _known_by("submitted_at", as_of),
     )
     cards = _read(
         bronze / "sop_cards.parquet",
         "select cast(card_id as varchar) as card_id, cast(title as varchar) as title, "
-        "cast(scenario as varchar) as scenario from read_parquet('{path}')",
+        "cast(scenario as varchar) as scenario from read_parquet('{path}')"
+        + _known_by("created_at", as_of),
     )
     if reports.empty:
         reports = pd.DataFrame(columns=["report_id", "reason_text"])

@@ -1,5 +1,7 @@
 """Deviation reasons: free-text reasons of the deviation reports clustered and linked to SOP cards."""
 
+from datetime import date
+
 import dagster as dg
 
 from ml.deviation_reasons.extract import (
@@ -29,6 +31,12 @@ _DESCRIPTIONS = {
 }
 
 
+class DeviationReasonsConfig(dg.Config):
+    as_of: str | None = None
+    """Cluster only the reports known by the end of this day (YYYY-MM-DD), as the warehouse's
+    as_of: `salesops run --as-of` passes the same day to both."""
+
+
 def deviation_reasons_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([DEVIATION_REASONS_PREFIX, table])
 
@@ -45,10 +53,13 @@ def deviation_reasons_key(table: str) -> dg.AssetKey:
         for table in TABLES
     ],
 )
-def deviation_reason_clusters(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
+def deviation_reason_clusters(
+    context: dg.AssetExecutionContext, salesops_home: SalesopsHome, config: DeviationReasonsConfig
+):
     """Cluster bronze deviation-report reasons and link SOP cards; write
     $SALESOPS_HOME/signals/deviation_reason_{clusters,assignments,card_links}.parquet."""
-    result = extract_home_deviation_reasons(salesops_home.paths().home)
+    as_of = date.fromisoformat(config.as_of) if config.as_of else None
+    result = extract_home_deviation_reasons(salesops_home.paths().home, as_of=as_of)
     context.log.info(
         f"{result.reports} reports → {result.clusters} clusters, {result.card_links} card links "
         f"in {result.seconds:.1f} s"

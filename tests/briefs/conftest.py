@@ -95,7 +95,7 @@ REP_SIGNALS = [
 ]
 
 TEAM_KEYWORDS = [
-    # team_id, week_start, rank, keyword, mentions
+    # unit_id (the team), week_start, rank, keyword, mentions
     ("t-sh1", D(2026, 11, 16), 1, "旧词", 9),
     ("t-sh1", D(2026, 11, 23), 1, "领导还没批", 4),
     ("t-sh1", D(2026, 11, 23), 2, "价格", 3),
@@ -180,7 +180,7 @@ def build_brief_snapshot(
         con.execute(
             """
             create table marts.fct_team_top_keywords_weekly (
-                team_id varchar, week_start date, keyword_rank integer, keyword varchar,
+                unit_id varchar, week_start date, keyword_rank integer, keyword varchar,
                 mentions bigint, as_of date
             )
             """

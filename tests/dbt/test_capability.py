@@ -224,7 +224,7 @@ def test_practice_rate_counts_the_teams_reps_of_the_week(warehouse):
         for r in query(
             warehouse,
             """
-            select week_start, team_id, card_id, team_reps, practicing_reps, practice_rate,
+            select week_start, unit_id, card_id, team_reps, practicing_reps, practice_rate,
                    new_reps, practicing_new_reps, new_rep_practice_rate, uses_count,
                    feedback_due_count, feedback_on_time_count, feedback_within_window_rate,
                    process_regime

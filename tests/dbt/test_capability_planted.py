@@ -179,13 +179,13 @@ def test_recommendations_lead_with_the_best_card_and_never_with_a_harmful_one(wo
     planted = planted_uplift(world)
     recs = world.query(
         """
-        select recommendation.team_id, recommendation.industry, recommendation.stage,
+        select recommendation.unit_id, recommendation.industry, recommendation.stage,
                recommendation.recommendation_rank, recommendation.card_id
         from marts.fct_sop_recommendations as recommendation
         """
     )
     assert len(recs) > 0
-    ranks = recs.groupby(["team_id", "industry", "stage"])["recommendation_rank"]
+    ranks = recs.groupby(["unit_id", "industry", "stage"])["recommendation_rank"]
     assert (ranks.max() == ranks.count()).all()
     best = world.query(
         """

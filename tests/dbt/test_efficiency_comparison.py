@@ -64,7 +64,7 @@ def world(request, planted_world):
 def table(world):
     return world.query(
         """
-        select scope_id, scope_level, scope_name, kpi, traditional_value, structured_value,
+        select unit_id, scope_level, unit_name, kpi, traditional_value, structured_value,
                traditional_sample, structured_sample, change_pct, direction, is_improvement,
                better_direction
         from marts.fct_efficiency_comparison
@@ -75,7 +75,7 @@ def table(world):
 def test_one_row_per_scope_and_kpi(table):
     overall = table[table["scope_level"] == "overall"]
     assert sorted(overall["kpi"]) == sorted(TOLERANCES)
-    assert len(table) == 5 * table["scope_id"].nunique()
+    assert len(table) == 5 * table["unit_id"].nunique()
 
 
 @pytest.mark.parametrize("kpi", sorted(TOLERANCES))
@@ -104,8 +104,8 @@ def test_regions_split_by_their_own_adoption(world, table):
         if isinstance(since, str)
     }
     regions = table[table["scope_level"] == "region"]
-    assert set(regions["scope_name"]) == set(world.truth["adoption"]["structured_since"])
-    for name, rows in regions.groupby("scope_name"):
+    assert set(regions["unit_name"]) == set(world.truth["adoption"]["structured_since"])
+    for name, rows in regions.groupby("unit_name"):
         by_kpi = rows.set_index("kpi")
         if name not in adopted:
             assert (rows["structured_sample"] == 0).all(), name

@@ -290,7 +290,8 @@ def test_opportunity_cycle_from_the_opportunities_extract_alone(warehouses):
 
 
 COMPLETENESS_COLUMNS = """
-    scope_type, scope_id, scope_level, unit_id, rep_id, open_count, open_without_amount_count,
+    scope_type, coalesce(rep_id, unit_id), scope_level, unit_id, rep_id, open_count,
+    open_without_amount_count,
     open_without_customer_count, open_without_expected_close_count,
     open_expected_close_not_a_date_count, open_without_created_count, open_without_amount_share,
     open_without_customer_share, open_without_expected_close_share,
@@ -323,7 +324,7 @@ def test_data_completeness_per_unit_and_rep(warehouses):
 def test_data_completeness_from_the_opportunities_extract_alone(warehouses):
     got = query(
         warehouses["alone"],
-        f"select {COMPLETENESS_COLUMNS} from marts.fct_data_completeness order by scope_type desc, scope_id",
+        f"select {COMPLETENESS_COLUMNS} from marts.fct_data_completeness order by scope_type desc, coalesce(rep_id, unit_id)",
     )
     # no reps extract: the owners get rows of their own, with no team and no people counts
     assert got == [

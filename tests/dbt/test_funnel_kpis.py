@@ -221,9 +221,14 @@ def test_coverage(warehouse, scope_id, point, target, booked, pipeline, quote_pl
     row = _one(
         warehouse,
         "select * from marts.fct_pipeline_coverage "
-        "where scope_id = ? and period = '2026-03' and measurement_point = ?",
+        "where coalesce(rep_id, unit_id) = ? and period = '2026-03' and measurement_point = ?",
         [scope_id, point],
     )
+    # a rep row names the rep and, as its unit, the rep's team
+    assert (row["rep_id"], row["unit_id"]) == (
+        (scope_id, "t1") if scope_id == "r1" else (None, scope_id)
+    )
+    assert row["unit_name"] == {"hq": "总部", "t1": "一组"}[row["unit_id"]]
     remaining = target - booked
     assert float(row["target_amount"]) == target
     assert float(row["bookings_to_date"]) == booked
@@ -239,7 +244,8 @@ def test_coverage_is_empty_without_a_target(warehouse):
     row = _one(
         warehouse,
         "select * from marts.fct_pipeline_coverage "
-        "where scope_id = 't2' and period = '2026-03' and measurement_point = 'as_of'",
+        "where scope_type = 'unit' and unit_id = 't2' and period = '2026-03' "
+        "and measurement_point = 'as_of'",
     )
     assert row["target_amount"] is None or row["target_amount"] != row["target_amount"]
     assert row["coverage"] is None or row["coverage"] != row["coverage"]

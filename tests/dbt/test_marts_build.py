@@ -340,6 +340,25 @@ def test_dim_org_units(warehouses):
     assert by_id["r_north"] == ("region", "hq", "总部 / 华北大区", "r_north", None)
 
 
+def test_unit_marts_name_the_unit_beside_its_id(warehouses):
+    """One unit key across marts: each row aggregated to an org unit carries ``unit_id`` and,
+    beside it, the unit's name from the org tree (the fixture's names, see conftest)."""
+    names = {
+        "hq": "总部",
+        "r_east": "华东大区",
+        "c_sh": "上海",
+        "t_sh1": "上海一组",
+        "t_sh2": "上海二组",
+        "t_sh3": "上海三组",
+        "r_north": "华北大区",
+        "c_bj": "北京",
+        "t_bj1": "北京一组",
+    }
+    for mart in ("fct_funnel_summary", "fct_funnel_stages"):
+        got = set(query(warehouses[LATE], f"select distinct unit_id, unit_name from marts.{mart}"))
+        assert got == set(names.items()), mart
+
+
 def test_layers_land_in_their_schemas(warehouses):
     rows = query(
         warehouses[LATE],

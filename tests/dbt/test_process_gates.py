@@ -327,7 +327,7 @@ def test_mot_compliance_per_rep_team_and_unit_week(fixture_warehouse):
     ]
     teams = fixture_warehouse(
         """
-        select team_id, cast(week_start as varchar), quote_entries, mot_compliance_rate
+        select unit_id, cast(week_start as varchar), quote_entries, mot_compliance_rate
         from marts.fct_mot_compliance_team_weekly order by 1, 2
         """
     )
@@ -404,7 +404,7 @@ def test_visit_completeness_per_rep_and_team_week(fixture_warehouse):
     assert [r[6] for r in reps] == pytest.approx([1.0, 0.7, 1.0, 0.2, 0.4, 0.8], abs=1e-12)
     teams = fixture_warehouse(
         """
-        select team_id, cast(week_start as varchar), visits, node_completion_rate
+        select unit_id, cast(week_start as varchar), visits, node_completion_rate
         from marts.fct_visit_completeness_team_weekly order by 1, 2
         """
     )

@@ -133,7 +133,7 @@ def health(tmp_path_factory, warehouse_builder):
 def _row(weekly: pd.DataFrame, scope: str, unit: str, metric: str, week: str) -> pd.Series:
     hit = weekly[
         (weekly["scope_level"] == scope)
-        & (weekly["unit_id"] == unit)
+        & (weekly["rep_id" if scope == "rep" else "unit_id"] == unit)
         & (weekly["metric_code"] == metric)
         & (weekly["week_start"] == pd.Timestamp(week))
     ]
@@ -164,6 +164,8 @@ def test_hand_fixture_values_are_exact(health):
         assert row["denominator"] == pytest.approx(denominator, abs=1e-9), (metric, unit)
         assert row["metric_value"] == pytest.approx(value, abs=1e-9), (metric, unit)
         assert row["region_id"] == "R1"
+        # the row's org unit is the team (a rep's team for a rep row), named beside it
+        assert (row["unit_id"], row["unit_name"]) == ("T1", "上海一组")
         assert row["as_of"] == pd.Timestamp(AS_OF)
     # leave-one-out: s1's only peer is s2 (and vice versa); the mean excludes the rep itself
     s1 = _row(weekly, "rep", "s1", "lead_first_response_hours", "2026-03-02")
@@ -200,7 +202,7 @@ def _flag_quality(world) -> dict:
     planted = world.truth_csv("outlier_rep_weeks")
     metrics = sorted(planted["metric"].unique())
     weekly = world.query(
-        "select unit_id, metric_code, week_start, is_flagged, peer_count, z_score "
+        "select rep_id, metric_code, week_start, is_flagged, peer_count, z_score "
         "from marts.fct_process_health_weekly where scope_level = 'rep'"
     )
     weekly["week"] = weekly["week_start"].dt.strftime("%Y-%m-%d")
@@ -208,7 +210,7 @@ def _flag_quality(world) -> dict:
     key = set(zip(planted["rep_id"], planted["week_start"], planted["metric"], strict=True))
     is_planted = [
         k in key
-        for k in zip(flagged["unit_id"], flagged["week"], flagged["metric_code"], strict=True)
+        for k in zip(flagged["rep_id"], flagged["week"], flagged["metric_code"], strict=True)
     ]
     on_planted_metrics = flagged["metric_code"].isin(metrics).to_numpy()
     true_flags = int(sum(is_planted))

@@ -295,7 +295,7 @@ def test_every_target_mart_is_available(warehouse):
 
 def test_cascade_steps_and_end_to_end_rate(warehouse):
     got = {
-        (r["period"], r["scope_unit_id"]): r
+        (r["period"], r["unit_id"]): r
         for r in rows(warehouse, "select * from marts.fct_target_cascade")
     }
     assert set(got) == {("2026-02", unit) for unit in ("hq", "r1", "c1", "t1", "t2")} | {

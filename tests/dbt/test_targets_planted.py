@@ -32,7 +32,7 @@ def test_hq_cascade_matches_the_realised_ratios_every_month(planted_world, name)
     world = planted_world(name)
     realised = world.truth["cascade"]["realised_by_period"]
     measured = world.query(
-        "select * from marts.fct_target_cascade where scope_level = 'hq' order by period"
+        "select * from marts.fct_target_cascade where unit_level = 'hq' order by period"
     ).set_index("period")
     assert sorted(measured.index) == sorted(realised)
     team_step = bool(world.truth["cascade"]["planted"]["team_targets"])
@@ -54,15 +54,15 @@ def test_every_subtree_decays_at_the_planted_rate(planted_world, name):
     world = planted_world(name)
     planted = world.truth["cascade"]["planted"]
     means = world.query(
-        "select scope_level, scope_unit_id, avg(city_over_region) as city_over_region,"
+        "select unit_level, unit_id, avg(city_over_region) as city_over_region,"
         " avg(team_over_city) as team_over_city, avg(rep_over_city) as rep_over_city,"
         " count(*) as months"
-        " from marts.fct_target_cascade where scope_level in ('region', 'city')"
-        " group by scope_level, scope_unit_id"
+        " from marts.fct_target_cascade where unit_level in ('region', 'city')"
+        " group by unit_level, unit_id"
     )
-    assert set(means["scope_level"]) == {"region", "city"}
+    assert set(means["unit_level"]) == {"region", "city"}
     assert (means["months"] >= 12).all()
-    regions = means[means["scope_level"] == "region"]
+    regions = means[means["unit_level"] == "region"]
     assert regions["city_over_region"].sub(planted["city_over_region"]).abs().max() < 0.015
     assert means["rep_over_city"].sub(planted["rep_over_city"]).abs().max() < 0.015
     if planted["team_targets"]:

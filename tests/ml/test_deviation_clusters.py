@@ -143,6 +143,39 @@ def test_asset_writes_the_three_files(tmp_path):
     assert counts == {CLUSTERS: 3, ASSIGNMENTS: 11, CARD_LINKS: 2}
 
 
+def test_a_past_as_of_clusters_only_what_was_known_by_that_day(tmp_path):
+    """`salesops run --as-of D` rebuilds D's clusters: reports submitted and cards created after
+    D take no part (the holiday reports and card S1 arrive the day after)."""
+    reports = REPORTS.assign(submitted_at=pd.Timestamp("2026-03-31 23:30"))
+    reports.loc[reports["report_id"].isin(["R9", "R10", "R11"]), "submitted_at"] = pd.Timestamp(
+        "2026-04-01 08:00"
+    )
+    cards = CARDS.assign(created_at=pd.Timestamp("2026-01-05 10:00"))
+    cards.loc[cards["card_id"] == "S1", "created_at"] = pd.Timestamp("2026-04-01 09:00")
+    _write_bronze(tmp_path, reports, cards)
+    result = dg.materialize(
+        [deviation_reason_clusters],
+        resources={"salesops_home": SalesopsHome(home=str(tmp_path))},
+        run_config={"ops": {"deviation_reason_clusters": {"config": {"as_of": "2026-03-31"}}}},
+    )
+    assert result.success
+    con = duckdb.connect()
+    assigned = {
+        r
+        for (r,) in con.execute(
+            f"select report_id from '{tmp_path}/signals/{ASSIGNMENTS}.parquet'"
+        ).fetchall()
+    }
+    linked = {
+        c
+        for (c,) in con.execute(
+            f"select card_id from '{tmp_path}/signals/{CARD_LINKS}.parquet'"
+        ).fetchall()
+    }
+    assert assigned == {f"R{i}" for i in range(1, 9)}
+    assert linked == {"S2"}
+
+
 def test_no_reports_writes_empty_files_with_their_schema(tmp_path):
     _write_bronze(
         tmp_path,

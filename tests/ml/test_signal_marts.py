@@ -40,16 +40,19 @@ def test_every_signal_mart_is_available_and_filled(warehouse):
 
 
 def test_emerging_term_mart_rank_one_is_the_planted_term(warehouse, signals_home):
+    """Tokens are counted normalised (traditional characters folded, Latin case-folded)."""
+    from ml.chat_signals.dictionary import load_dictionary
+
     planted = signals_home.truth["emerging_term"]
     row = warehouse.execute(
         """
         select token, mentions, baseline_mentions
         from marts.fct_team_emerging_terms_weekly
-        where team_id = ? and week_start = ? and term_rank = 1
+        where unit_id = ? and week_start = ? and term_rank = 1
         """,
         [planted["team_id"], date.fromisoformat(planted["week_start"])],
     ).fetchone()
-    assert row[0] == planted["term"]
+    assert row[0] == load_dictionary().normalise(planted["term"])
     assert row[1] == planted["realised_messages_with_term"]
     assert row[2] == 0.0
 
@@ -74,7 +77,7 @@ def test_top_keywords_rank_by_mentions(warehouse):
         """
         select count(*) from marts.fct_team_top_keywords_weekly as a
         join marts.fct_team_top_keywords_weekly as b
-            on a.team_id = b.team_id and a.week_start = b.week_start
+            on a.unit_id = b.unit_id and a.week_start = b.week_start
             and a.keyword_rank < b.keyword_rank
         where a.mentions < b.mentions
         """

@@ -160,7 +160,7 @@ def test_flat_export_everyday_figures_without_finance(homes):
         home,
         "select open_count, open_without_amount_count, open_without_customer_count, "
         "open_without_expected_close_count, open_without_created_count, reps_count, reps_without_hire_date_count "
-        "from marts.fct_data_completeness where scope_type = 'unit' and scope_id = '__all__'",
+        "from marts.fct_data_completeness where scope_type = 'unit' and unit_id = '__all__'",
     ) == [(5, 5, 3, 5, 2, 3, 3)]
 
 

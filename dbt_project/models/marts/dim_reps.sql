@@ -1,4 +1,6 @@
--- Sales people and managers as of as_of, for briefs and dashboards.
+-- Sales people and managers as of as_of, for briefs and dashboards: the people hired by
+-- then (or with an unknown hire date), and a termination only once it has happened, so a
+-- past as_of lists neither later hires nor later leavers' dates.
 with
 
 reps as (
@@ -22,7 +24,7 @@ select
     reps.role,
     -- dates
     reps.hire_date,
-    reps.termination_date,
+    case when reps.termination_date <= as_of.as_of then reps.termination_date end as termination_date,
     -- an unknown hire date (empty) counts as hired: the person is in the extract
     (
         (reps.hire_date is null or reps.hire_date <= as_of.as_of)
@@ -31,4 +33,5 @@ select
     cast(as_of.as_of as date) as as_of
 from reps
 cross join as_of
-where {{ mart_is_available('dim_reps') }}
+where (reps.hire_date is null or reps.hire_date <= as_of.as_of)
+    and {{ mart_is_available('dim_reps') }}

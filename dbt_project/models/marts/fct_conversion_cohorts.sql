@@ -240,6 +240,7 @@ select
     -- grain
     cast(as_of as date) as as_of,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.unit_id') }} as unit_name,
     cast(unit_level as {{ dbt.type_string() }}) as unit_level,
     cast(cohort as {{ dbt.type_string() }}) as cohort,
     cast(cohort_month as date) as cohort_month,

@@ -40,9 +40,13 @@ close_dates as (
 
 ),
 
+-- the people on the books as of as_of: hired by then, or with an unknown hire date
 reps as (
 
-    select * from {{ ref('stg_crm__reps') }}
+    select reps.*
+    from {{ ref('stg_crm__reps') }} as reps
+    cross join as_of
+    where reps.hire_date is null or reps.hire_date <= as_of.as_of
 
 ),
 
@@ -208,9 +212,9 @@ select
     -- grain
     cast(as_of as date) as as_of,
     cast(scope_type as {{ dbt.type_string() }}) as scope_type,
-    cast(scope_id as {{ dbt.type_string() }}) as scope_id,
     cast(scope_level as {{ dbt.type_string() }}) as scope_level,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.unit_id') }} as unit_name,
     cast(rep_id as {{ dbt.type_string() }}) as rep_id,
     -- open deals and their gaps
     cast(open_count as {{ dbt.type_bigint() }}) as open_count,

@@ -89,6 +89,7 @@ final as (
 select
     cast(as_of as date) as as_of,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.unit_id') }} as unit_name,
     cast(unit_level as {{ dbt.type_string() }}) as unit_level,
     cast(opportunities_count as {{ dbt.type_bigint() }}) as opportunities_count,
     cast(open_count as {{ dbt.type_bigint() }}) as open_count,

@@ -128,6 +128,7 @@ select
     -- grain
     cast(as_of as date) as as_of,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.unit_id') }} as unit_name,
     cast(unit_level as {{ dbt.type_string() }}) as unit_level,
     cast(close_month as date) as close_month,
     cast(substring(cast(close_month as {{ dbt.type_string() }}), 1, 7) as {{ dbt.type_string() }}) as period,

@@ -5,9 +5,16 @@
 -- are not ranked (never top).
 with
 
-opportunities as (
+-- closes as every win rate counts them (fct_win_rate_monthly, process health)
+closes as (
 
-    select * from {{ ref('int_opportunities_joined_to_scenario') }}
+    select * from {{ ref('int_opportunity_closes_joined_to_regime') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_resolved') }}
 
 ),
 
@@ -26,15 +33,15 @@ rules as (
 closed_in_window as (
 
     select
-        opportunities.owner_rep_id as rep_id,
+        closes.owner_rep_id as rep_id,
         count(*) as closed_count,
-        sum(opportunities.is_won) as won_count
-    from opportunities
+        sum(case when closes.outcome = 'won' then 1 else 0 end) as won_count
+    from closes
     cross join rules
-    where opportunities.is_closed = 1
-        and opportunities.active_until
-            > {{ dbt.dateadd('day', '-1 * rules.top_rep_window_days', 'opportunities.as_of') }}
-    group by opportunities.owner_rep_id
+    cross join as_of
+    where closes.closed_on
+        > {{ dbt.dateadd('day', '-1 * rules.top_rep_window_days', 'as_of.as_of') }}
+    group by closes.owner_rep_id
 
 ),
 

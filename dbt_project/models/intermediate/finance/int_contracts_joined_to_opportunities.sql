@@ -1,7 +1,8 @@
 -- Finance contracts 合同 signed on or before as_of, beside the CRM opportunity they name:
--- its status as of as_of (from the stage history), amount, owner and team. A contract whose
--- opportunity is missing from the CRM keeps empty opportunity fields (a reconciliation
--- finding, not a dropped row).
+-- its status as of as_of (from the stage history), its amount as of as_of (the extract in
+-- force then), and the rep and team the contract is booked to (int_bookings_credited: the
+-- owner of record when signed). A contract whose opportunity is missing from the CRM keeps
+-- empty opportunity fields (a reconciliation finding, not a dropped row).
 with
 
 contracts as (
@@ -22,9 +23,15 @@ positions as (
 
 ),
 
-reps as (
+opportunities_as_of as (
 
-    select * from {{ ref('stg_crm__reps') }}
+    select * from {{ ref('int_opportunities_joined_to_owner_team') }}
+
+),
+
+bookings as (
+
+    select * from {{ ref('int_bookings_credited') }}
 
 ),
 
@@ -39,13 +46,18 @@ select
     contracts.contract_id,
     contracts.opportunity_id,
     opportunities.opportunity_id is not null as is_opportunity_in_crm,
-    opportunities.owner_rep_id,
-    reps.team_id,
+    bookings.rep_id as owner_rep_id,
+    bookings.team_id,
     -- status
     positions.status_as_of as opportunity_status_as_of,
     -- amounts
     cast(contracts.amount as {{ type_double() }}) as contract_amount,
-    cast(opportunities.amount as {{ type_double() }}) as opportunity_amount,
+    cast(
+        case
+            when opportunities_as_of.opportunity_id is null then opportunities.amount
+            else opportunities_as_of.amount
+        end as {{ type_double() }}
+    ) as opportunity_amount,
     -- timestamps
     contracts.signed_at,
     cast(contracts.signed_at as date) as signed_on,
@@ -56,6 +68,8 @@ left join opportunities
     on opportunities.opportunity_id = contracts.opportunity_id
 left join positions
     on positions.opportunity_id = contracts.opportunity_id
-left join reps
-    on reps.rep_id = opportunities.owner_rep_id
+left join opportunities_as_of
+    on opportunities_as_of.opportunity_id = contracts.opportunity_id
+left join bookings
+    on bookings.contract_id = contracts.contract_id
 where cast(contracts.signed_at as date) <= as_of.as_of

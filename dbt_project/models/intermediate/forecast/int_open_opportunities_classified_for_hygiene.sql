@@ -3,6 +3,10 @@
 -- as 尽快); the CRM probability as of as_of (the latest stage-history entry's, else the
 -- extract's); whether it is the CRM default (50%); forecast vs requirement-document amount;
 -- and the process regime of the owner's team when the opportunity was created.
+-- The extract's fields (close date, amounts, probability) are those of the extract in force
+-- on as_of (snapshot/int_opportunity_values_spanned_by_day), so a past as_of is rebuilt with
+-- the close dates and amounts known that day, not today's; the latest extract only for an
+-- opportunity no dated extract covers.
 with
 
 positions as (
@@ -14,6 +18,12 @@ positions as (
 opportunities as (
 
     select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+value_spans as (
+
+    select * from {{ ref('int_opportunity_values_spanned_by_day') }}
 
 ),
 
@@ -34,6 +44,53 @@ settings as (
     select
         max(case when parameter = 'default_probability' then value end) as default_probability
     from {{ ref('forecast_settings') }}
+
+),
+
+values_as_of as (
+
+    select
+        value_spans.opportunity_id,
+        value_spans.expected_close_date_raw,
+        value_spans.probability,
+        value_spans.amount,
+        value_spans.forecast_amount,
+        value_spans.requirement_doc_amount
+    from value_spans
+    inner join positions
+        on positions.opportunity_id = value_spans.opportunity_id
+    where (value_spans.span_start_on is null or value_spans.span_start_on <= positions.as_of)
+        and (value_spans.span_end_before is null or positions.as_of < value_spans.span_end_before)
+
+),
+
+in_force as (
+
+    select
+        opportunities.opportunity_id,
+        case
+            when values_as_of.opportunity_id is null then opportunities.expected_close_date
+            else values_as_of.expected_close_date_raw
+        end as expected_close_date,
+        case
+            when values_as_of.opportunity_id is null then opportunities.probability
+            else values_as_of.probability
+        end as probability,
+        case
+            when values_as_of.opportunity_id is null then cast(opportunities.amount as {{ type_double() }})
+            else values_as_of.amount
+        end as amount,
+        case
+            when values_as_of.opportunity_id is null then cast(opportunities.forecast_amount as {{ type_double() }})
+            else values_as_of.forecast_amount
+        end as forecast_amount,
+        case
+            when values_as_of.opportunity_id is null then cast(opportunities.requirement_doc_amount as {{ type_double() }})
+            else values_as_of.requirement_doc_amount
+        end as requirement_doc_amount
+    from opportunities
+    left join values_as_of
+        on values_as_of.opportunity_id = opportunities.opportunity_id
 
 ),
 
@@ -82,7 +139,7 @@ joined as (
         positions.created_at,
         positions.as_of
     from positions
-    inner join opportunities
+    inner join in_force as opportunities
         on opportunities.opportunity_id = positions.opportunity_id
     cross join settings
     left join latest_entry

@@ -3,6 +3,11 @@
 -- belong to the week of their event; state metrics (staleness, coverage, forecast
 -- deviation) are read at the week's end (or as_of for the current week). Definitions:
 -- _health__models.yml. A rep's termination week (handover) is not scored.
+-- Shared measures are read, not re-derived: MOT compliance from int_mot_quote_entries_gated
+-- (seed process_mot_facts), visit node completion from int_visits_aggregated_from_nodes (seed
+-- process_visit_nodes), closes (win rate, quote → won, cycle) from
+-- int_opportunity_closes_joined_to_regime, committed targets from int_targets_placed,
+-- bookings from int_bookings_credited, forecast deviation from int_rep_weeks_forecast_deviation.
 with recursive
 
 as_of as (
@@ -29,9 +34,10 @@ leads as (
 
 ),
 
+-- owner and dates as known on as_of (the latest extract's owner would leak later reassignments)
 opportunities as (
 
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_joined_to_owner_team') }}
 
 ),
 
@@ -61,36 +67,41 @@ activities as (
 
 ),
 
-qualification_events as (
+mot_entries as (
 
-    select qualification_events.*
-    from {{ ref('stg_crm__qualification_events') }} as qualification_events
-    cross join as_of
-    where cast(qualification_events.recorded_at as date) <= as_of.as_of
+    select * from {{ ref('int_mot_quote_entries_gated') }}
 
 ),
 
-targets as (
+visits as (
 
-    select * from {{ ref('stg_crm__targets') }}
-
-),
-
-contracts as (
-
-    select contracts.*
-    from {{ ref('stg_finance__contracts') }} as contracts
-    cross join as_of
-    where cast(contracts.signed_at as date) <= as_of.as_of
+    select * from {{ ref('int_visits_aggregated_from_nodes') }}
 
 ),
 
-forecast_submissions as (
+closed_opportunities as (
 
-    select forecast_submissions.*
-    from {{ ref('stg_crm__forecast_submissions') }} as forecast_submissions
-    cross join as_of
-    where cast(forecast_submissions.submitted_at as date) <= as_of.as_of
+    select * from {{ ref('int_opportunity_closes_joined_to_regime') }}
+
+),
+
+committed_targets as (
+
+    select * from {{ ref('int_targets_placed') }}
+    where target_level = 'rep'
+        and amount > 0
+
+),
+
+bookings as (
+
+    select * from {{ ref('int_bookings_credited') }}
+
+),
+
+rep_weeks_forecast_deviation as (
+
+    select * from {{ ref('int_rep_weeks_forecast_deviation') }}
 
 ),
 
@@ -201,84 +212,42 @@ negotiation_rounds as (
 
 ),
 
--- 4 visit node completion rate: distinct nodes ÷ 5 per visit, in the week of its first node
-visit_nodes as (
-
-    select
-        visit_id,
-        opportunity_id,
-        rep_id,
-        occurred_at,
-        node,
-        row_number() over (partition by visit_id order by occurred_at, activity_id) as node_order
-    from activities
-    where visit_id is not null
-
-),
-
-visits as (
-
-    select
-        visit_id,
-        max(opportunity_id) as opportunity_id,
-        max(case when node_order = 1 then rep_id end) as rep_id,
-        min(occurred_at) as first_node_at,
-        count(distinct node) as node_count
-    from visit_nodes
-    group by visit_id
-
-),
-
+-- 4 visit node completion rate: the visit's mandatory nodes recorded ÷ required, in the week
+-- it started; a visit is scored once it has had visit_settle_days to complete
 visit_completion as (
 
     select
         visits.rep_id,
-        cast({{ dbt.date_trunc('week', 'visits.first_node_at') }} as date) as week_start,
+        visits.week_start,
         'visit_node_completion_rate' as metric_code,
-        sum(case when visits.node_count > 5 then 5 else visits.node_count end) / 5.0 as numerator,
+        sum(cast(visits.nodes_recorded as {{ type_double() }}) / visits.nodes_required) as numerator,
         count(*) as denominator
     from visits
     cross join as_of
     cross join settings
-    where cast(visits.first_node_at as date)
-        <= {{ dbt.dateadd('day', '-settings.visit_settle_days', 'as_of.as_of') }}
+    where visits.nodes_required > 0
+        and cast(visits.started_at as date)
+            <= {{ dbt.dateadd('day', '-settings.visit_settle_days', 'as_of.as_of') }}
     group by 1, 2
 
 ),
 
--- 5 MOT compliance: first quote entries with all three facts recorded before entry
-mot_facts as (
-
-    select
-        quote_entry.opportunity_id,
-        quote_entry.changed_by,
-        quote_entry.entered_at,
-        count(distinct qualification_events.kind) as facts_before_entry
-    from first_entries as quote_entry
-    left join qualification_events
-        on qualification_events.opportunity_id = quote_entry.opportunity_id
-        and qualification_events.kind in ('budget_range', 'decision_date', 'decision_maker_access')
-        and qualification_events.recorded_at < quote_entry.entered_at
-    where quote_entry.stage = 'quote'
-    group by 1, 2, 3
-
-),
-
+-- 5 MOT compliance: compliant entries into quote ÷ entries, in the week of the entry
 mot_compliance as (
 
     select
-        changed_by as rep_id,
-        cast({{ dbt.date_trunc('week', 'entered_at') }} as date) as week_start,
+        rep_id,
+        week_start,
         'mot_compliance' as metric_code,
-        sum(case when facts_before_entry = 3 then 1.0 else 0.0 end) as numerator,
+        sum(case when is_compliant then 1.0 else 0.0 end) as numerator,
         count(*) as denominator
-    from mot_facts
+    from mot_entries
     group by 1, 2
 
 ),
 
 -- 7 follow-up gap days: days since the previous touch of the same opportunity (any rep); a
--- visit is one touch (its first node), in the week of the touch
+-- visit is one touch (its start), in the week of the touch
 touches as (
 
     select
@@ -294,7 +263,7 @@ touches as (
     select
         opportunity_id,
         rep_id,
-        first_node_at as occurred_at
+        started_at as occurred_at
     from visits
     where opportunity_id is not null
 
@@ -328,30 +297,29 @@ follow_up_gap as (
 
 ),
 
--- 8, 9, 10 closes: the first won/lost entry, credited to its changed_by, in its week
+-- 8, 9, 10 closes: each closed opportunity's outcome and close time as of as_of, credited to
+-- the rep who recorded the close (its stage-history entry), else the owner
 closes as (
 
     select
-        terminal.opportunity_id,
-        terminal.changed_by as rep_id,
-        terminal.entered_at as closed_at,
-        terminal.stage = 'won' as is_won,
-        quote_entry.opportunity_id is not null as reached_quote
-    from (
-        select
-            opportunity_id,
-            stage,
-            entered_at,
-            changed_by,
-            row_number() over (partition by opportunity_id order by entered_at) as close_number
-        from first_entries
-        where stage in ('won', 'lost')
-    ) as terminal
-    left join first_entries as quote_entry
-        on quote_entry.opportunity_id = terminal.opportunity_id
-        and quote_entry.stage = 'quote'
-        and quote_entry.entered_at <= terminal.entered_at
-    where terminal.close_number = 1
+        closed_opportunities.opportunity_id,
+        coalesce(max(close_entry.changed_by), closed_opportunities.owner_rep_id) as rep_id,
+        closed_opportunities.closed_at,
+        closed_opportunities.outcome = 'won' as is_won,
+        max(case when mot_entries.opportunity_id is not null then 1 else 0 end) = 1 as reached_quote
+    from closed_opportunities
+    left join stage_history as close_entry
+        on close_entry.opportunity_id = closed_opportunities.opportunity_id
+        and close_entry.stage = closed_opportunities.outcome
+        and close_entry.entered_at = closed_opportunities.closed_at
+    left join mot_entries
+        on mot_entries.opportunity_id = closed_opportunities.opportunity_id
+        and mot_entries.entered_at <= closed_opportunities.closed_at
+    group by
+        closed_opportunities.opportunity_id,
+        closed_opportunities.owner_rep_id,
+        closed_opportunities.closed_at,
+        closed_opportunities.outcome
 
 ),
 
@@ -498,42 +466,16 @@ staleness as (
 
 ),
 
-committed_targets as (
-
-    select
-        unit_id as rep_id,
-        cast({{ dbt.concat(['period', "'-01'"]) }} as date) as period_start,
-        amount
-    from (
-        select
-            unit_id,
-            period,
-            amount,
-            row_number() over (
-                partition by unit_id, period
-                order by signed_at desc nulls last, amount desc
-            ) as latest
-        from targets
-        where level = 'rep'
-            and kind = 'committed'
-            and amount > 0
-    ) as ranked
-    where latest = 1
-
-),
-
 bookings_to_date as (
 
     select
         week_ends.week_start,
-        opportunities.owner_rep_id as rep_id,
-        sum(contracts.amount) as booked
-    from contracts
-    inner join opportunities
-        on opportunities.opportunity_id = contracts.opportunity_id
+        bookings.rep_id,
+        sum(bookings.amount) as booked
+    from bookings
     inner join week_ends
-        on contracts.signed_at >= cast(week_ends.period_start as timestamp)
-        and contracts.signed_at < week_ends.read_at
+        on bookings.signed_at >= cast(week_ends.period_start as timestamp)
+        and bookings.signed_at < week_ends.read_at
     group by 1, 2
 
 ),
@@ -572,45 +514,15 @@ coverage as (
 ),
 
 -- 12 forecast deviation: |latest forecast for the month − committed| ÷ committed, at week end
-latest_forecast as (
-
-    select
-        week_start,
-        rep_id,
-        period_start,
-        amount
-    from (
-        select
-            week_ends.week_start,
-            week_ends.period_start,
-            forecast_submissions.rep_id,
-            forecast_submissions.amount,
-            row_number() over (
-                partition by week_ends.week_start, forecast_submissions.rep_id
-                order by forecast_submissions.submitted_at desc
-            ) as latest
-        from forecast_submissions
-        inner join week_ends
-            on cast({{ dbt.concat(['forecast_submissions.period', "'-01'"]) }} as date)
-                = week_ends.period_start
-            and forecast_submissions.submitted_at < week_ends.read_at
-    ) as ranked
-    where latest = 1
-
-),
-
 forecast_deviation as (
 
     select
-        latest_forecast.rep_id,
-        latest_forecast.week_start,
+        rep_id,
+        week_start,
         'forecast_deviation' as metric_code,
-        abs(latest_forecast.amount - committed_targets.amount) as numerator,
-        committed_targets.amount as denominator
-    from latest_forecast
-    inner join committed_targets
-        on committed_targets.rep_id = latest_forecast.rep_id
-        and committed_targets.period_start = latest_forecast.period_start
+        abs(forecast_amount - committed_target) as numerator,
+        committed_target as denominator
+    from rep_weeks_forecast_deviation
 
 ),
 

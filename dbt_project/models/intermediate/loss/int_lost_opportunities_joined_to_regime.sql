@@ -1,6 +1,10 @@
 -- Opportunities lost as of as_of (latest stage-history entry on or before as_of is
 -- `lost`), with the stated reason, the owner's team, the month lost and the team's
 -- process regime when the opportunity was created. One row per lost opportunity.
+-- The stated reason is the one of the extract in force on as_of when that extract already
+-- says lost (snapshot/int_opportunity_values_spanned_by_day: a deal reopened and lost again
+-- later for another reason keeps the reason stated then); else (lost since that extract, or
+-- no dated extract) the latest extract's, the best record of a reason entered at the loss.
 with
 
 windows as (
@@ -16,13 +20,44 @@ opportunities as (
 
 ),
 
+latest_extract as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+value_spans as (
+
+    select * from {{ ref('int_opportunity_values_spanned_by_day') }}
+
+),
+
+values_as_of as (
+
+    select value_spans.*
+    from value_spans
+    inner join windows
+        on windows.opportunity_id = value_spans.opportunity_id
+    where (value_spans.span_start_on is null or value_spans.span_start_on <= windows.as_of)
+        and (value_spans.span_end_before is null or windows.as_of < value_spans.span_end_before)
+
+),
+
 stated as (
 
     select
-        opportunity_id,
-        loss_reason_code,
-        loss_reason_text
-    from {{ ref('stg_crm__opportunities') }}
+        latest_extract.opportunity_id,
+        case
+            when values_as_of.status = 'lost' then values_as_of.loss_reason_code
+            else latest_extract.loss_reason_code
+        end as loss_reason_code,
+        case
+            when values_as_of.status = 'lost' then values_as_of.loss_reason_text
+            else latest_extract.loss_reason_text
+        end as loss_reason_text
+    from latest_extract
+    left join values_as_of
+        on values_as_of.opportunity_id = latest_extract.opportunity_id
 
 ),
 

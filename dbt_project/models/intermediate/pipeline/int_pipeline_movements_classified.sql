@@ -25,7 +25,7 @@ windows as (
 
 snapshot as (
 
-    select * from {{ ref('fct_opportunity_daily_snapshot') }}
+    select * from {{ ref('int_opportunity_daily_snapshot') }}
 
 ),
 

@@ -44,6 +44,7 @@ rolled_up as (
 
 select
     cast(rolled_up.unit_id as {{ dbt.type_string() }}) as unit_id,
+    cast(org_units.name as {{ dbt.type_string() }}) as unit_name,
     cast(org_units.level as {{ dbt.type_string() }}) as unit_level,
     cast(rolled_up.created_month as date) as created_month,
     cast(rolled_up.process_regime as {{ dbt.type_string() }}) as process_regime,

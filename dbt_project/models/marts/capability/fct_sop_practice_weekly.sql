@@ -178,7 +178,8 @@ final as (
 
 select
     cast(week_start as date) as week_start,
-    cast(team_id as {{ dbt.type_string() }}) as team_id,
+    cast(team_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.team_id') }} as unit_name,
     cast(card_id as {{ dbt.type_string() }}) as card_id,
     cast(process_regime as {{ dbt.type_string() }}) as process_regime,
     cast(team_reps as {{ dbt.type_bigint() }}) as team_reps,

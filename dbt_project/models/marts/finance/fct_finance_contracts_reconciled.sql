@@ -22,9 +22,10 @@ positions as (
 
 ),
 
+-- amounts as of as_of (the extract in force then), not today's
 opportunities as (
 
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_joined_to_owner_team') }}
 
 ),
 

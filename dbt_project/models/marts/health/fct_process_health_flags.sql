@@ -153,6 +153,7 @@ similar_ranked as (
         current_case.metric_code,
         current_case.week_start,
         past_case.unit_id as similar_unit_id,
+        past_case.team_id as similar_team_id,
         past_case.region_id as similar_region_id,
         past_case.week_start as similar_week_start,
         past_case.metric_value as similar_metric_value,
@@ -195,6 +196,7 @@ final as (
         as_of.as_of,
         cases.*,
         similar_ranked.similar_unit_id,
+        similar_ranked.similar_team_id,
         similar_ranked.similar_region_id,
         similar_ranked.similar_week_start,
         similar_ranked.similar_metric_value,
@@ -221,8 +223,9 @@ select
     cast(as_of as date) as as_of,
     -- ids
     cast(scope_level as {{ dbt.type_string() }}) as scope_level,
-    cast(unit_id as {{ dbt.type_string() }}) as unit_id,
-    cast(team_id as {{ dbt.type_string() }}) as team_id,
+    cast(final.team_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.team_id') }} as unit_name,
+    cast(case when final.scope_level = 'rep' then final.unit_id end as {{ dbt.type_string() }}) as rep_id,
     cast(region_id as {{ dbt.type_string() }}) as region_id,
     cast(metric_code as {{ dbt.type_string() }}) as metric_code,
     -- dates
@@ -239,7 +242,10 @@ select
     cast(sop_card_ids as {{ dbt.type_string() }}) as sop_card_ids,
     cast(sop_card_titles as {{ dbt.type_string() }}) as sop_card_titles,
     -- the most similar past case
-    cast(similar_unit_id as {{ dbt.type_string() }}) as similar_unit_id,
+    cast(final.similar_team_id as {{ dbt.type_string() }}) as similar_unit_id,
+    cast(
+        case when final.scope_level = 'rep' then final.similar_unit_id end as {{ dbt.type_string() }}
+    ) as similar_rep_id,
     cast(similar_region_id as {{ dbt.type_string() }}) as similar_region_id,
     cast(similar_week_start as date) as similar_week_start,
     cast(similar_metric_value as {{ type_double() }}) as similar_metric_value,

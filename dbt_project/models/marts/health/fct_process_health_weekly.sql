@@ -40,8 +40,9 @@ select
     cast(as_of as date) as as_of,
     -- ids
     cast(scope_level as {{ dbt.type_string() }}) as scope_level,
-    cast(unit_id as {{ dbt.type_string() }}) as unit_id,
-    cast(team_id as {{ dbt.type_string() }}) as team_id,
+    cast(final.team_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.team_id') }} as unit_name,
+    cast(case when final.scope_level = 'rep' then final.unit_id end as {{ dbt.type_string() }}) as rep_id,
     cast(region_id as {{ dbt.type_string() }}) as region_id,
     cast(metric_id as {{ dbt.type_int() }}) as metric_id,
     cast(metric_code as {{ dbt.type_string() }}) as metric_code,

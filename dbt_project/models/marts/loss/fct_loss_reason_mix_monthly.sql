@@ -93,6 +93,7 @@ final as (
     select
         -- ids
         unit_months.unit_id,
+        {{ org_unit_name('unit_months.unit_id') }} as unit_name,
         unit_months.lost_month,
         reasons.reason_code,
         -- labels

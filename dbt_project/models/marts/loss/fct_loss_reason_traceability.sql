@@ -35,6 +35,7 @@ aggregated as (
 select
     -- ids
     unit_id,
+    {{ org_unit_name('aggregated.unit_id') }} as unit_name,
     lost_month,
     process_regime,
     -- counts

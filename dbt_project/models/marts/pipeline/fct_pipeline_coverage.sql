@@ -290,9 +290,10 @@ select
     -- grain
     cast(as_of as date) as as_of,
     cast(scope_type as {{ dbt.type_string() }}) as scope_type,
-    cast(scope_id as {{ dbt.type_string() }}) as scope_id,
+    cast(case when scope_type = 'unit' then scope_id else rep_team_id end as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name("case when assembled.scope_type = 'unit' then assembled.scope_id else assembled.rep_team_id end") }} as unit_name,
+    cast(case when scope_type = 'rep' then scope_id end as {{ dbt.type_string() }}) as rep_id,
     cast(scope_level as {{ dbt.type_string() }}) as scope_level,
-    cast(rep_team_id as {{ dbt.type_string() }}) as rep_team_id,
     cast(period as {{ dbt.type_string() }}) as period,
     cast(period_start as date) as period_start,
     cast(period_end as date) as period_end,

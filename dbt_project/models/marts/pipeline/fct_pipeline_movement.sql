@@ -178,6 +178,7 @@ select
     cast(close_window_start as date) as close_window_start,
     cast(close_window_end as date) as close_window_end,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.unit_id') }} as unit_name,
     cast(unit_level as {{ dbt.type_string() }}) as unit_level,
     -- start
     cast(start_count as {{ dbt.type_bigint() }}) as start_count,

@@ -155,6 +155,7 @@ select
     -- grain
     cast(as_of as date) as as_of,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('components.unit_id') }} as unit_name,
     cast(unit_level as {{ dbt.type_string() }}) as unit_level,
     cast(month_start as date) as month_start,
     cast(measured_on as date) as measured_on,

@@ -98,6 +98,7 @@ select
     cast(window_start as date) as window_start,
     cast(window_end as date) as window_end,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.unit_id') }} as unit_name,
     cast(unit_level as {{ dbt.type_string() }}) as unit_level,
     -- transition
     cast(from_stage as {{ dbt.type_string() }}) as from_stage,

@@ -96,6 +96,7 @@ select
     -- grain
     cast(as_of as date) as as_of,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+    {{ org_unit_name('final.unit_id') }} as unit_name,
     cast(unit_level as {{ dbt.type_string() }}) as unit_level,
     cast(month_start as date) as month_start,
     cast(substring(cast(month_start as {{ dbt.type_string() }}), 1, 7) as {{ dbt.type_string() }}) as period,

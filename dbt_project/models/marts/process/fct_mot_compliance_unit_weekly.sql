@@ -23,6 +23,7 @@ org_units as (
 select
     -- ids
     closure.ancestor_id as unit_id,
+    org_units.name as unit_name,
     org_units.level as unit_level,
     -- dates
     entries.week_start,
@@ -42,4 +43,4 @@ inner join closure
 inner join org_units
     on org_units.unit_id = closure.ancestor_id
 where {{ mart_is_available('fct_mot_compliance_unit_weekly') }}
-group by closure.ancestor_id, org_units.level, entries.week_start, entries.as_of
+group by closure.ancestor_id, org_units.name, org_units.level, entries.week_start, entries.as_of

@@ -1,66 +1,38 @@
 -- Every entry into quote 进入方案报价 with the MOT gate verdict: compliant when every MOT
--- fact was recorded strictly before the entry.
+-- fact was recorded strictly before the entry (defined once, in int_mot_quote_entries_gated).
 with
 
 entries as (
 
-    select * from {{ ref('int_mot_quote_entries') }}
-
-),
-
-evaluated as (
-
-    select * from {{ ref('int_mot_quote_entry_facts_evaluated') }}
-
-),
-
-verdicts as (
-
-    select
-        opportunity_id,
-        quote_entry_number,
-        count(*) as facts_required,
-        sum(case when fact_status = 'on_time' then 1 else 0 end) as facts_on_time,
-        max(case when fact = 'budget_range' then first_recorded_at end) as budget_range_recorded_at,
-        max(case when fact = 'decision_date' then first_recorded_at end) as decision_date_recorded_at,
-        max(case when fact = 'decision_maker_access' then first_recorded_at end) as decision_maker_access_recorded_at,
-        {{ dbt.listagg("case when fact_status = 'missing' then fact end", "', '", 'order by fact_order') }} as missing_facts,
-        {{ dbt.listagg("case when fact_status = 'late' then fact end", "', '", 'order by fact_order') }} as late_facts,
-        {{ dbt.listagg("case when fact_status = 'missing' then fact_label_zh end", "'、'", 'order by fact_order') }} as missing_facts_zh,
-        {{ dbt.listagg("case when fact_status = 'late' then fact_label_zh end", "'、'", 'order by fact_order') }} as late_facts_zh
-    from evaluated
-    group by opportunity_id, quote_entry_number
+    select * from {{ ref('int_mot_quote_entries_gated') }}
 
 )
 
 select
     -- ids
-    entries.opportunity_id,
-    entries.quote_entry_number,
-    entries.rep_id,
-    entries.owner_rep_id,
-    entries.team_id,
+    opportunity_id,
+    quote_entry_number,
+    rep_id,
+    owner_rep_id,
+    team_id,
     -- attributes
-    entries.quote_entry_number > 1 as is_reentry,
-    entries.previous_stage,
-    entries.process_regime,
+    is_reentry,
+    previous_stage,
+    process_regime,
     -- gate
-    cast(verdicts.facts_required as {{ dbt.type_bigint() }}) as facts_required,
-    cast(verdicts.facts_on_time as {{ dbt.type_bigint() }}) as facts_on_time,
-    verdicts.facts_on_time = verdicts.facts_required as is_compliant,
-    verdicts.missing_facts,
-    verdicts.late_facts,
-    verdicts.missing_facts_zh,
-    verdicts.late_facts_zh,
+    facts_required,
+    facts_on_time,
+    is_compliant,
+    missing_facts,
+    late_facts,
+    missing_facts_zh,
+    late_facts_zh,
     -- timestamps
-    entries.entered_at,
-    entries.week_start,
-    verdicts.budget_range_recorded_at,
-    verdicts.decision_date_recorded_at,
-    verdicts.decision_maker_access_recorded_at,
-    cast(entries.as_of as date) as as_of
+    entered_at,
+    week_start,
+    budget_range_recorded_at,
+    decision_date_recorded_at,
+    decision_maker_access_recorded_at,
+    as_of
 from entries
-inner join verdicts
-    on verdicts.opportunity_id = entries.opportunity_id
-    and verdicts.quote_entry_number = entries.quote_entry_number
 where {{ mart_is_available('fct_mot_gate_entries') }}

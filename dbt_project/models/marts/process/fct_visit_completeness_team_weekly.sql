@@ -10,7 +10,8 @@ visits as (
 
 select
     -- ids
-    team_id,
+    team_id as unit_id,
+    {{ org_unit_name('visits.team_id') }} as unit_name,
     -- dates
     week_start,
     -- counts

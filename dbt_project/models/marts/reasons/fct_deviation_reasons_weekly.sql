@@ -100,6 +100,7 @@ ranked as (
 select
     -- ids
     unit_id,
+    {{ org_unit_name('ranked.unit_id') }} as unit_name,
     week_start,
     reason_type,
     -- labels

@@ -11,6 +11,7 @@ select
     -- ids
     report_id,
     unit_id,
+    {{ org_unit_name('reports.unit_id') }} as unit_name,
     cluster_id,
     -- reason
     reason_type,

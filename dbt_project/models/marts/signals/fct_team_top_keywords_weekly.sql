@@ -27,7 +27,8 @@ ranked as (
 
     select
         -- ids
-        team_id,
+        team_id as unit_id,
+        {{ org_unit_name('per_keyword.team_id') }} as unit_name,
         -- attributes
         cast(row_number() over (
             partition by team_id, week_start

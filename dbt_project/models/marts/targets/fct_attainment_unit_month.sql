@@ -67,6 +67,7 @@ select
     units.period,
     units.period_start,
     units.unit_id,
+    {{ org_unit_name('units.unit_id') }} as unit_name,
     units.unit_level,
     case
         when regime.structured_since <= units.period_start then 'structured'

@@ -62,6 +62,7 @@ rolled as (
 select
     -- keys
     rolled.unit_id,
+    cast(org_units.name as {{ dbt.type_string() }}) as unit_name,
     org_units.level as unit_level,
     cast(rolled.time_grain as {{ dbt.type_string() }}) as time_grain,
     rolled.period_start,

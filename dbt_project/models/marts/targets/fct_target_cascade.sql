@@ -82,10 +82,11 @@ select
     -- keys
     period,
     period_start,
-    scope_unit_id,
-    scope_level,
+    scope_unit_id as unit_id,
+    {{ org_unit_name('bases.scope_unit_id') }} as unit_name,
+    scope_level as unit_level,
     -- amounts (yuan)
-    scope_target,
+    scope_target as unit_target,
     region_target_sum,
     city_target_sum,
     team_target_sum,

@@ -81,6 +81,7 @@ select
     units.period,
     units.period_start,
     units.unit_id,
+    {{ org_unit_name('units.unit_id') }} as unit_name,
     units.unit_level,
     children.child_level,
     cast(coalesce(children.child_count, 0) as {{ dbt.type_bigint() }}) as child_count,

@@ -52,6 +52,7 @@ select
     rolled.period,
     rolled.period_start,
     rolled.unit_id,
+    cast(org_units.name as {{ dbt.type_string() }}) as unit_name,
     org_units.level as unit_level,
     case
         when regime.structured_since <= rolled.period_start then 'structured'

@@ -32,10 +32,13 @@ renamed as (
         cast(stage as varchar) as stage,
         cast(status as varchar) as status,
         cast(expected_close_date as varchar) as expected_close_date,
+        nullif(trim(cast(loss_reason_code as varchar)), '') as loss_reason_code,
+        nullif(trim(cast(loss_reason_text as varchar)), '') as loss_reason_text,
         -- amounts and scores
         cast(amount as decimal(18,2)) as amount,
         cast(forecast_amount as decimal(18,2)) as forecast_amount,
         cast(probability as double) as probability,
+        cast(requirement_doc_amount as decimal(18,2)) as requirement_doc_amount,
         -- dates and timestamps
         cast(created_at as timestamp) as created_at,
         cast(closed_at as timestamp) as closed_at,
