@@ -92,8 +92,8 @@ def signal_marts_without_chat(evidence_missing: str = "chat_messages") -> dict[s
         "fct_opportunity_signals_daily": (False, "chat_messages", "chat_messages", ""),
         "fct_rep_signals_daily": (False, "chat_messages", "chat_messages", ""),
         "fct_requirement_mentions_weekly": (False, "chat_messages, opportunities", "chat_messages", ""),
-        "fct_team_emerging_terms_weekly": (False, "chat_messages, reps", "chat_messages", ""),
-        "fct_team_top_keywords_weekly": (False, "chat_messages, reps", "chat_messages", ""),
+        "fct_team_emerging_terms_weekly": (False, "chat_messages, reps", "chat_messages", "org_units"),
+        "fct_team_top_keywords_weekly": (False, "chat_messages, reps", "chat_messages", "org_units"),
     }
 
 

@@ -88,11 +88,18 @@ def test_nothing_is_quarantined_and_files_that_are_not_data_are_named(homes, sam
         account = json.loads(path.read_text(encoding="utf-8"))
         assert account["rows_quarantined"] == 0, account
     assert "What happened to your rows 数据去向:" in stdout
-    not_read = sorted(line.split(": ", 1)[1].split(" (")[0] for line in stdout.splitlines() if "not read 未读取" in line)
+    not_read = sorted(
+        line.split(": ", 1)[1].split(" (")[0]
+        for line in stdout.splitlines()
+        if "not read 未读取:" in line
+    )
     assert not_read == {
         "flat_opportunities": ["data_dictionary.csv", "products.csv"],
         "leads_and_deals": ["README.txt"],
     }[sample]
+    # the columns a profile does not map are named too (issue 11: nothing silently ignored)
+    columns_not_read = [line for line in stdout.splitlines() if "columns not read 未读取的列" in line]
+    assert columns_not_read, stdout
 
 
 def test_flat_export_keeps_every_open_deal_and_derives_the_history(homes):

@@ -95,6 +95,8 @@ def mart(home: Path, name: str, key: str, source: str) -> tuple[list[str], dict]
     for row in rows:
         record = dict(zip(columns, row, strict=True))
         record["unit_id"] = teams.get(record["unit_id"], record["unit_id"])
+        # each source names its teams in its own files; the unit is compared through unit_id
+        record.pop("unit_name", None)
         out[(record["unit_id"], record.get(key))] = record
     return columns, out
 
