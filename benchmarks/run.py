@@ -134,7 +134,7 @@ def main() -> None:
 
     started = time.perf_counter()
     # Ingest is already current, so this is the daily run's fixed cost plus dbt and publish.
-    done = subprocess.run([salesops, "run", "--no-sample"], env=env, capture_output=True, text=True)
+    done = subprocess.run([salesops, "run"], env=env, capture_output=True, text=True)
     run_seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"salesops run failed:\n{done.stderr[-3000:]}")

@@ -38,7 +38,7 @@ def published(tmp_path_factory) -> tuple[Path, str]:
     env = {**os.environ, "SALESOPS_HOME": str(home)}
     env.pop("DAGSTER_HOME", None)
     env.pop("SALESOPS_TIMEZONE", None)
-    args = [SALESOPS, "run", "--no-sample", "--landing", str(landing), "--select", " ".join(MARTS)]
+    args = [SALESOPS, "run", "--landing", str(landing), "--select", " ".join(MARTS)]
     for name in PROFILES:
         args += ["--profile", str(ROOT / "profiles" / f"{name}.yaml")]
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)

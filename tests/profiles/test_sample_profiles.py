@@ -48,7 +48,6 @@ def run(home: Path, sample: str) -> subprocess.CompletedProcess:
         "run",
         "--landing",
         str(landing),
-        "--no-sample",
         "--profile",
         str(ROOT / "profiles" / f"{sample}.yaml"),
         "--select",

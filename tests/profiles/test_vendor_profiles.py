@@ -56,7 +56,7 @@ def run_job(home: Path, source: str) -> None:
     shutil.copytree(FIXTURES / source, landing)
     # the funnel marts this module compares (and what they need); every mart is built in the
     # planted worlds (tests/conftest.py)
-    args = [SALESOPS, "run", "--landing", str(landing), "--no-sample", "--select", " ".join(FUNNEL_MARTS)]
+    args = [SALESOPS, "run", "--landing", str(landing), "--select", " ".join(FUNNEL_MARTS)]
     if source != "canonical":
         args += ["--profile", str(ROOT / "profiles" / f"{source}.yaml")]
     env = {**os.environ, "SALESOPS_HOME": str(home)}
