@@ -1,18 +1,22 @@
 """SOP know-how and retention marts recover what the simulator planted (issue 6).
 
-Both worlds: the default (scale 0.25, seed 42) and simulator/configs/alt.yaml (other planted
-uplifts, reuse rates, retention). Truth: ``truth.json`` ``sop`` and ``adoption.realised``,
-and ``truth/sop_cards.csv`` (planted ``uplift_log_odds`` per card).
+Three worlds: the default (scale 0.25, seed 42), simulator/configs/alt.yaml (other planted
+uplifts, reuse rates, retention) and the field world (simulator/configs/field.yaml: a vendor
+CRM export, low win rates, long cycles, cards used on fewer deals). Truth: ``truth.json``
+``sop`` and ``adoption.realised``, and ``truth/sop_cards.csv`` (planted ``uplift_log_odds`` per
+card). Where the field world is held to a different bar, the test says which and why; the
+default and alt bars are the same as before the field world existed.
 """
 
 from __future__ import annotations
 
 import math
 
+import duckdb
 import pandas as pd
 import pytest
 
-WORLDS = ("default", "alt")
+WORLDS = ("default", "alt", "field")
 
 
 @pytest.fixture(scope="module", params=WORLDS)
@@ -48,7 +52,18 @@ def test_cards_with_the_largest_planted_uplift_rank_on_top(world):
     check is vacuous. Why not "top-k = the planted positives": at ~120 closed deals per card
     the uplift's standard error is ~4 pp while a planted +0.56 log-odds is ~+10 pp, so a
     null card two standard errors lucky can pass a weak planted one (default: SOP027 ranks
-    6th of 25)."""
+    6th of 25).
+
+    Field world, one bar differs: a planted-positive card must rank within the top
+    ``recommendation_count`` (seed sop_rules, 3: the cards a rep is shown), not 1st. There a
+    rankable card has a median of 50 closed deals with a use (default 102, alt 120), so its
+    uplift's standard error is ~7 pp (default ~4.6 pp), and 17 of its 21 rankable cards are
+    null: the largest of 17 null z-scores is ~1.8 on average and above 2.5 one time in ten,
+    while a planted +0.64 to +0.77 log-odds at a 30–45% win rate is +15 to +18 pp, about
+    2.3 standard errors. So whether the best planted card or the luckiest null card comes
+    first is chance (field: a null card used on 23 closed deals, 20 of them won, ranks 1st
+    at +24 pp raw, +13 pp shrunk; the best planted card is 2nd). The top-third and
+    bottom-quarter bars and the ordering of the group means hold there unchanged."""
     planted = planted_uplift(world)
     ranked = rankable_cards(world)
     n = len(ranked)
@@ -58,27 +73,72 @@ def test_cards_with_the_largest_planted_uplift_rank_on_top(world):
     effect = ranked["card_id"].map(planted)
     positive, negative = ranked[effect > 0], ranked[effect < 0]
     assert len(positive) >= 1 and len(negative) >= 1
-    assert planted[ranked["card_id"].iloc[0]] > 0
+    if world.name == "field":
+        shown = int(
+            world.query("select recommendation_count from seeds.sop_rules")[
+                "recommendation_count"
+            ].iloc[0]
+        )
+        assert positive["uplift_rank"].min() <= shown, positive
+    else:
+        assert planted[ranked["card_id"].iloc[0]] > 0
     assert positive["uplift_rank"].max() <= math.ceil(n / 3), positive
     assert negative["uplift_rank"].min() > math.floor(0.75 * n), negative
     nulls = ranked[effect == 0]["shrunk_uplift_pp"].mean()
     assert positive["shrunk_uplift_pp"].mean() > nulls > negative["shrunk_uplift_pp"].mean()
 
 
+def feedback_counts(world) -> pd.Series:
+    """Uses with feedback per card, counted from the landing files (not from the mart)."""
+    crm = world.landing / "crm"
+    sql = f"""
+        select usage.card_id, count(distinct usage.usage_id) as feedback
+        from read_csv('{crm / "sop_usage.csv"}', all_varchar = true) as usage
+        inner join read_csv('{crm / "sop_feedback.csv"}', all_varchar = true) as feedback
+            on feedback.usage_id = usage.usage_id
+        group by usage.card_id
+    """
+    con = duckdb.connect()
+    try:
+        return con.execute(sql).df().set_index("card_id")["feedback"]
+    finally:
+        con.close()
+
+
 def test_planted_retirement_candidates_are_found(world):
     """Usage rate (active reps using the card in the last 90 days ÷ active reps, the truth's
     realised_usage_rate_90d) < 15% and not_applicable feedback > 40%. A planted candidate
     that was never used has no feedback and cannot be found (default: SOP023), so the
-    mart must list exactly the truth's realised candidates, all of them planted ones."""
+    mart must list exactly the truth's realised candidates, all of them planted ones.
+
+    The mart also asks for ``retirement_min_feedback`` (seed sop_rules, 5) feedbacks before it
+    retires a card: a card is not retired on one or two opinions. In the default and alt
+    worlds every realised candidate has that many, so the bar there is unchanged (the realised
+    candidates, and at least one). In the field world cards are used on fewer deals and
+    neither realised candidate has 5 feedbacks (SOP023: 1, SOP027: 4), so none may be listed:
+    the field check is that no card is retired on thin evidence (no false candidate among 40
+    cards), and that the thin candidates miss only on evidence — their usage rate and negative
+    share in the mart do cross the seed's thresholds."""
     sop = world.truth["sop"]
-    found = set(
-        world.query(
-            "select card_id from marts.fct_sop_card_performance where is_retirement_candidate"
-        )["card_id"]
-    )
-    assert found == set(sop["realised_retirement_candidates"])
+    rules = world.query("select * from seeds.sop_rules").iloc[0]
+    realised = set(sop["realised_retirement_candidates"])
+    feedback = feedback_counts(world).reindex(sorted(realised), fill_value=0)
+    judged = set(feedback[feedback >= rules["retirement_min_feedback"]].index)
+    cards = world.query(
+        "select card_id, is_retirement_candidate, usage_rate, negative_feedback_share"
+        " from marts.fct_sop_card_performance"
+    ).set_index("card_id")
+    found = set(cards.index[cards["is_retirement_candidate"]])
+    assert found == judged
     assert found <= set(sop["planted_retirement_candidates"])
-    assert found
+    if world.name == "field":
+        thin = cards.loc[sorted(realised - judged)]
+        assert len(thin) > 0
+        assert (thin["usage_rate"] < rules["retirement_max_usage_rate"]).all(), thin
+        assert (thin["negative_feedback_share"] > rules["retirement_min_negative_share"]).all()
+    else:
+        assert found == realised
+        assert found
 
 
 def test_usage_rate_and_negative_share_match_the_truth(world):
@@ -117,7 +177,8 @@ def test_feedback_within_48_hours_share(world):
     """Of the feedback given, the share within 48 h (the truth's realised value, planted
     0.88). The mart's own rate divides by every due use (no feedback = not on time); here the
     on-time count is divided by the feedback count to compare like with like. ±0.01: the
-    mart leaves out uses whose 48 h had not ended by as_of (the truth keeps them)."""
+    mart leaves out uses whose 48 h had not ended by as_of (the truth keeps them). Same bar in
+    the field world, where the same 88% is planted (measured there: 0.004 below the truth)."""
     on_time, feedback = world.query(
         """
         select sum(feedback_on_time_count), sum(feedback_count)
@@ -133,7 +194,16 @@ def test_reuse_rate_per_regime_matches_the_truth(world):
     """reused ÷ eligible at HQ over all months, per regime, vs adoption.realised
     best_practice_reuse (used ÷ all opportunities of the group). Every simulated
     opportunity has a card for its scenario (cards for all industries exist at every
-    stage), so eligible = all and the rates agree to rounding (truth rounds to 4 places)."""
+    stage), so eligible = all and the rates agree to rounding (truth rounds to 4 places).
+
+    Field world: its first all-industry lead-stage card was written seven weeks after its
+    first deal, so deals lost at the lead stage before that had no card for their scenario
+    and are not eligible (SPEC §5; 45 traditional deals, 0.9%), while the truth divides by
+    every deal. The bar there is the bound those deals allow, and no wider: each deal outside
+    the mart's population is at most one more used deal, so the truth's used ÷ all lies
+    between reused ÷ all and (reused + not eligible) ÷ all (± rounding), and at most 1% of a
+    regime's deals may be outside. Where every deal is eligible (default, alt) the bound is
+    the exact equality above."""
     realised = world.truth["adoption"]["realised"]
     rows = world.query(
         """
@@ -146,7 +216,14 @@ def test_reuse_rate_per_regime_matches_the_truth(world):
     ).set_index("process_regime")
     for regime in ("traditional", "structured"):
         reused, eligible = rows.loc[regime, "reused"], rows.loc[regime, "eligible"]
-        assert reused / eligible == pytest.approx(realised[regime]["best_practice_reuse"], abs=1e-4)
+        truth = realised[regime]["best_practice_reuse"]
+        if world.name != "field":
+            assert reused / eligible == pytest.approx(truth, abs=1e-4)
+            continue
+        everyone = rows.loc[regime, "opportunities"]
+        outside = everyone - eligible
+        assert outside <= 0.01 * everyone, (regime, outside, everyone)
+        assert reused / everyone - 1e-4 <= truth <= (reused + outside) / everyone + 1e-4, regime
     assert rows.loc["structured", "reused"] / rows.loc["structured", "eligible"] > (
         rows.loc["traditional", "reused"] / rows.loc["traditional", "eligible"] + 0.2
     )

@@ -157,8 +157,10 @@ def test_clusters_group_the_scenarios_and_link_their_cards(fixture_warehouse):
     assert others == [(0, None, None, 0)]
 
 
-@pytest.mark.parametrize("name", ["default", "alt"])
+@pytest.mark.parametrize("name", ["default", "alt", "field"])
 def test_planted_weekly_counts_match_the_reports(planted_world, name):
+    """Counts are exact in every world, the field world included: its deviation reports arrive
+    in the contract's shape, none is quarantined, and each counts once at HQ."""
     world = planted_world(name)
     landing = world.landing / "crm" / "deviation_reports.csv"
     con = duckdb.connect()

@@ -204,7 +204,7 @@ def test_no_reports_writes_empty_files_with_their_schema(tmp_path):
     ).fetchone() == (0,)
 
 
-@pytest.mark.parametrize("name", ["default", "alt"])
+@pytest.mark.parametrize("name", ["default", "alt", "field"])
 def test_planted_scenarios_are_recovered_and_linked(planted_world, name):
     world = planted_world(name)
     scenarios = world.truth["deviation_reasons"]["scenarios"]
@@ -219,6 +219,10 @@ def test_planted_scenarios_are_recovered_and_linked(planted_world, name):
     )
     # Phrasings of a scenario share its core words, and the boilerplate suffixes (需总部支持 …)
     # cut across scenarios: 0.9 leaves room for a stray phrasing, not for mixed clusters.
+    # The field world is held to the same bar, but it does not make the task harder: its
+    # reports come from the same scenario phrasings as the other worlds (95 distinct texts
+    # over 610 reports, as in default), so its 1.0 says nothing about reports that rephrase
+    # a scenario in other words.
     assert cluster_purity >= 0.9
     assert scenario_purity >= 0.9
     clusters = world.query(
