@@ -19,9 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from salesops.dbt_sources import HISTORY_SOURCES_FILE, render_history_sources_yaml
+
+WORLDS = ("default", "alt", "field")
 
 
 def ts(text: str) -> datetime:
@@ -265,7 +268,7 @@ def test_the_latest_as_of_takes_the_latest_extract(built):
 # ----------------------------------------------------------------------- planted worlds
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_every_probability_in_the_marts_is_between_0_and_1(planted_world, world):
     w = planted_world(world)
     columns = w.query(
@@ -319,11 +322,14 @@ order by 1
 """
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_the_snapshot_recovers_the_planted_pipeline_drift_exactly(planted_world, world):
     """Between consecutive extract dates, the opportunities open on both days moved exactly as
     the simulator wrote them (truth.json pipeline_history.per_extract_open_in_both): the
-    snapshot reads each extract's values on its date, so no tolerance is needed."""
+    snapshot reads each extract's values on its date, so no tolerance is needed. The field
+    world's extracts are a vendor's export read through its profile; its dirty rows sit in the
+    final export only and are quarantined (test_every_extract_row_is_kept_or_quarantined), so
+    the same exact equality holds there."""
     w = planted_world(world)
     history = w.truth["pipeline_history"]
     dates = [*history["extract_dates"], history["final_extract_date"]]
@@ -343,7 +349,7 @@ def test_the_snapshot_recovers_the_planted_pipeline_drift_exactly(planted_world,
     assert abs(share - history["planted"]["amount_revision_share"]) < 0.03
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_one_row_per_opportunity_day_from_creation_to_close(planted_world, world):
     w = planted_world(world)
     mismatched = w.query(
@@ -376,3 +382,43 @@ def test_one_row_per_opportunity_day_from_creation_to_close(planted_world, world
     )
     assert len(last) == w.query("select count(*) as n from marts.dim_opportunities")["n"][0]
     assert (last["status"] == last["status_as_of"]).all()
+
+
+# the quarantine's column for each kind of dirty row the field world plants in its vendor
+# extract (truth field_world.vendor_extracts: bad_date = 创建时间 on a day that does not
+# exist, unknown_stage = 商机阶段 outside the profile, missing_key = the row's own id empty)
+DIRTY_KIND_COLUMN = {
+    "bad_date": "created_at",
+    "unknown_stage": "stage",
+    "missing_key": "opportunity_id",
+}
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_every_extract_row_is_kept_or_quarantined(planted_world, world):
+    """The exact snapshot checks above hold on the field world only because ingest sets aside
+    exactly the rows the vendor extract plants as dirty, under keys no clean row has, and keeps
+    every other: rows in the final extract = opportunities in the marts + rows quarantined,
+    the kept ones are the simulator's clean rows (truth row_counts), and the quarantined ones
+    are the planted dirty rows, kind by kind. The default and alt worlds write canonical,
+    clean files: nothing is quarantined."""
+    w = planted_world(world)
+    vendor = w.truth.get("field_world", {}).get("vendor_extracts")
+    final = vendor["files"]["opportunities"][0] if vendor else "crm/opportunities.csv"
+    rows_in = len(pd.read_csv(w.landing / final, dtype=str, encoding="utf-8-sig"))
+    kept = w.query("select count(*) as n from marts.dim_opportunities")["n"][0]
+    quarantine = w.home / "quarantine" / "opportunities.parquet"
+    quarantined = (
+        pd.read_parquet(quarantine, columns=["file", "column_name"])
+        if quarantine.exists()
+        else pd.DataFrame(columns=["file", "column_name"])
+    )
+    assert kept == w.truth["row_counts"]["opportunities"]
+    assert rows_in == kept + len(quarantined)
+    planted = vendor["dirty_rows"].get("opportunities", {}) if vendor else {}
+    assert quarantined["column_name"].value_counts().to_dict() == {
+        DIRTY_KIND_COLUMN[kind]: n for kind, n in planted.items()
+    }
+    assert {Path(f).name for f in quarantined["file"]} <= {Path(final).name}
+    if world == "field":
+        assert len(quarantined) > 0

@@ -22,6 +22,7 @@ one team t1 under hq, rep ra:
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 import duckdb
@@ -29,6 +30,7 @@ import pandas as pd
 import pytest
 
 AS_OF = "2026-03-10"
+WORLDS = ("default", "alt", "field")
 FINANCE_MARTS = (
     "fct_finance_payments",
     "fct_finance_sync_alerts",
@@ -220,7 +222,7 @@ def test_signed_but_unpaid_naive_flag_vs_corrected_status(fixture_db):
 # --------------------------------------------------------------------------- planted worlds
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_planted_sync_lag_is_recovered(planted_world, world):
     """truth.json finance_sync.realised is computed over every payment of the extract with the
     same definition (lag over synced payments, unsynced = empty synced_to_crm_at); as_of is
@@ -267,7 +269,7 @@ def test_planted_sync_lag_is_recovered(planted_world, world):
     assert (a.late, a.missing) == (p.synced, p.old_unsynced)
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_planted_contracts_reconcile_and_misreads_match_the_extract(planted_world, world):
     """The simulator writes one contract per won opportunity, for its amount; the misread set
     is recomputed here from the landing CSVs (naive: signed > 30 days before the end date, no
@@ -295,3 +297,46 @@ def test_planted_contracts_reconcile_and_misreads_match_the_extract(planted_worl
     assert (
         rec.loc[rec.is_misread_high_risk.astype(bool), "corrected_risk_status"] == "paid_not_synced"
     ).all()
+
+
+def test_field_deal_sizes_and_year_end_rush_are_read_from_the_contracts(planted_world):
+    """The field world's heavy tail of deal sizes and its year-end rush, as the simulator
+    realised them from the contracts it wrote (truth field_world.deal_size and year_end_rush),
+    read from the reconciliation mart's contracts signed in the window. Same contracts, same
+    definitions, so the figures agree up to the manifest's rounding (4 decimals for shares
+    and ratios, 2 for yuan): the mart neither drops nor truncates the large deals that carry
+    most of the value, nor moves a December signing to another month."""
+    w = planted_world("field")
+    field = w.truth["field_world"]
+    generator = w.truth["generator"]
+    start = pd.Timestamp(generator["start_date"])
+    contracts = w.query(
+        "select signed_on, contract_amount from marts.fct_finance_contracts_reconciled "
+        "where contract_id is not null and signed_on >= ?",
+        [start.date()],
+    )
+    amounts = contracts.contract_amount.astype(float).sort_values(ascending=False)
+    size = field["deal_size"]
+    assert len(amounts) == size["won_deals"]
+    top = math.ceil(0.1 * len(amounts))
+    top_share = amounts.iloc[:top].sum() / amounts.sum()
+    assert abs(top_share - size["top_decile_share_of_won_value"]) <= 0.00005 + 1e-12
+    assert top_share >= 0.5  # the issue's heavy tail: the top 10% carry at least half
+    assert abs(amounts.median() - size["median_won_amount"]) <= 0.005
+    assert abs(amounts.max() - size["max_won_amount"]) <= 0.005
+
+    months = pd.period_range(start, periods=generator["months"], freq="M").strftime("%Y-%m")
+    signed_month = pd.to_datetime(contracts.signed_on).dt.strftime("%Y-%m")
+    count = signed_month.value_counts().reindex(months, fill_value=0)
+    value = contracts.contract_amount.astype(float).groupby(signed_month).sum()
+    value = value.reindex(months, fill_value=0.0)
+    rush = field["year_end_rush"]
+    decembers = rush["december_won_deals_over_mean_month"]
+    assert decembers and set(decembers) == {m for m in months if m.endswith("-12")}
+    for month, ratio in decembers.items():
+        assert abs(count[month] / count.mean() - ratio) <= 0.00005 + 1e-12, month
+        assert (
+            abs(value[month] / value.mean() - rush["december_won_value_over_mean_month"][month])
+            <= 0.00005 + 1e-12
+        ), month
+    assert max(decembers.values()) > 1  # a rush, not an ordinary month

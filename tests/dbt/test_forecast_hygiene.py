@@ -1,5 +1,5 @@
 """Forecast hygiene diagnostics (the article's five checks) and the stage-probability rules
-engine, on a hand-made world and on the two planted worlds.
+engine, on a hand-made world and on the three planted worlds (default, alt, field).
 
 Hand-made world, as_of 2026-03-31 (March is complete). hq → t1 (structured since
 2026-01-01, new rep rn hired 2026-01-15), t2 (traditional, tenured rep ro hired 2024-01-01).
@@ -40,6 +40,7 @@ import pandas as pd
 import pytest
 
 AS_OF = "2026-03-31"
+WORLDS = ("default", "alt", "field")
 FORECAST_MARTS = (
     "fct_forecast_hygiene",
     "fct_forecast_hygiene_opportunities",
@@ -295,7 +296,7 @@ def _open_by_regime(w) -> pd.DataFrame:
     ).set_index("regime")
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_planted_close_date_share_is_reproduced(planted_world, world):
     """truth.json's share is over opportunities open at the end date (as_of here), empty or not
     YYYY-MM-DD, split by the owner team's structured_since at creation — the mart's own
@@ -320,10 +321,10 @@ def test_planted_close_date_share_is_reproduced(planted_world, world):
         """
     ).iloc[0]
     assert abs(hq.bad_close_date_share - hygiene["realised_open_bad_share"]["overall"]) <= 0.00005
-    assert hq.close_date_status == "warn"  # both worlds plant far more than 20%
+    assert hq.close_date_status == "warn"  # every world plants far more than 20% (field 41%)
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_planted_probability_binding(planted_world, world):
     """Traditional units keep every open opportunity at the flat 50%, structured ones bind
     probability to stage: the shares are exact. Forecast over requirement doc: truth.json
@@ -344,7 +345,7 @@ def test_planted_probability_binding(planted_world, world):
     assert abs(m.loc["structured", "over_doc_mean"]) < 0.01  # structured: noise around 0
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_planted_new_rep_bias_sign_and_size(planted_world, world):
     """truth.json forecast.realised_mean_bias averages (F − A) ÷ A over every submission (one
     per lock point) of rep-months with bookings > 0. The mart's per-month means weighted by
@@ -369,7 +370,7 @@ def test_planted_new_rep_bias_sign_and_size(planted_world, world):
     assert abs((m.new - m.tenured) - (truth["new"] - truth["tenured"])) <= 0.03
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_planted_sync_lag_check_agrees_with_the_payments(planted_world, world):
     """Check 5 at HQ: the monthly payment counts add up to every payment; the as_of month's
     misread count is the reconciliation mart's; the lag of the months' payments lies in the
@@ -397,6 +398,7 @@ def test_planted_sync_lag_check_agrees_with_the_payments(planted_world, world):
 OPEN_STAGES = ("lead", "qualified", "quote", "negotiation", "contract_approval")
 LEGAL_DRAFT_STAGES = ("negotiation", "contract_approval")
 OVERRIDING_KINDS = ("stalled", "close_date_passed")
+FIELD_MIN_LEGAL_DRAFT_RULES = 5
 
 
 def _legal_drafts_by(w, as_of) -> set[str]:
@@ -409,7 +411,7 @@ def _legal_drafts_by(w, as_of) -> set[str]:
     return set(legal.opportunity_id)
 
 
-@pytest.mark.parametrize("world", ["default", "alt"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_planted_rules_engine_orders_stages_and_reads_the_evidence(planted_world, world):
     """The engine on the planted pipeline, judged by properties of a stage-probability engine,
     not by agreement with the CRM's or the simulator's table:
@@ -424,7 +426,14 @@ def test_planted_rules_engine_orders_stages_and_reads_the_evidence(planted_world
        bind probability to stage, so the rules disagree more with the former: the mean
        |rule − CRM| of traditional deals is at least twice the structured one. Twice is a
        clear-separation criterion that assumes nothing about the CRM's stage table (measured:
-       0.236 vs 0.069 = 3.4× default, 0.248 vs 0.067 = 3.7× alt)."""
+       0.236 vs 0.069 = 3.4× default, 0.248 vs 0.067 = 3.7× alt, 0.243 vs 0.080 = 3.0× field).
+
+    The checks of 3 are exact set relations; the count of legal-draft rules that fired only
+    keeps them from passing on an empty set. Default and alt fire 20–26 (> 10 required). The
+    field world is smaller where it matters: realistic conversion leaves 312 open deals, 83 of
+    them in negotiation / contract approval and 14 of those with a draft on file, 5 of which a
+    slipped close date overrides; so the field requires at least FIELD_MIN_LEGAL_DRAFT_RULES
+    fires, enough that 3 is not vacuous (every fire is checked against the landing)."""
     w = planted_world(world)
     r = w.query("select * from marts.fct_opportunity_rule_probabilities")
     assert len(r) == w.truth["expected_close_hygiene"]["open_opportunities"]
@@ -441,7 +450,10 @@ def test_planted_rules_engine_orders_stages_and_reads_the_evidence(planted_world
     drafted = _legal_drafts_by(w, as_of)
     late_stage = r[r.stage.isin(LEGAL_DRAFT_STAGES)]
     legal = late_stage.rule_evidence_kind == "legal_draft_uploaded"
-    assert legal.sum() > 10
+    if world == "field":
+        assert legal.sum() >= FIELD_MIN_LEGAL_DRAFT_RULES
+    else:
+        assert legal.sum() > 10
     assert set(late_stage.loc[legal, "opportunity_id"]) <= drafted
     with_draft = late_stage[late_stage.opportunity_id.isin(drafted)]
     assert with_draft.rule_evidence_kind.isin(["legal_draft_uploaded", *OVERRIDING_KINDS]).all()

@@ -4,9 +4,10 @@ velocity, and the stage-transition matrix.
 Two kinds of checks:
 
 * a hand fixture, small enough to check by eye, built once and asserted exactly;
-* the planted worlds ("default", "alt"): the win rate per process regime recovers what the
-  simulator realised (truth/opportunity_signals.csv: each opportunity's regime, planted win
-  probability and outcome).
+* the planted worlds ("default", "alt", "field"): the win rate per process regime recovers
+  what the simulator realised (truth/opportunity_signals.csv: each opportunity's regime,
+  planted win probability and outcome); on the field world also its B2B funnel (win rate,
+  lead → opportunity, lead → won; truth field_world.funnel).
 
 Fixture (as_of 2026-03-31; history entries 09:00; amounts in yuan):
 
@@ -31,13 +32,14 @@ Fixture (as_of 2026-03-31; history entries 09:00; amounts in yuan):
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 import duckdb
 import pytest
 
 AS_OF = "2026-03-31"
-WORLDS = ("default", "alt")
+WORLDS = ("default", "alt", "field")
 
 
 def ts(text: str) -> datetime:
@@ -298,8 +300,34 @@ def test_stage_transition_matrix_march(warehouse):
 # ------------------------------------------------------------------------------ planted worlds
 
 
+# the field world's mature cohort: opportunities created at least this long before as_of.
+# Its won cycles have a long tail (truth field_world.cycle_days_won: p90 ≈ 7 months, p99 ≈ 14),
+# so by then almost every deal has an outcome (< 2% of the cohort still open).
+MATURE_DAYS = 180
+
+
 @pytest.mark.parametrize("world_name", WORLDS)
 def test_win_rate_per_regime_recovers_the_planted_truth(planted_world, world_name):
+    """The mart's win rate per regime is exactly the simulator's realised one, and near the
+    planted win probabilities.
+
+    Realised (every world, exact): the same closed deals, the same regime rule
+    (structured_since ≤ created), so the mart must count exactly what the simulator wrote.
+
+    Planted, default and alt: over all closed deals, |rate − mean planted p| ≤ 0.045 (binomial
+    SE ≈ 0.007–0.012 plus a 1–3 pp lean: deals still open at the end are mostly slow wins),
+    tight enough to catch a wrong regime split (the regimes differ by 5–10 pp).
+
+    Planted, field: that whole-window comparison does not hold, for a reason the truth shows:
+    its structured units adopted late (half their deals were created in the last 6 months) and
+    its won cycles are long-tailed, so 15% of structured deals are still open at as_of and the
+    closed ones lean lost by ≈ 5 pp (0.257 realised vs 0.312 mean p). A user reads a win rate
+    of closed deals; what they need from a planted comparison is that the regime split is
+    right. So the field compares the mature cohort (created ≥ MATURE_DAYS before as_of, < 2%
+    still open), each regime within 3 binomial standard errors of its own deals' mean planted
+    probability (SE = sqrt(Σp(1−p))/n from the truth: ≈ 0.021 structured, 0.006 traditional).
+    The regime rates against the planted base rates (± 0.06) and the planted uplift (± 0.04)
+    hold in every world."""
     world = planted_world(world_name)
     measured = world.query(
         "select sum(traditional_won_count) as traditional_won, "
@@ -318,20 +346,79 @@ def test_win_rate_per_regime_recovers_the_planted_truth(planted_world, world_nam
         rate = won / (won + lost)
         rates[regime] = rate
         group = closed[closed["group"] == regime]
-        # realised: the same closed deals, the same regime rule (structured_since ≤ created):
-        # the mart must count exactly what the simulator wrote
         assert won + lost == len(group), regime
         assert rate == pytest.approx((group["status"] == "won").mean(), abs=1e-9), regime
-        # planted: each deal's win probability (the regime's base rate moved by its planted
-        # keyword and SOP-card effects). The realised rate is one binomial draw around the
-        # mean probability (SE = sqrt(Σp(1−p))/n ≈ 0.007–0.012 here), and deals still open at
-        # the end are mostly slow wins, so the closed set leans lost (≈ 1–3 pp): 0.045 covers
-        # both without hiding a wrong regime split (the regimes differ by 5–10 pp).
-        expected = group["win_probability"].mean()
-        assert abs(rate - expected) <= 0.045, (regime, rate, expected)
+        if world_name != "field":
+            expected = group["win_probability"].mean()
+            assert abs(rate - expected) <= 0.045, (regime, rate, expected)
         assert abs(rate - planted_base[regime]) <= 0.06, (regime, rate, planted_base[regime])
     # the planted uplift of the structured process shows, with the planted size ± 4 pp
     planted_gap = planted_base["structured"] - planted_base["traditional"]
     measured_gap = rates["structured"] - rates["traditional"]
     assert measured_gap > 0
     assert abs(measured_gap - planted_gap) <= 0.04, (measured_gap, planted_gap)
+    if world_name == "field":
+        _mature_cohort_recovers_the_planted_probability(world, truth)
+
+
+def _mature_cohort_recovers_the_planted_probability(world, truth) -> None:
+    deals = world.query(
+        "select opportunity_id, status_as_of from marts.dim_opportunities "
+        f"where created_at < as_of - interval {MATURE_DAYS} day"
+    ).merge(truth, on="opportunity_id", validate="one_to_one")
+    assert (deals["status_as_of"] == deals["status"]).all()
+    still_open = (deals["status"] == "open").mean()
+    assert still_open < 0.02, still_open
+    mature = deals[deals["status"] != "open"]
+    for regime, group in mature.groupby("group"):
+        p = group["win_probability"]
+        se = math.sqrt((p * (1 - p)).sum()) / len(p)
+        rate = (group["status"] == "won").mean()
+        print(
+            f"field mature {regime}: n={len(p)} rate {rate:.4f} planted {p.mean():.4f} se {se:.4f}"
+        )
+        assert len(p) > 100, regime
+        assert abs(rate - p.mean()) <= 3 * se, (regime, rate, p.mean(), se)
+
+
+def test_field_funnel_converts_like_the_planted_b2b_business(planted_world):
+    """The field world's realised funnel (truth field_world.funnel, the simulator's own counts
+    over its clean tables) read from the marts.
+
+    * Win rate over every deal closed in the window: fct_win_rate_monthly's HQ months from the
+      window's start add up to the same closes, so it agrees up to the manifest's 4-decimal
+      rounding.
+    * Lead → opportunity and lead → won over leads created in the window up to 180 days before
+      the end: the cohort mart groups leads by calendar month, so its cohort (months up to the
+      last complete one before the cut-off) is the truth's minus the leads of the cut-off
+      month's first days. Dropping k of n leads moves a rate by at most k / n, which is the
+      bar; the mart's cohort must be the smaller one and differ by under 2% of the leads.
+    * Both rates sit in the realistic B2B band the issue asks of this world (lead → won
+      5–25%), far from the default world's 90%+ lead → qualified."""
+    world = planted_world("field")
+    funnel = world.truth["field_world"]["funnel"]
+    start = world.truth["generator"]["start_date"]
+    closes = world.query(
+        "select sum(won_count) as won, sum(lost_count) as lost from marts.fct_win_rate_monthly "
+        "where unit_level = 'hq' and month_start >= ?",
+        [start],
+    ).iloc[0]
+    win_rate = closes.won / (closes.won + closes.lost)
+    assert abs(win_rate - funnel["win_rate_closed_in_window"]) <= 0.00005 + 1e-12, win_rate
+
+    end = date.fromisoformat(world.truth["generator"]["end_date"])
+    cut_off = date.fromordinal(end.toordinal() + 1 - 180)  # leads created before this day
+    cohorts = world.query(
+        "select sum(leads_count) as leads, sum(converted_leads_count) as converted, "
+        "sum(won_leads_count) as won from marts.fct_conversion_cohorts "
+        "where unit_level = 'hq' and cohort_month >= ? and cohort_month < ?",
+        [start, cut_off.replace(day=1)],
+    ).iloc[0]
+    missing = funnel["leads_in_cohort"] - cohorts.leads
+    assert 0 <= missing < 0.02 * funnel["leads_in_cohort"], missing
+    bound = missing / funnel["leads_in_cohort"] + 0.00005  # + the manifest's rounding
+    to_opportunity = cohorts.converted / cohorts.leads
+    to_won = cohorts.won / cohorts.leads
+    assert abs(to_opportunity - funnel["lead_to_opportunity"]) <= bound, to_opportunity
+    assert abs(to_won - funnel["lead_to_won"]) <= bound, to_won
+    assert 0.05 <= to_won <= 0.25

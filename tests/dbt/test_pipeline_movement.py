@@ -8,7 +8,7 @@ Here:
 
 * a hand fixture built end to end through the daily snapshot (one CRM extract, so only the
   stage moves over time): March 2026 of a small org, asserted exactly in the three views;
-* the planted worlds ("default", "alt"): the identity holds on every row, in yuan and in
+* the planted worlds ("default", "alt", "field"): the identity holds on every row, in yuan and in
   counts; consecutive windows chain (a window's end is the next one's start); the last
   window's whole open pipeline is the funnel's open count; and the waterfall's won / lost per
   month are the win-rate mart's.
@@ -32,7 +32,7 @@ import duckdb
 import pytest
 
 AS_OF = "2026-03-31"
-WORLDS = ("default", "alt")
+WORLDS = ("default", "alt", "field")
 
 
 def ts(text: str) -> datetime:
