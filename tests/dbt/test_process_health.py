@@ -1,7 +1,9 @@
-"""Process health (issue 5 item 6): the 12 metrics per rep-week and team-week, peer z-scores,
-flags, similar past cases. A hand fixture with exact values, and the planted outliers of both
-simulator worlds recovered with recall ≥ 0.9 and precision ≥ 0.8 at the default threshold."""
+"""Process health (issue 5 item 6, issue 11): the 12 metrics per rep-week and team-week, robust
+peer z-scores (peer median, scaled MAD, log/√ scales, item sampling error), flags, similar past
+cases. A hand fixture with exact values, and the planted outliers of the three simulator worlds
+recovered at the default threshold (bars per world in ``test_planted_outliers_are_flagged``)."""
 
+import math
 from datetime import datetime
 
 import duckdb
@@ -167,13 +169,19 @@ def test_hand_fixture_values_are_exact(health):
         # the row's org unit is the team (a rep's team for a rep row), named beside it
         assert (row["unit_id"], row["unit_name"]) == ("T1", "上海一组")
         assert row["as_of"] == pd.Timestamp(AS_OF)
-    # leave-one-out: s1's only peer is s2 (and vice versa); the mean excludes the rep itself
+    # leave-one-out: s1's only peer is s2 (and vice versa); the centre excludes the rep itself.
+    # Hours are scored on √h per lead, so a peer's centre is the square of its leads' mean √h:
+    # s2's one lead of 0.5 h → 0.5; s1's leads of 2 h and 4 h → ((√2 + √4) ÷ 2)² = 2.91 h
+    # (not the arithmetic 3.0)
     s1 = _row(weekly, "rep", "s1", "lead_first_response_hours", "2026-03-02")
     assert s1["peer_count"] == 1
-    assert s1["peer_mean"] == pytest.approx(0.5)
+    assert s1["z_scale"] == "sqrt"
+    assert s1["peer_median"] == pytest.approx(0.5, abs=1e-9)
     assert _row(weekly, "rep", "s2", "lead_first_response_hours", "2026-03-02")[
-        "peer_mean"
-    ] == pytest.approx(3.0)
+        "peer_median"
+    ] == pytest.approx(((math.sqrt(2) + 2) / 2) ** 2, abs=1e-9)
+    # one peer, one week: fewer than min_sigma_observations (20) residuals → no σ, no z
+    assert pd.isna(s1["peer_sigma"]) and pd.isna(s1["z_score"])
 
 
 def test_no_flag_without_enough_peers(health):
@@ -199,48 +207,85 @@ def test_no_flag_without_enough_peers(health):
 
 
 def _flag_quality(world) -> dict:
+    """Recall and precision of the rep-week flags on the planted metrics (a flag there at an
+    unplanted rep-week is false; flags on the other nine metrics are reported apart), the share
+    of natural rep-weeks flagged among those that could be (enough peers, a z-score), and the
+    precision of the strongest flags (|z| ≥ 4)."""
     planted = world.truth_csv("outlier_rep_weeks")
     metrics = sorted(planted["metric"].unique())
+    minimum = int(world.query("select min_peer_sample from seeds.health_thresholds").iloc[0, 0])
     weekly = world.query(
         "select rep_id, metric_code, week_start, is_flagged, peer_count, z_score "
         "from marts.fct_process_health_weekly where scope_level = 'rep'"
     )
     weekly["week"] = weekly["week_start"].dt.strftime("%Y-%m-%d")
-    flagged = weekly[weekly["is_flagged"]]
     key = set(zip(planted["rep_id"], planted["week_start"], planted["metric"], strict=True))
-    is_planted = [
-        k in key
-        for k in zip(flagged["rep_id"], flagged["week"], flagged["metric_code"], strict=True)
+    weekly["is_planted"] = [
+        k in key for k in zip(weekly["rep_id"], weekly["week"], weekly["metric_code"], strict=True)
     ]
-    on_planted_metrics = flagged["metric_code"].isin(metrics).to_numpy()
-    true_flags = int(sum(is_planted))
-    false_flags = int((on_planted_metrics & ~pd.Series(is_planted).to_numpy()).sum())
+    on_metrics = weekly[weekly["metric_code"].isin(metrics)]
+    flagged = on_metrics[on_metrics["is_flagged"]]
+    true_flags = int(flagged["is_planted"].sum())
+    false_flags = int((~flagged["is_planted"]).sum())
+    scored = on_metrics[(on_metrics["peer_count"] >= minimum) & on_metrics["z_score"].notna()]
+    natural = scored[~scored["is_planted"]]
+    strong = scored[scored["z_score"].abs() >= 4]
+    other = weekly[weekly["is_flagged"] & ~weekly["metric_code"].isin(metrics)]
     return {
         "planted": len(planted),
         "recall": true_flags / len(planted),
         "precision": true_flags / max(true_flags + false_flags, 1),
+        "flags": true_flags + false_flags,
         "false_flags": false_flags,
-        "natural_flags_other_metrics": flagged[~on_planted_metrics]
-        .groupby("metric_code")
-        .size()
-        .to_dict(),
+        "natural_scored": len(natural),
+        "natural_flag_rate": int(natural["is_flagged"].sum()) / max(len(natural), 1),
+        "strong_flags": len(strong),
+        "strong_precision": int(strong["is_planted"].sum()) / max(len(strong), 1),
+        "natural_flags_other_metrics": other.groupby("metric_code").size().to_dict(),
     }
 
 
-@pytest.mark.parametrize("name", ["default", "alt"])
+# two-sided normal tail beyond ±2σ: the share of rep-weeks a calibrated 2σ test flags by chance
+NORMAL_TAIL_2SIGMA = math.erfc(2 / math.sqrt(2))
+
+
+@pytest.mark.parametrize("name", ["default", "alt", "field"])
 def test_planted_outliers_are_flagged(planted_world, name):
+    """Planted rep-weeks (truth ``outlier_rep_weeks``: 6σ from their peers when planted) are
+    flagged at the default threshold (2σ, ≥ 5 peers) with recall ≥ 0.9 in every world.
+
+    default / alt: natural variation of the planted metrics is light-tailed there, so a flag
+    on them at an unplanted rep-week is a false flag: precision ≥ 0.8 (the issue's bar).
+
+    field: natural variation is ordinary and heavy-tailed (long response times, small counts,
+    rates on one or two visits), and a 2σ test — the user's threshold — flags by definition
+    about 4.6% of ordinary rep-weeks (two-sided normal tail) while only ~0.3% of the scored
+    rep-weeks are planted, so even a perfectly calibrated σ caps precision near
+    22 ÷ (22 + 0.046 × ~6,900) ≈ 0.065. Bars, from what the method must guarantee a user
+    (figures of the 2026-12-03 build, old = leave-one-out mean and pooled RMS σ):
+    * recall ≥ 0.9 (old 1.0, now 1.0);
+    * σ is not too narrow: natural rep-weeks flagged ≤ the normal 2σ tail (4.55%) — the old
+      σ flagged 6.6% (heavy tails made it too small); now 4.3%;
+    * precision ≥ 0.06, about the calibrated bound above (old 0.047, 470 flags for 22 plants;
+      now 0.069, 317 flags);
+    * the strongest flags are the real ones: among rep-weeks at |z| ≥ 4 at least 40% are
+      planted — twice the old method's 0.20 (now 0.43), so sorting flags by |z| puts the
+      real ones first.
+    """
     world = planted_world(name)
     quality = _flag_quality(world)
     print(name, quality)
-    # the issue's bar at the default threshold (2σ, ≥ 5 peers); natural rep-weeks of the
-    # planted metrics are light-tailed in the simulator (truth.json outliers.natural_variation),
-    # so a flag there is a false flag; flags on the other nine metrics are natural and reported
     assert quality["planted"] > 0
     assert quality["recall"] >= 0.9, quality
-    assert quality["precision"] >= 0.8, quality
+    if name == "field":
+        assert quality["natural_flag_rate"] <= NORMAL_TAIL_2SIGMA, quality
+        assert quality["precision"] >= 0.06, quality
+        assert quality["strong_precision"] >= 0.4, quality
+    else:
+        assert quality["precision"] >= 0.8, quality
 
 
-@pytest.mark.parametrize("name", ["default", "alt"])
+@pytest.mark.parametrize("name", ["default", "alt", "field"])
 def test_flags_need_the_minimum_peer_sample(planted_world, name):
     world = planted_world(name)
     minimum = int(world.query("select min_peer_sample from seeds.health_thresholds").iloc[0, 0])
@@ -259,7 +304,7 @@ def test_flags_need_the_minimum_peer_sample(planted_world, name):
     assert not small["is_flagged"].any()
 
 
-@pytest.mark.parametrize("name", ["default", "alt"])
+@pytest.mark.parametrize("name", ["default", "alt", "field"])
 def test_every_flag_has_its_case_file(planted_world, name):
     world = planted_world(name)
     flags = world.query("select * from marts.fct_process_health_flags")

@@ -8,6 +8,27 @@
 -- process_visit_nodes), closes (win rate, quote → won, cycle) from
 -- int_opportunity_closes_joined_to_regime, committed targets from int_targets_placed,
 -- bookings from int_bookings_credited, forecast deviation from int_rep_weeks_forecast_deviation.
+-- Beside numerator ÷ denominator, metrics measured over items (leads, deals, visits, entries,
+-- touches) carry the items' moments on the scales the peer test may use (seed health_metrics
+-- z_scale): Σ ln(1 + x), Σ ln(1 + x)², Σ √x and Σ x², x floored at 0 — so the peer test can
+-- score the mean of the items on the log scale (a geometric mean: one stranded lead among
+-- four does not make the week a 60-hour week) and knows how widely single items vary.
+-- Coverage and forecast deviation are one ratio of yuan, not items: no moments.
+{%- set item_moments -%}
+        sum(ln(1 + case when (ITEM) > 0 then (ITEM) else 0 end)) as log_sum,
+        sum(
+            ln(1 + case when (ITEM) > 0 then (ITEM) else 0 end)
+            * ln(1 + case when (ITEM) > 0 then (ITEM) else 0 end)
+        ) as log_square_sum,
+        sum(sqrt(case when (ITEM) > 0 then (ITEM) else 0 end)) as sqrt_sum,
+        sum((ITEM) * (ITEM)) as square_sum
+{%- endset %}
+{%- set no_item_moments -%}
+        cast(null as {{ type_double() }}) as log_sum,
+        cast(null as {{ type_double() }}) as log_square_sum,
+        cast(null as {{ type_double() }}) as sqrt_sum,
+        cast(null as {{ type_double() }}) as square_sum
+{%- endset %}
 with recursive
 
 as_of as (
@@ -138,7 +159,12 @@ lead_response as (
         'lead_first_response_hours' as metric_code,
         sum({{ dbt.datediff('leads.created_at', 'leads.first_response_at', 'second') }} / 3600.0)
             as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace(
+            'ITEM',
+            "(" ~ dbt.datediff('leads.created_at', 'leads.first_response_at', 'second')
+            ~ " / 3600.0)"
+        ) }}
     from leads
     cross join as_of
     where leads.first_response_at is not null
@@ -159,7 +185,12 @@ customisation as (
             {{ dbt.datediff('qualified_entry.entered_at', 'quote_entry.entered_at', 'second') }}
             / 86400.0
         ) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace(
+            'ITEM',
+            "(" ~ dbt.datediff('qualified_entry.entered_at', 'quote_entry.entered_at', 'second')
+            ~ " / 86400.0)"
+        ) }}
     from first_entries as quote_entry
     inner join first_entries as qualified_entry
         on qualified_entry.opportunity_id = quote_entry.opportunity_id
@@ -198,7 +229,8 @@ negotiation_rounds as (
         cast({{ dbt.date_trunc('week', 'approval_entry.entered_at') }} as date) as week_start,
         'contract_negotiation_rounds' as metric_code,
         sum(coalesce(rounds_per_opportunity.rounds, 0)) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace('ITEM', 'coalesce(rounds_per_opportunity.rounds, 0)') }}
     from first_entries as approval_entry
     inner join first_entries as negotiation_entry
         on negotiation_entry.opportunity_id = approval_entry.opportunity_id
@@ -221,7 +253,11 @@ visit_completion as (
         visits.week_start,
         'visit_node_completion_rate' as metric_code,
         sum(cast(visits.nodes_recorded as {{ type_double() }}) / visits.nodes_required) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace(
+            'ITEM',
+            '(cast(visits.nodes_recorded as ' ~ type_double() ~ ') / visits.nodes_required)'
+        ) }}
     from visits
     cross join as_of
     cross join settings
@@ -240,7 +276,8 @@ mot_compliance as (
         week_start,
         'mot_compliance' as metric_code,
         sum(case when is_compliant then 1.0 else 0.0 end) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace('ITEM', '(case when is_compliant then 1.0 else 0.0 end)') }}
     from mot_entries
     group by 1, 2
 
@@ -290,7 +327,8 @@ follow_up_gap as (
         cast({{ dbt.date_trunc('week', 'occurred_at') }} as date) as week_start,
         'follow_up_gap_days' as metric_code,
         sum(gap_days) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace('ITEM', 'gap_days') }}
     from touch_gaps
     where gap_days is not null
     group by 1, 2
@@ -330,7 +368,8 @@ quote_to_won as (
         cast({{ dbt.date_trunc('week', 'closed_at') }} as date) as week_start,
         'quote_to_won_conversion' as metric_code,
         sum(case when is_won then 1.0 else 0.0 end) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace('ITEM', '(case when is_won then 1.0 else 0.0 end)') }}
     from closes
     where reached_quote
     group by 1, 2
@@ -344,7 +383,8 @@ win_rate as (
         cast({{ dbt.date_trunc('week', 'closed_at') }} as date) as week_start,
         'win_rate' as metric_code,
         sum(case when is_won then 1.0 else 0.0 end) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace('ITEM', '(case when is_won then 1.0 else 0.0 end)') }}
     from closes
     group by 1, 2
 
@@ -363,7 +403,13 @@ sales_cycle as (
                 'second'
             ) }} / 86400.0
         ) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace(
+            'ITEM',
+            "(" ~ dbt.datediff(
+                'coalesce(leads.created_at, opportunities.created_at)', 'closes.closed_at', 'second'
+            ) ~ " / 86400.0)"
+        ) }}
     from closes
     inner join opportunities
         on opportunities.opportunity_id = closes.opportunity_id
@@ -460,7 +506,8 @@ staleness as (
         week_start,
         'stage_update_staleness_days' as metric_code,
         sum(days_in_stage) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        {{ item_moments | replace('ITEM', 'days_in_stage') }}
     from open_at_week_end
     group by 1, 2
 
@@ -501,7 +548,8 @@ coverage as (
         pipeline_weighted.week_start,
         'pipeline_coverage' as metric_code,
         pipeline_weighted.weighted_pipeline as numerator,
-        committed_targets.amount - coalesce(bookings_to_date.booked, 0) as denominator
+        committed_targets.amount - coalesce(bookings_to_date.booked, 0) as denominator,
+        {{ no_item_moments }}
     from pipeline_weighted
     inner join committed_targets
         on committed_targets.rep_id = pipeline_weighted.rep_id
@@ -521,7 +569,8 @@ forecast_deviation as (
         week_start,
         'forecast_deviation' as metric_code,
         abs(forecast_amount - committed_target) as numerator,
-        committed_target as denominator
+        committed_target as denominator,
+        {{ no_item_moments }}
     from rep_weeks_forecast_deviation
 
 ),
@@ -563,7 +612,12 @@ select
     cast(measured.week_start as date) as week_start,
     -- amounts
     cast(measured.numerator as {{ type_double() }}) as numerator,
-    cast(measured.denominator as {{ type_double() }}) as denominator
+    cast(measured.denominator as {{ type_double() }}) as denominator,
+    -- item moments (empty for coverage and forecast deviation)
+    cast(measured.log_sum as {{ type_double() }}) as log_sum,
+    cast(measured.log_square_sum as {{ type_double() }}) as log_square_sum,
+    cast(measured.sqrt_sum as {{ type_double() }}) as sqrt_sum,
+    cast(measured.square_sum as {{ type_double() }}) as square_sum
 from measured
 inner join reps
     on reps.rep_id = measured.rep_id

@@ -52,7 +52,11 @@ scoped as (
         metric_code,
         week_start,
         numerator,
-        denominator
+        denominator,
+        log_sum,
+        log_square_sum,
+        sqrt_sum,
+        square_sum
     from measured
 
     union all
@@ -64,7 +68,11 @@ scoped as (
         metric_code,
         week_start,
         sum(numerator) as numerator,
-        sum(denominator) as denominator
+        sum(denominator) as denominator,
+        sum(log_sum) as log_sum,
+        sum(log_square_sum) as log_square_sum,
+        sum(sqrt_sum) as sqrt_sum,
+        sum(square_sum) as square_sum
     from measured
     where team_id is not null
     group by team_id, metric_code, week_start
@@ -90,7 +98,12 @@ select
     -- amounts
     cast(scoped.numerator as {{ type_double() }}) as numerator,
     cast(scoped.denominator as {{ type_double() }}) as denominator,
-    cast(scoped.numerator / scoped.denominator as {{ type_double() }}) as metric_value
+    cast(scoped.numerator / scoped.denominator as {{ type_double() }}) as metric_value,
+    -- the items' moments (int_health_rep_weeks_measured)
+    cast(scoped.log_sum as {{ type_double() }}) as log_sum,
+    cast(scoped.log_square_sum as {{ type_double() }}) as log_square_sum,
+    cast(scoped.sqrt_sum as {{ type_double() }}) as sqrt_sum,
+    cast(scoped.square_sum as {{ type_double() }}) as square_sum
 from scoped
 left join team_regions
     on team_regions.team_id = scoped.team_id

@@ -233,7 +233,7 @@ select
     -- the flag
     cast(metric_value as {{ type_double() }}) as metric_value,
     cast(peer_count as {{ dbt.type_bigint() }}) as peer_count,
-    cast(peer_mean as {{ type_double() }}) as peer_mean,
+    cast(peer_median as {{ type_double() }}) as peer_median,
     cast(z_score as {{ type_double() }}) as z_score,
     cast(flag_direction as {{ dbt.type_string() }}) as flag_direction,
     cast(recovered as boolean) as recovered,

@@ -52,6 +52,7 @@ select
     cast(metric_unit as {{ dbt.type_string() }}) as metric_unit,
     cast(higher_is_better as boolean) as higher_is_better,
     cast(process_regime as {{ dbt.type_string() }}) as process_regime,
+    cast(z_scale as {{ dbt.type_string() }}) as z_scale,
     -- dates
     cast(week_start as date) as week_start,
     -- amounts
@@ -60,10 +61,10 @@ select
     cast(metric_value as {{ type_double() }}) as metric_value,
     -- peers
     cast(peer_count as {{ dbt.type_bigint() }}) as peer_count,
-    cast(peer_mean as {{ type_double() }}) as peer_mean,
+    cast(peer_median as {{ type_double() }}) as peer_median,
     cast(peer_sigma as {{ type_double() }}) as peer_sigma,
+    cast(sampling_sigma as {{ type_double() }}) as sampling_sigma,
     cast(sigma_observations as {{ dbt.type_bigint() }}) as sigma_observations,
-    cast(is_excluded_from_peers as boolean) as is_excluded_from_peers,
     cast(z_score as {{ type_double() }}) as z_score,
     -- flags
     cast(is_flagged as boolean) as is_flagged,
