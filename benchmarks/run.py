@@ -131,6 +131,13 @@ def main() -> None:
         signals_messages_per_second=round(signals.messages_per_second),
         signals_distinct_texts_per_second=round(signals.distinct_texts_per_second),
     )
+    from ml.chat_signals.notes import extract_home_note_hits
+
+    notes = extract_home_note_hits(home)
+    report.update(
+        note_hits_seconds=round(notes.seconds, 2),
+        note_hits_distinct_notes=notes.distinct_notes,
+    )
 
     started = time.perf_counter()
     # Ingest is already current, so this is the daily run's fixed cost plus dbt and publish.

@@ -14,6 +14,7 @@ export_environment(_paths)
 from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
 from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
 from orchestration.defs.ingest import history_specs, ingest_assets, ingest_checks  # noqa: E402
+from orchestration.defs.note_signals import note_signals  # noqa: E402
 from orchestration.defs.publish import published_snapshot  # noqa: E402
 from orchestration.defs.signals import chat_signals  # noqa: E402
 from orchestration.defs.warehouse import dbt_resource, salesops_dbt_assets  # noqa: E402
@@ -43,6 +44,7 @@ defs = dg.Definitions(
         *ingest_assets,
         *history_specs,
         chat_signals,
+        note_signals,
         deviation_reason_clusters,
         salesops_dbt_assets,
         published_snapshot,

@@ -28,6 +28,7 @@ import pandas as pd
 import pytest
 
 from ml.chat_signals.extract import extract_home_signals
+from ml.chat_signals.notes import extract_home_note_hits
 from ml.deviation_reasons.extract import extract_home_deviation_reasons
 from salesops.config import DBT_PROJECT_DIR, Paths
 from salesops.dbt_cli import project_args
@@ -54,6 +55,7 @@ NOT_AS_OF: dict[str, str] = {
 def _ingest_and_build(home: Path, as_of: date) -> Path:
     ingest_all(Paths(home).ensure())
     extract_home_signals(home)
+    extract_home_note_hits(home)
     extract_home_deviation_reasons(home, as_of=as_of)
     env = {**os.environ, "SALESOPS_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     command = [

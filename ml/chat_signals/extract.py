@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from ml.chat_signals.dictionary import Dictionary, load_dictionary
+from ml.chat_signals.terms import NGRAM_MIN_WEEKLY_MESSAGES, message_terms
 from ml.chat_signals.tokenize import ChatTokenizer
 
 KEYWORD_HITS = "keyword_hits"
@@ -33,7 +34,9 @@ _HITS_SCHEMA = pa.schema(
         ("negated", pa.bool_()),
     ]
 )
-_TOKENS_SCHEMA = pa.schema([("text_id", pa.int64()), ("token", pa.string())])
+_TOKENS_SCHEMA = pa.schema(
+    [("text_id", pa.int64()), ("token", pa.string()), ("n_tokens", pa.int32())]
+)
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,17 @@ def _tokenise_chunk(chunk: tuple[Sequence[int], Sequence[str]]) -> tuple[list, l
 
 def tokenise_texts(
     tokenizer: ChatTokenizer, text_ids: Sequence[int], texts: Sequence[str]
-) -> tuple[list[tuple[int, str, str, bool]], list[tuple[int, str]]]:
-    """Keyword hits and content tokens of each text, keyed by its id."""
+) -> tuple[list[tuple[int, str, str, bool]], list[tuple[int, str, int]]]:
+    """Keyword hits and candidate terms (runs of 1–4 tokens, :mod:`ml.chat_signals.terms`)
+    of each text, keyed by its id."""
     hits: list[tuple[int, str, str, bool]] = []
-    tokens: list[tuple[int, str]] = []
+    tokens: list[tuple[int, str, int]] = []
     for text_id, text in zip(text_ids, texts, strict=True):
         words = tokenizer.tokens(text)
         hits.extend(
             (text_id, h.keyword, h.category, h.negated) for h in tokenizer.keyword_hits(text, words)
         )
-        tokens.extend((text_id, t) for t in tokenizer.content_tokens(words))
+        tokens.extend((text_id, t, n) for t, n in message_terms(tokenizer, words).items())
     return hits, tokens
 
 
@@ -112,7 +116,7 @@ def _tokenise_all(
             hits.extend(chunk_hits)
             tokens.extend(chunk_tokens)
     hit_columns = list(zip(*hits, strict=True)) if hits else [[], [], [], []]
-    token_columns = list(zip(*tokens, strict=True)) if tokens else [[], []]
+    token_columns = list(zip(*tokens, strict=True)) if tokens else [[], [], []]
     return (
         pa.Table.from_arrays(
             [pa.array(c, t.type) for c, t in zip(hit_columns, _HITS_SCHEMA, strict=True)],
@@ -184,11 +188,29 @@ def extract_signals(
         con.execute(
             f"""
             copy (
-                select m.rep_id, cast(date_trunc('week', m.sent_at) as date) as week_start,
-                    t.token, count(*) as messages
-                from message_texts as m
-                join text_tokens as t on t.text_id = m.text_id
-                group by all
+                with counts as (
+                    select m.rep_id, cast(date_trunc('week', m.sent_at) as date) as week_start,
+                        t.token, min(t.n_tokens) as n_tokens, count(*) as messages
+                    from message_texts as m
+                    join text_tokens as t on t.text_id = m.text_id
+                    group by all
+                ),
+                kept_terms as (
+                    select token
+                    from (
+                        select token, week_start, min(n_tokens) as n_tokens,
+                            sum(messages) as week_messages
+                        from counts
+                        group by token, week_start
+                    )
+                    group by token
+                    having min(n_tokens) = 1
+                        or max(week_messages) >= {int(NGRAM_MIN_WEEKLY_MESSAGES)}
+                )
+                select counts.rep_id, counts.week_start, counts.token, counts.n_tokens,
+                    counts.messages
+                from counts
+                where counts.token in (select token from kept_terms)
                 order by week_start, rep_id, token
             ) to '{_sql_path(tokens_path)}' (format parquet)
             """

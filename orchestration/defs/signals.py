@@ -18,8 +18,10 @@ _DESCRIPTIONS = {
         "message's conversation, opportunity, rep, sender and time. Dictionary: dbt seed chat_keywords."
     ),
     TOKEN_COUNTS: (
-        "Weekly token counts 词频: one row per rep × ISO week (Monday) × token, the number of messages "
-        "containing the token; stop words (seed chat_stopwords), 1-character and numeric tokens removed."
+        "Weekly term counts 词频: one row per rep × ISO week (Monday) × token, the number of messages "
+        "containing it. A token is a run of 1-4 jieba tokens in one clause (n_tokens), with no stop "
+        "word (seed chat_stopwords), 1-character, numeric or id-like token at its edges; a run of 2+ "
+        "only when some week has it in two messages or more."
     ),
 }
 

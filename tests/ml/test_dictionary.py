@@ -18,6 +18,7 @@ from ml.chat_signals.dictionary import (
     read_keywords,
 )
 from ml.chat_signals.extract import SIGNAL_TABLES
+from ml.chat_signals.notes import NOTE_HITS
 from salesops.config import DBT_PROJECT_DIR
 
 SIGNALS_SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "signals" / "_signals__sources.yml"
@@ -99,6 +100,7 @@ def test_dbt_signals_source_points_at_the_signal_assets():
     assert source["name"] == "signals"
     assert source["meta"]["external_location"].endswith("/signals/{name}.parquet")
     keys = {t["name"]: t["meta"]["dagster"]["asset_key"] for t in source["tables"]}
-    assert set(keys) == set(SIGNAL_TABLES)
+    # the chat tables and the activity-note hits (same matcher, its own asset)
+    assert set(keys) == {*SIGNAL_TABLES, NOTE_HITS}
     for table, key in keys.items():
         assert key == list(signals_key(table).path)

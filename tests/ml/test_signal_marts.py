@@ -40,8 +40,11 @@ def test_every_signal_mart_is_available_and_filled(warehouse):
 
 
 def test_emerging_term_mart_rank_one_is_the_planted_term(warehouse, signals_home):
-    """Tokens are counted normalised (traditional characters folded, Latin case-folded)."""
+    """Terms are spelt the way the product counts them: normalised (traditional characters
+    folded, Latin case-folded), a run's tokens concatenated."""
     from ml.chat_signals.dictionary import load_dictionary
+    from ml.chat_signals.terms import term_surface
+    from ml.chat_signals.tokenize import ChatTokenizer
 
     planted = signals_home.truth["emerging_term"]
     row = warehouse.execute(
@@ -52,9 +55,30 @@ def test_emerging_term_mart_rank_one_is_the_planted_term(warehouse, signals_home
         """,
         [planted["team_id"], date.fromisoformat(planted["week_start"])],
     ).fetchone()
-    assert row[0] == load_dictionary().normalise(planted["term"])
+    assert row[0] == term_surface(ChatTokenizer(load_dictionary()).tokens(planted["term"]))
     assert row[1] == planted["realised_messages_with_term"]
     assert row[2] == 0.0
+
+
+def test_no_emerging_term_is_mostly_a_piece_of_a_longer_one(warehouse):
+    """Runs of tokens are reported (the mart is not single tokens only), and no reported term
+    has 80 % (the default share) of its messages inside a longer reported term of its week."""
+    (runs,) = warehouse.execute(
+        "select count(*) from marts.fct_team_emerging_terms_weekly where n_tokens > 1"
+    ).fetchone()
+    assert runs > 0
+    (pieces,) = warehouse.execute(
+        """
+        select count(*)
+        from marts.fct_team_emerging_terms_weekly as piece
+        join marts.fct_team_emerging_terms_weekly as longer
+            on longer.unit_id = piece.unit_id and longer.week_start = piece.week_start
+            and length(longer.token) > length(piece.token)
+            and contains(longer.token, piece.token)
+        where longer.mentions >= 0.8 * piece.mentions
+        """
+    ).fetchone()
+    assert pieces == 0
 
 
 def test_opportunity_daily_mentions_add_up_to_the_keyword_hits(warehouse, signals_home):

@@ -27,7 +27,8 @@ def hits(tokenizer: ChatTokenizer, text: str) -> set[tuple[str, bool]]:
         ("没预算", {("预算", True)}),
         ("还没有预算", {("预算", True)}),
         ("无预算", {("预算", True)}),
-        ("预算不够", {("预算", True)}),
+        # 预算 + 不够 is also the concept 预算不足 (seed chat_concepts)
+        ("预算不够", {("预算", True), ("预算不足", False)}),
         ("预算还没批", {("预算", True)}),
         ("没问题,预算有的", {("预算", False)}),
         ("不兼容", {("兼容", True)}),

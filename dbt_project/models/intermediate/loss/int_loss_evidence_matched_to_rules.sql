@@ -1,10 +1,11 @@
--- Evidence records of lost opportunities matched to the loss-evidence rules (seed
--- loss_evidence_rules): activity notes (visit nodes such as demo_recording_uploaded and
--- other activities) whose text contains a rule's term, and chat messages with a keyword
--- hit of the signals asset (jieba + dictionary, negation-aware) named by a rule. Only
--- records dated on or before as_of count; a note written after the loss (a 丢单复盘) is
--- evidence too. One row per lost opportunity × source record × loss reason: a record
--- matching several rules of one reason counts once, at its highest weight.
+-- Evidence records of lost opportunities 输单证据: the lost deals' records matched to the
+-- loss-evidence rules (int_closed_opportunity_records_matched_to_rules: notes and chat read
+-- by the same matcher, negation per rule, records dated on or before as_of, a note after the
+-- loss included), each at its rule's weight × its text's discrimination against won deals
+-- (int_loss_evidence_texts_weighed_against_wins): a text as common in won deals as in lost
+-- ones (a template, routine talk) weighs 0 and drops out. One row per lost opportunity ×
+-- source record × loss reason: a record matching several rules of one reason counts once,
+-- at its highest weight.
 with
 
 lost as (
@@ -13,89 +14,40 @@ lost as (
 
 ),
 
-rules as (
+records as (
 
-    select * from {{ ref('loss_evidence_rules') }}
-
-),
-
-activities as (
-
-    select * from {{ ref('stg_crm__activities') }}
+    select * from {{ ref('int_closed_opportunity_records_matched_to_rules') }}
 
 ),
 
-hits as (
+weighed as (
 
-    select * from {{ ref('int_keyword_hits_joined_to_messages') }}
-
-),
-
-messages as (
-
-    select * from {{ ref('stg_chat__chat_messages') }}
-
-),
-
-note_matches as (
-
-    select
-        lost.opportunity_id,
-        'activity_note' as source_kind,
-        activities.activity_id as source_record_id,
-        coalesce(activities.node, activities.kind) as source_detail,
-        activities.note as evidence_text,
-        activities.occurred_at as evidence_at,
-        rules.rule_id,
-        rules.term,
-        rules.loss_reason,
-        rules.weight,
-        rules.priority
-    from activities
-    inner join lost
-        on lost.opportunity_id = activities.opportunity_id
-    inner join rules
-        on rules.source_kind = 'activity_note'
-        and {{ dbt.position('rules.term', 'activities.note') }} > 0
-    where activities.note is not null
-        and cast(activities.occurred_at as date) <= lost.as_of
-
-),
-
-chat_matches as (
-
-    select
-        lost.opportunity_id,
-        'chat_message' as source_kind,
-        hits.message_id as source_record_id,
-        hits.sender as source_detail,
-        messages.text as evidence_text,
-        hits.sent_at as evidence_at,
-        rules.rule_id,
-        rules.term,
-        rules.loss_reason,
-        rules.weight,
-        rules.priority
-    from hits
-    inner join lost
-        on lost.opportunity_id = hits.opportunity_id
-    inner join rules
-        on rules.source_kind = 'chat_keyword'
-        and rules.term = hits.keyword
-        and (
-            rules.negation = 'either'
-            or (rules.negation = 'negated') = hits.negated
-        )
-    inner join messages
-        on messages.message_id = hits.message_id
+    select * from {{ ref('int_loss_evidence_texts_weighed_against_wins') }}
 
 ),
 
 matches as (
 
-    select * from note_matches
-    union all
-    select * from chat_matches
+    select
+        records.opportunity_id,
+        records.source_kind,
+        records.source_record_id,
+        records.source_detail,
+        records.evidence_text,
+        records.evidence_at,
+        records.rule_id,
+        records.term,
+        records.loss_reason,
+        records.rule_weight * coalesce(weighed.discrimination, 1.0) as weight,
+        records.priority
+    from records
+    inner join lost
+        on lost.opportunity_id = records.opportunity_id
+    left join weighed
+        on weighed.source_kind = records.source_kind
+        and weighed.evidence_text = records.evidence_text
+    where records.status_as_of = 'lost'
+        and records.rule_weight * coalesce(weighed.discrimination, 1.0) > 0
 
 ),
 

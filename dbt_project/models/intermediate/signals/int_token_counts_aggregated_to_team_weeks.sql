@@ -2,7 +2,8 @@
 -- (token counts come from bronze chat through the signals asset; the ref makes chat_messages
 -- a required table of the marts built on this model.)
 --
--- Token counts per team and ISO week, for complete weeks only (the week's Sunday on or
+-- Term counts (runs of 1-4 tokens, n_tokens: the fewest tokens any rep's count had) per team
+-- and ISO week, for complete weeks only (the week's Sunday on or
 -- before as_of): token counts are weekly, so a week still running at as_of would count
 -- messages sent after as_of. first_week_start: the team's first week with any chat.
 with
@@ -32,6 +33,7 @@ team_weeks as (
         reps.team_id,
         -- attributes
         token_counts.token,
+        min(token_counts.n_tokens) as n_tokens,
         -- dates
         token_counts.week_start,
         as_of.as_of,

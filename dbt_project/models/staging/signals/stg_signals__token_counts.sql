@@ -1,10 +1,12 @@
--- Weekly token counts from the signals asset; one row per rep × ISO week × token.
+-- Weekly term counts from the signals asset; one row per rep × ISO week × token (a run of 1-4
+-- tokens, n_tokens long: ml/chat_signals/terms.py).
 with source as (
 
     {{ signals_source('token_counts', [
         ('rep_id', 'varchar'),
         ('week_start', 'date'),
         ('token', 'varchar'),
+        ('n_tokens', 'integer'),
         ('messages', dbt.type_bigint()),
     ]) }}
 
@@ -17,6 +19,7 @@ renamed as (
         rep_id,
         -- attributes
         token,
+        n_tokens,
         -- counts
         messages,
         -- dates
