@@ -33,6 +33,15 @@ from salesops.config import Paths
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+PUBLISH_INFO_COMMENT = (
+    "The one row that says what this snapshot is 本快照信息: the day its figures are as of and "
+    "when and by which run it was published."
+)
+PUBLISH_INFO_COLUMNS: dict[str, tuple[str, str]] = {
+    "as_of": ("date", "Day every mart is computed as of (dbt var as_of) 数据截止日"),
+    "published_at": ("timestamp", "When this snapshot was published, Asia/Shanghai 发布时间"),
+    "run_id": ("varchar", "The run that built and published it 运行编号"),
+}
 """Naive timestamps in the warehouse are Asia/Shanghai (SPEC §3), publish_info's too."""
 
 
@@ -91,6 +100,7 @@ def publish_snapshot(
                 "select cast(? as date) as as_of, cast(? as timestamp) as published_at, cast(? as varchar) as run_id",
                 [as_of, published_at, run_id],
             )
+            run_summary.comment_table(con, "main.publish_info", PUBLISH_INFO_COMMENT, PUBLISH_INFO_COLUMNS)
             con.execute("checkpoint")
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.replace(tmp, paths.snapshot_db)

@@ -335,17 +335,51 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
 
 
 SNAPSHOT_TABLE = "main.ingest_summary"
+SNAPSHOT_TABLE_COMMENT = (
+    "What happened to the rows of each landing table in the run that published this snapshot "
+    "本次发布的各表数据去向: rows read = accepted + quarantined + superseded (+ set aside)."
+)
+# column → (type, description 说明); the description becomes the column's DuckDB comment
+SNAPSHOT_COLUMNS: dict[str, tuple[str, str]] = {
+    "table_name": ("varchar", "Landing table (SPEC §3) 落地表"),
+    "files": ("bigint", "Files read for this table 读取文件数"),
+    "rows_read": ("bigint", "Data rows read from those files 读取行数"),
+    "rows_accepted": ("bigint", "Rows kept in bronze 保留行数"),
+    "rows_quarantined": ("bigint", "Rows set apart as unusable, with file, line and column 隔离行数"),
+    "rows_superseded": ("bigint", "Rows replaced by a later row with the same key 被替代行数"),
+    "rows_derived": ("bigint", "Rows derived from other tables (not read from a file) 派生行数"),
+    "rows_conflicting": ("bigint", "Keys whose sources disagree (kept once, listed) 冲突键数"),
+    "quarantined_share": ("double", "rows_quarantined ÷ rows_read 隔离占比"),
+    "warning_share": ("double", "Quarantined share above which the run warns 告警阈值"),
+    "is_warning": ("boolean", "quarantined_share above warning_share 是否告警"),
+    "top_reasons": ("varchar", "Most frequent quarantine reasons with counts 主要隔离原因"),
+    "rows_set_aside": ("bigint", "Non-data lines set aside (repeated header, totals) 搁置行数"),
+    "set_aside": ("varchar", "What was set aside, by kind 搁置明细"),
+    "notes": ("varchar", "What was changed on the way in (stripped BOMs, …) 处理说明"),
+    "ignored_columns": ("varchar", "Columns present in a file that no rule reads, per file 未读取列"),
+    "superseded": ("varchar", "Superseded keys, with where the kept row is 被替代明细"),
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_table(
+    con: duckdb.DuckDBPyConnection, table: str, comment: str, columns: dict[str, tuple[str, str]]
+) -> None:
+    """The table's and every column's description as DuckDB comments (what analysts see in
+    ``duckdb_tables()`` / ``duckdb_columns()``, like the dbt marts' persisted docs)."""
+    con.execute(f"comment on table {table} is {_quote(comment)}")
+    for column, (_type, description) in columns.items():
+        con.execute(f"comment on column {table}.{column} is {_quote(description)}")
 
 
 def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSummary], share: float) -> None:
     """``main.ingest_summary`` in the snapshot being published: one row per table."""
-    con.execute(
-        f"create or replace table {SNAPSHOT_TABLE} (table_name varchar, files bigint, rows_read bigint, "
-        "rows_accepted bigint, rows_quarantined bigint, rows_superseded bigint, rows_derived bigint, "
-        "rows_conflicting bigint, quarantined_share double, warning_share double, is_warning boolean, "
-        "top_reasons varchar, rows_set_aside bigint, set_aside varchar, notes varchar, "
-        "ignored_columns varchar, superseded varchar)"
-    )
+    columns = ", ".join(f"{name} {kind}" for name, (kind, _) in SNAPSHOT_COLUMNS.items())
+    con.execute(f"create or replace table {SNAPSHOT_TABLE} ({columns})")
+    comment_table(con, SNAPSHOT_TABLE, SNAPSHOT_TABLE_COMMENT, SNAPSHOT_COLUMNS)
     if not summaries:
         return
     con.executemany(
