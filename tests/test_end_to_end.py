@@ -29,7 +29,9 @@ OPEN_STAGES = ["lead", "qualified", "quote", "negotiation", "contract_approval"]
 
 
 def run_job(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SALESOPS_HOME": str(home)}
+    # only this home: a landing or profile left in the environment would redirect the run
+    env = {k: v for k, v in os.environ.items() if k not in ("SALESOPS_LANDING", "SALESOPS_PROFILE")}
+    env["SALESOPS_HOME"] = str(home)
     env.pop("DAGSTER_HOME", None)
     # only the marts this module checks (and everything they need): the full build of every
     # mart runs in the planted worlds (tests/conftest.py)

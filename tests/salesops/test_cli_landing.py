@@ -28,15 +28,21 @@ VARIABLES = (
     "SALESOPS_LANDING",
     "SALESOPS_PROFILE",
     "SALESOPS_DEMO_HOME",
+    "SALESOPS_QUARANTINE_WARNING_SHARE",
     "DAGSTER_HOME",
 )
 
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    """The CLI writes its paths into os.environ; monkeypatch puts them back afterwards."""
+    """The CLI writes its paths into os.environ; monkeypatch puts them back afterwards.
+
+    Each variable is set before it is deleted: ``delenv`` of an unset variable records
+    nothing, so a value the CLI wrote later would outlive the test and leak into the next
+    test of the worker (a later ``salesops run`` subprocess read this test's landing)."""
     for variable in VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv(variable, "")
+        monkeypatch.delenv(variable)
     return monkeypatch
 
 
