@@ -58,10 +58,11 @@ Emerging term 新兴词 — ``marts.fct_team_emerging_terms_weekly`` rows of the
 the product counts tokens (``ml.chat_signals`` dictionary normalise: traditional characters
 folded, Latin case-folded):
 
-* ``emerging_term_rank``: ``term_rank`` of the whole term as a token (none when the tokenizer
-  never yields it as one token);
-* ``emerging_piece_best_rank``: the best ``term_rank`` among tokens of two or more characters
-  that are a part of the term (the term as the tokenizer splits it), with that token.
+* ``emerging_term_rank``: ``term_rank`` of the whole term (a reported term is a run of 1–4
+  tokens spelt by joining them, ``ml/chat_signals/terms.py``; none when no reported term
+  spells it);
+* ``emerging_piece_best_rank``: the best ``term_rank`` among reported terms of two or more
+  characters that are a part of the term (the whole term itself included), with that term.
 
 Process-health flags 过程健康预警 — planted rep-weeks ``truth/outlier_rep_weeks.csv`` (rep, week,
 metric) against rep-scope rows of ``marts.fct_process_health_flags``:
