@@ -6,7 +6,7 @@
 -- Records dated on or before as_of; for a won deal only those up to its close (what was said
 -- while it was being sold), for a lost one every such record (a 丢单复盘 after the loss is
 -- evidence too). Won deals are read to weigh each rule against wins
--- (int_loss_evidence_rules_weighed_against_wins). One row per closed opportunity × source
+-- (int_loss_evidence_texts_weighed_against_wins). One row per closed opportunity × source
 -- record × rule.
 {{ config(materialized='table') }}
 
