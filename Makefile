@@ -58,7 +58,7 @@ dev: setup
 # The warehouse's documentation: every mart's grain and definitions, bilingual, with lineage.
 # Needs a built warehouse (make run); writes one self-contained HTML file.
 docs: setup
-	$(BIN)/dbt docs generate --static --project-dir dbt_project --profiles-dir dbt_project --target-path $(SALESOPS_HOME)/docs
+	$(BIN)/salesops-dbt docs generate --static --project-dir dbt_project --profiles-dir dbt_project --target-path $(SALESOPS_HOME)/docs
 	@echo "→ $(SALESOPS_HOME)/docs/static_index.html"
 
 test: setup browser-deps

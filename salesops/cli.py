@@ -137,9 +137,9 @@ def run(
     export_environment(paths)
     started = time.perf_counter()
 
-    from salesops.dbt_cli import parse
+    from salesops.dbt_cli import ensure_manifest
 
-    parse()
+    ensure_manifest()  # parses only when the dbt project changed
     from dagster import DagsterInstance
 
     from orchestration.definitions import DAILY_JOB, defs

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from salesops.config import DBT_PROJECT_DIR
+from salesops.dbt_exec import ensure_parsed
 
-MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+INTERMEDIATE_LOGIC_TAG = "intermediate_logic"
+"""dbt_project.yml tags every data test of an intermediate model with it."""
 
 
 def dbt_executable() -> str:
-    beside_python = Path(sys.executable).with_name("dbt")
-    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+    """``salesops-dbt`` (:mod:`salesops.dbt_exec`): dbt's command line on the cached parse."""
+    beside_python = Path(sys.executable).with_name("salesops-dbt")
+    return str(beside_python) if beside_python.exists() else (shutil.which("salesops-dbt") or "salesops-dbt")
 
 
 def build_args(as_of: str | None = None, select: str | None = None) -> list[str]:
@@ -25,6 +26,11 @@ def build_args(as_of: str | None = None, select: str | None = None) -> list[str]
     (as dbt's docs advise for production); the test suite runs every one of them
     (tests/dbt/test_dbt_unit_tests.py)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
+    # The daily gate tests what protects the published marts (their keys, contracts and
+    # invariants, the seeds' rules, the sources); the data tests of intermediate models check
+    # the marts' logic, which the test suite runs on the planted worlds
+    # (tests/dbt/test_intermediate_logic.py) instead of re-running it every day.
+    args += ["--exclude", f"tag:{INTERMEDIATE_LOGIC_TAG}"]
     # a subset run (`salesops run --select`) must not run a test whose other parent is not
     # built (a relationships test to a mart outside the subset); a full build runs them all
     args += ["--indirect-selection", "cautious"]
@@ -42,35 +48,7 @@ def project_args(project_dir: Path = DBT_PROJECT_DIR, target_path: Path | None =
     return args
 
 
-def parse(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """Write ``target/manifest.json`` (needed before the Dagster definitions load)."""
-    cmd = [dbt_executable(), "parse", "--quiet", *project_args(project_dir)]
-    done = subprocess.run(
-        cmd, cwd=project_dir, env=os.environ.copy(), capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
-    return project_dir / "target" / "manifest.json"
-
-
-def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
-    """True when the manifest is missing or older than any file dbt parses."""
-    manifest = project_dir / "target" / "manifest.json"
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    sources = [
-        project_dir / "dbt_project.yml",
-        *(
-            p
-            for folder in ("models", "macros", "seeds", "tests", "snapshots")
-            for p in (project_dir / folder).rglob("*")
-            if p.is_file()
-        ),
-    ]
-    return any(p.stat().st_mtime > built for p in sources if p.exists())
-
-
-def ensure_manifest() -> Path:
-    """The manifest Dagster loads the dbt assets from, parsed again whenever the project changed."""
-    return parse() if manifest_is_stale() else MANIFEST
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """The parsed project's ``manifest.json`` (Dagster loads the dbt assets from it), parsed
+    again only when a file of the project changed (:func:`salesops.dbt_exec.ensure_parsed`)."""
+    return ensure_parsed(project_dir) / "manifest.json"

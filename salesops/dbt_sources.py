@@ -6,8 +6,9 @@ contract (:mod:`salesops.contract`) is the only list of tables and columns. Run
 committed file and the contract disagree.
 
 Each table resolves to its bronze Parquet file through dbt-duckdb's ``external_location``
-(source-level ``meta``; ``{name}`` is filled in per table by the adapter), under the one
-``SALESOPS_HOME`` variable that the profile also reads.
+(source-level ``meta``; ``{name}`` is filled in per table by the adapter), relative to
+``SALESOPS_HOME``: the profile puts the home on DuckDB's ``file_search_path`` at run time, so
+the parsed project does not depend on the home (:mod:`salesops.dbt_exec` parses it once).
 
 A second, smaller file declares the ``landing_history`` source: the extract history the
 ingest keeps for a few tables (:data:`salesops.ingest.core.HISTORY_TABLES`, at
@@ -27,12 +28,12 @@ from salesops.ingest.core import HISTORY_TABLES
 
 SOURCE_NAME = "landing"
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_landing__sources.yml"
-EXTERNAL_LOCATION = "{{ env_var('SALESOPS_HOME') }}/bronze/{name}.parquet"
+EXTERNAL_LOCATION = "bronze/{name}.parquet"
 HISTORY_SOURCE_NAME = "landing_history"
 HISTORY_SOURCES_FILE = (
     DBT_PROJECT_DIR / "models" / "staging" / "snapshot" / "_landing_history__sources.yml"
 )
-HISTORY_EXTERNAL_LOCATION = "{{ env_var('SALESOPS_HOME') }}/bronze/_history/{name}.parquet"
+HISTORY_EXTERNAL_LOCATION = "bronze/_history/{name}.parquet"
 BRONZE_ASSET_PREFIX = "bronze"
 """Dagster asset key prefix of the ingest assets; each source table points at its asset."""
 

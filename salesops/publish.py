@@ -1,8 +1,9 @@
 """Publish the warehouse as an immutable, read-only snapshot (build-then-rename).
 
 The writer builds in ``warehouse/build.duckdb``. Publishing checkpoints it, copies it to a
-temporary file in the same folder, stamps ``main.publish_info``, drops the build-only views
-(staging views read live bronze files, which a later ingest replaces), marks the copy
+temporary file in the same folder, stamps ``main.publish_info``, drops the build-only schemas
+(staging and intermediate: views that read live bronze files, which a later ingest replaces,
+and the working tables the marts are computed from), marks the copy
 read-only and swaps it in with ``os.replace`` — atomic on POSIX. Readers that already
 opened the previous snapshot keep reading it; new readers get the new one; nobody waits on
 the writer's lock. A run that fails before this step leaves the previous snapshot in place.
@@ -75,12 +76,15 @@ def publish_snapshot(
     shutil.copyfile(build, tmp)
     try:
         with duckdb.connect(str(tmp)) as con:
-            for schema, name in con.execute(
-                "select schema_name, view_name from duckdb_views() where not internal and schema_name in "
-                f"({', '.join('?' for _ in BUILD_ONLY_SCHEMAS)})",
-                list(BUILD_ONLY_SCHEMAS),
+            build_only = ", ".join("?" for _ in BUILD_ONLY_SCHEMAS)
+            for kind, schema, name in con.execute(
+                "select 'view', schema_name, view_name from duckdb_views() "
+                f"where not internal and schema_name in ({build_only}) union all "
+                "select 'table', schema_name, table_name from duckdb_tables() "
+                f"where schema_name in ({build_only}) order by 1 desc",
+                [*BUILD_ONLY_SCHEMAS, *BUILD_ONLY_SCHEMAS],
             ).fetchall():
-                con.execute(f'drop view "{schema}"."{name}"')
+                con.execute(f'drop {kind} "{schema}"."{name}"')
             tables = con.execute(
                 "select count(*) from duckdb_tables() where schema_name = 'marts'"
             ).fetchone()[0]

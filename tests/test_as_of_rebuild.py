@@ -40,7 +40,7 @@ from simulator.truncate import truncate_landing
 pytestmark = pytest.mark.e2e
 
 AS_OF = date(2026, 6, 30)  # a month end: the simulator writes an opportunity extract that day
-DBT = Path(sys.executable).with_name("dbt")
+DBT = Path(sys.executable).with_name("salesops-dbt")
 TOLERANCE = 1e-9
 
 NOT_AS_OF: dict[str, str] = {

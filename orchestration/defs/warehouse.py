@@ -10,7 +10,7 @@ from salesops.config import DBT_PROJECT_DIR
 from salesops.dbt_cli import build_args, dbt_executable, ensure_manifest
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-ensure_manifest()
+MANIFEST = ensure_manifest()
 
 
 class SalesopsTranslator(DagsterDbtTranslator):
@@ -30,7 +30,7 @@ class WarehouseConfig(dg.Config):
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=SalesopsTranslator(),
 )

@@ -40,7 +40,7 @@ from salesops.config import DBT_PROJECT_DIR
 from salesops.contract import TABLES
 from salesops.dbt_cli import project_args
 
-DBT = Path(sys.executable).with_name("dbt")
+DBT = Path(sys.executable).with_name("salesops-dbt")
 
 
 def ts(text: str) -> datetime:

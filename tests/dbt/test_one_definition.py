@@ -41,7 +41,7 @@ import pytest
 from salesops.config import DBT_PROJECT_DIR
 from salesops.dbt_cli import project_args
 
-DBT = Path(sys.executable).with_name("dbt")
+DBT = Path(sys.executable).with_name("salesops-dbt")
 AS_OF = "2026-03-31"
 MOT_SEED = Path("seeds/process/process_mot_facts.csv")
 NODE_SEED = Path("seeds/process/process_visit_nodes.csv")

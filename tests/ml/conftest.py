@@ -17,7 +17,7 @@ from salesops.ingest import ingest_all
 
 SCALE = 0.1
 SEED = 42
-DBT = Path(sys.executable).with_name("dbt")
+DBT = Path(sys.executable).with_name("salesops-dbt")
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,20 @@ from salesops.dbt_cli import build_args, project_args
 
 
 def test_build_args_pass_as_of_only_when_given():
-    base = ["build", "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"]
+    base = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--exclude",
+        "tag:intermediate_logic",
+        "--indirect-selection",
+        "cautious",
+    ]
     assert build_args() == base
     args = build_args(as_of="2026-06-30", select="marts")
-    assert args[:5] == base
-    assert args[5] == "--vars" and json.loads(args[6]) == {"as_of": "2026-06-30"}
-    assert args[7:] == ["--select", "marts"]
+    assert args[:7] == base
+    assert args[7] == "--vars" and json.loads(args[8]) == {"as_of": "2026-06-30"}
+    assert args[9:] == ["--select", "marts"]
 
 
 def test_project_args_point_profiles_at_the_project(tmp_path):
@@ -17,22 +25,38 @@ def test_project_args_point_profiles_at_the_project(tmp_path):
     assert project_args(tmp_path, tmp_path / "t")[-2:] == ["--target-path", str(tmp_path / "t")]
 
 
-def test_manifest_is_stale_when_a_model_is_newer(tmp_path):
+def test_the_parse_fingerprint_follows_content_not_times_or_outputs(tmp_path):
     import os
 
-    from salesops.dbt_cli import manifest_is_stale
+    from salesops.dbt_exec import fingerprint
 
     (tmp_path / "models").mkdir()
     model = tmp_path / "models" / "m.sql"
     model.write_text("select 1")
     (tmp_path / "dbt_project.yml").write_text("name: x")
-    assert manifest_is_stale(tmp_path)
-    manifest = tmp_path / "target" / "manifest.json"
-    manifest.parent.mkdir()
-    manifest.write_text("{}")
-    os.utime(model, (1, 1))
-    os.utime(tmp_path / "dbt_project.yml", (1, 1))
-    assert not manifest_is_stale(tmp_path)
-    os.utime(model, None)
-    os.utime(manifest, (2, 2))
-    assert manifest_is_stale(tmp_path)
+    first = fingerprint(tmp_path)
+    os.utime(model, (1, 1))  # touched, not changed
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "run_results.json").write_text("{}")  # dbt's outputs
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "dbt.log").write_text("x")
+    assert fingerprint(tmp_path) == first
+    model.write_text("select 2")
+    assert fingerprint(tmp_path) != first
+    model.write_text("select 1")
+    assert fingerprint(tmp_path) == first
+    (tmp_path / "models" / "n.sql").write_text("select 1")  # a new model
+    assert fingerprint(tmp_path) != first
+
+
+def test_the_cached_manifest_round_trips(tmp_path):
+    """Manifest's own pickling passes its fields out of order; ours keeps every field."""
+    from dbt.contracts.graph.manifest import Manifest
+
+    from salesops.dbt_exec import dump_manifest, load_manifest
+
+    manifest = Manifest(env_vars={"A": "1"}, selectors={"s": {"x": 1}})
+    dump_manifest(manifest, tmp_path / "m.pickle")
+    loaded = load_manifest(tmp_path / "m.pickle")
+    assert loaded.env_vars == {"A": "1"} and loaded.selectors == {"s": {"x": 1}}
+    assert loaded.fixtures == {} and loaded.unit_tests == {}
