@@ -48,21 +48,7 @@ _HISTORY_HEADER = (
 
 
 def _column_yaml(table: Table, column: Column) -> dict:
-    entry: dict = {
-        "name": column.name,
-        "description": column.description,
-        "data_type": column.duckdb_type,
-    }
-    tests: list = []
-    if not column.nullable:
-        tests.append("not_null")
-    if table.primary_key == (column.name,):
-        tests.append("unique")
-    if column.enum and not column.enum_is_open:
-        tests.append({"accepted_values": {"arguments": {"values": list(column.enum)}}})
-    if tests:
-        entry["data_tests"] = tests
-    return entry
+    return {"name": column.name, "description": column.description, "data_type": column.duckdb_type}
 
 
 def _table_yaml(table: Table) -> dict:
@@ -70,19 +56,12 @@ def _table_yaml(table: Table) -> dict:
         "name": table.name,
         "description": (
             f"{table.description} Bronze copy of the `{table.source}` extract "
-            f"(primary key: {', '.join(table.primary_key)}); lineage columns "
+            f"(primary key: {', '.join(table.primary_key)}), checked at ingest by the blocking "
+            f"Great Expectations suite `bronze_{table.name}` (data_quality/suites); lineage columns "
             "`_source_file`, `_source_line` name the landing file and line."
         ),
         "meta": {"dagster": {"asset_key": [BRONZE_ASSET_PREFIX, table.name]}},
     }
-    if len(table.primary_key) > 1:
-        entry["data_tests"] = [
-            {
-                "unique_combination_of_columns": {
-                    "arguments": {"combination_of_columns": list(table.primary_key)}
-                }
-            }
-        ]
     entry["columns"] = [_column_yaml(table, c) for c in table.columns]
     return entry
 
