@@ -104,7 +104,7 @@ class RunEvents(logging.Handler):
                 # a step's own warnings; its errors are what failed (below), and Dagster's
                 # "Dependencies … failed. Not executing." follow from them
                 if record.levelno == logging.WARNING and meta.get("step_key"):
-                    self.warnings.add(record.levelname.lower(), str(meta.get("orig_message", "")))
+                    self.warnings.add(meta["step_key"], str(meta.get("orig_message", "")))
                 return
             self._event(event)
         except Exception:  # a display problem must never fail the run

@@ -142,14 +142,24 @@ class DbtLines:
 
 
 # --------------------------------------------------------------------------- warnings
+_QUOTED = re.compile(r"`[^`]*`|'[^']*'|\"[^\"]*\"")
+
+
+def warning_template(message: str) -> str:
+    """A warning's text with its quoted names elided: "… for dbt test `x`" and "… for dbt test
+    `y`" are the same warning (dagster-dbt says it once per test)."""
+    return _QUOTED.sub(lambda m: m.group(0)[0] + "…" + m.group(0)[-1], message.strip())
+
+
 @dataclass
 class WarningTally:
-    """Warnings counted by (category, message): each is shown once, with how often it came."""
+    """Warnings counted by (category, message template): each shown once, with how often it
+    came (the log has every one, in full)."""
 
     counts: Counter = field(default_factory=Counter)
 
     def add(self, category: str, message: str) -> None:
-        self.counts[(category, message.strip())] += 1
+        self.counts[(category, warning_template(message))] += 1
 
     @property
     def total(self) -> int:
@@ -220,7 +230,9 @@ class _TallyingHandler(logging.StreamHandler):
         self.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.tally.add(f"{record.name} {record.levelname.lower()}", record.getMessage())
+        # Dagster's loggers: what a step logs reaches the run's own tally (orchestration/run_log.py)
+        if not record.name.startswith("dagster"):
+            self.tally.add(f"{record.name} {record.levelname.lower()}", record.getMessage())
         super().emit(record)
 
 
@@ -371,10 +383,23 @@ class _Row:
     count: tuple[int, int] | None = None
     """(done, total) when the stage counts something other than its steps (dbt nodes)."""
     printed: bool = False
+    busy: float = 0.0
+    """Seconds its finished steps took. Steps run one at a time (in-process executor), and
+    ingest and quality steps alternate, so a stage's time is its steps' time, not its span."""
+    running: dict[str, float] = field(default_factory=dict)
+
+    def seconds(self, now: float) -> float | None:
+        if self.stage is PREPARE or not self.steps:
+            return None if self.started is None else (self.finished or now) - self.started
+        if self.started is None:
+            return None
+        return self.busy + sum(now - start for start in self.running.values())
+
+    planned: bool = False
 
     @property
     def selected(self) -> bool:
-        return bool(self.steps) or self.stage is PREPARE
+        return bool(self.steps) or self.stage is PREPARE or not self.planned
 
     def progress(self) -> tuple[int, int] | None:
         if self.count is not None:
@@ -392,7 +417,7 @@ class StageBoard:
     on a terminal (``live``) a ticker redraws the block in place twice a second, otherwise a
     stage's line is printed once, when it has finished."""
 
-    BAR = 16
+    BAR = 12
 
     def __init__(
         self,
@@ -424,6 +449,8 @@ class StageBoard:
     def plan(self, steps: Mapping[str, str]) -> None:
         with self._lock:
             self.step_stage = dict(steps)
+            for row in self.rows.values():
+                row.planned = True
             for step, stage in steps.items():
                 self.rows[stage].steps.add(step)
 
@@ -442,8 +469,9 @@ class StageBoard:
             now = self.clock()
             self._finish_prepare(now)
             row = self._row_of(step)
-            if row is not None and row.started is None:
-                row.started = now
+            if row is not None:
+                row.started = now if row.started is None else row.started
+                row.running[step] = now
         self.draw()
 
     def step_finished(self, step: str, ok: bool = True) -> None:
@@ -451,11 +479,13 @@ class StageBoard:
             row = self._row_of(step)
             if row is None:
                 return
+            now = self.clock()
             row.done.add(step)
+            row.busy += now - row.running.pop(step, now)
             if not ok:
                 row.failed = True
             if row.done >= row.steps or not ok:
-                row.finished = self.clock()
+                row.finished = now
                 self._emit_finished(row)
         self.draw()
 
@@ -477,6 +507,9 @@ class StageBoard:
                 if row.started is not None and row.finished is None:
                     row.finished = now
                     row.failed = row.failed or not success
+                    for start in row.running.values():
+                        row.busy += now - start
+                    row.running.clear()
                 self._emit_finished(row, final=True)
         if self._ticker is not None:
             self._ticker.join(timeout=2)
@@ -504,10 +537,9 @@ class StageBoard:
             if live and row.finished is None and row.started is not None and total:
                 filled = min(self.BAR, int(self.BAR * done / total))
                 counter = "[" + "█" * filled + "·" * (self.BAR - filled) + "] " + counter
-        elapsed = ""
-        if row.started is not None:
-            elapsed = seconds_text((row.finished or self.clock()) - row.started)
-        return f"{label} {pad(counter, 40)} {pad(elapsed, 11)} {self.status(row)}".rstrip()
+        seconds = row.seconds(self.clock())
+        elapsed = "" if seconds is None else seconds_text(seconds)
+        return f"{label} {pad(counter, 38)} {pad(elapsed, 10)} {self.status(row)}".rstrip()
 
     def _emit_finished(self, row: _Row, final: bool = False) -> None:
         """Plain output: a stage's line once it is over (or, at the end, not run)."""
@@ -530,12 +562,18 @@ class StageBoard:
             if not force and now - self._last_draw < 0.1:
                 return
             self._last_draw = now
-            width = max(40, shutil.get_terminal_size((100, 20)).columns - 1)
+            width = max(40, self._columns() - 1)  # a wrapped line would break the redraw
             text = "".join(f"\r\x1b[2K{clip(line, width)}\n" for line in self.lines())
             up = f"\x1b[{self._drawn}F" if self._drawn else ""
             self.stream.write(up + text)
             self.stream.flush()
             self._drawn = len(self.rows)
+
+    def _columns(self) -> int:
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            return shutil.get_terminal_size((80, 20)).columns
 
     def _tick(self) -> None:
         while not self._stopped.wait(0.5):

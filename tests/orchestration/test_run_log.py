@@ -124,4 +124,4 @@ def test_run_events_drive_the_board_and_name_what_failed(tmp_path):
     failures = dict(events.failures)
     assert failures["check table:contract"] == ["expect_column_values_to_not_be_null"]
     assert failures["broken"][0].startswith("ValueError: crm/reps.csv line 3, column hired_at")
-    assert events.warnings.counts[("warning", "3 rows quarantined")] == 2
+    assert events.warnings.counts[("table", "3 rows quarantined")] == 2  # by step

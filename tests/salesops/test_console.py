@@ -39,20 +39,23 @@ def test_run_log_takes_python_subprocess_and_library_output_and_tallies_warnings
     seen: list[str] = []
     original_stdout = sys.stdout
     sys.stdout = console
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        log = RunLog(path)
-        log.line_listeners.append(seen.append)
-        with log:
-            print("12 of 150 PASS not_null_x")
-            subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('from a child\\n')"])
-            for _ in range(3):
-                warnings.warn("the same thing again", FutureWarning, stacklevel=1)
-            warnings.warn("something else", UserWarning, stacklevel=1)
-            logging.getLogger("some.library").warning("a library warning")
-            logging.getLogger("some.library").info("library chatter")
-    assert sys.stdout is console
-    sys.stdout = original_stdout
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            log = RunLog(path)
+            log.line_listeners.append(seen.append)
+            with log:
+                print("12 of 150 PASS not_null_x")
+                child = "import sys; sys.stderr.write('from a child\\n')"
+                subprocess.run([sys.executable, "-c", child])
+                for _ in range(3):
+                    warnings.warn("the same thing again", FutureWarning, stacklevel=1)
+                warnings.warn("something else", UserWarning, stacklevel=1)
+                logging.getLogger("some.library").warning("a library warning")
+                logging.getLogger("some.library").info("library chatter")
+        assert sys.stdout is console
+    finally:
+        sys.stdout = original_stdout
     text = path.read_text(encoding="utf-8")
     assert "12 of 150 PASS not_null_x" in text and "from a child" in text
     assert text.count("FutureWarning: the same thing again") == 3 and "a library warning" in text
@@ -115,22 +118,25 @@ def test_plain_board_prints_one_line_per_stage_with_its_time():
     now[0] = 103.0
     board.step_started("bronze__a")
     assert out.getvalue().startswith("prepare 准备")  # printed when the first step starts
+    now[0] = 104.0
     board.step_finished("bronze__a")
-    board.step_started("bronze__b")
-    now[0] = 105.5
-    board.step_finished("bronze__b")
     board.step_started("bronze__a_check")
+    now[0] = 110.0  # the check's 6 s are quality's, not ingest's
     board.step_finished("bronze__a_check", ok=False)
+    board.step_started("bronze__b")
+    now[0] = 111.5
+    board.step_finished("bronze__b")
     board.close(success=False)
     lines = out.getvalue().splitlines()
     assert [line.split()[0] for line in lines] == [
         PREPARE.name,
-        "ingest",
         "quality",
+        "ingest",
         *[name for name in STAGE_NAMES if name not in ("ingest", "quality")],
     ]
-    assert "2/2 tables 表" in lines[1] and "2.5 s" in lines[1] and "done 完成" in lines[1]
-    assert "FAILED 失败" in lines[2]
+    assert "3.0 s" in lines[0]
+    assert "1/1 checks" in lines[1] and "6.0 s" in lines[1] and "FAILED 失败" in lines[1]
+    assert "2/2 tables 表" in lines[2] and "2.5 s" in lines[2] and "done 完成" in lines[2]
     assert all("not selected 未选择" in line for line in lines[3:])
 
 
@@ -143,7 +149,7 @@ def test_live_board_redraws_in_place_and_shows_the_dbt_counter():
     board.close(success=True)
     text = out.getvalue()
     assert "\x1b[7F" in text  # cursor back up over the 7 lines (prepare + six stages)
-    assert "5/20 dbt nodes 节点" in text and "[████" in text
+    assert "[███·········] 5/20 dbt nodes 节点" in text
 
 
 def test_warning_tally_shows_each_once_with_a_count_and_a_limit():
@@ -155,6 +161,19 @@ def test_warning_tally_shows_each_once_with_a_count_and_a_limit():
     lines = tally.lines(limit=5)
     assert lines[0] == "  warning ×138: identical"
     assert len(lines) == 6 and "3 more in the log" in lines[-1]
+
+
+def test_a_warning_said_once_per_name_is_one_warning():
+    """dagster-dbt warns once per dbt test it cannot attach to an asset (127 of them at demo
+    scale): one line, with the count."""
+    tally = WarningTally()
+    for test in ("source_unique_a", "source_not_null_b", "source_accepted_values_c"):
+        tally.add("salesops_dbt_assets", f"Logging an `AssetObservation` for dbt test `{test}`.")
+    tally.add("bronze__reps", "reps: 2 row(s) quarantined")
+    assert tally.lines() == [
+        "  salesops_dbt_assets ×3: Logging an `…` for dbt test `…`.",
+        "  bronze__reps: reps: 2 row(s) quarantined",
+    ]
 
 
 def test_only_the_newest_logs_are_kept(tmp_path):
