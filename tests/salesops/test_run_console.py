@@ -120,3 +120,12 @@ def test_a_failed_ingest_says_which_stage_failed_and_why_on_the_console(home, tm
     warehouse = next(line for line in out.splitlines() if line.startswith("warehouse"))
     assert "skipped 未运行" in warehouse and "dbt nodes" not in warehouse
     assert str(log_of(out, times=1)) in done.stderr  # the error message names the log
+
+
+def test_demo_generation_says_what_it_made_in_plain_lines_without_a_terminal(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESOPS_")}
+    args = [SALESOPS, "demo", "--prepare-only", "--scale", "0.02", "--seed", "3", "--home", str(tmp_path / "demo")]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^Demo: sample generated in \d+ s, [\d,]+ rows in \d+ tables 示例数据已生成$", done.stdout, re.MULTILINE)
+    assert "\r" not in done.stdout + done.stderr and "simulate" not in done.stderr  # no bar in a log
