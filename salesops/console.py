@@ -28,7 +28,7 @@ import time
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,6 +261,7 @@ class RunLog:
         self.line_listeners: list[Callable[[str], None]] = []
         self.console = sys.stdout
         self._own_console: io.TextIOWrapper | None = None
+        self._console_isatty: bool | None = None
         self._file: io.TextIOWrapper | None = None
         self._saved_fds: dict[int, int] = {}
         self._saved_streams = (sys.stdout, sys.stderr)
@@ -306,10 +307,17 @@ class RunLog:
         self._file.write(f"salesops run log {self.path.name} (Python {sys.version.split()[0]})\n")
         return self
 
+    @property
+    def is_open(self) -> bool:
+        return self._file is not None
+
+    @property
+    def original_stderr(self):
+        return self._saved_streams[1]
+
     def console_isatty(self) -> bool:
-        flag = getattr(self, "_console_isatty", None)
-        if flag is not None:
-            return flag
+        if self._console_isatty is not None:
+            return self._console_isatty
         isatty = getattr(self.console, "isatty", None)
         return bool(isatty and isatty())
 
@@ -438,6 +446,7 @@ class StageBoard:
         self._ticker: threading.Thread | None = None
         self._stopped = threading.Event()
         self.closed = False
+        self.step_stage: dict[str, str] = {}
         if steps:
             self.plan(steps)
         if live:
@@ -455,7 +464,7 @@ class StageBoard:
                 self.rows[stage].steps.add(step)
 
     def _row_of(self, step: str) -> _Row | None:
-        stage = getattr(self, "step_stage", {}).get(step)
+        stage = self.step_stage.get(step)
         return self.rows.get(stage) if stage else None
 
     def _finish_prepare(self, now: float) -> None:
@@ -580,12 +589,6 @@ class StageBoard:
             self.draw(force=True)
 
 
-def echo_block(stream, lines: Iterable[str]) -> None:
-    for line in lines:
-        stream.write(line + "\n")
-    stream.flush()
-
-
 # --------------------------------------------------------------------------- one run
 class RunConsole:
     """What ``salesops run`` shows and keeps: the run log opened, the stage lines drawn from
@@ -622,7 +625,7 @@ class RunConsole:
         to_file.setFormatter(logging.Formatter(LOG_FORMAT))
         self._handlers.append(to_file)
         if self.verbose:  # Dagster's console view; the dbt lines come through the tap
-            to_console = logging.StreamHandler(self.log._saved_streams[1])
+            to_console = logging.StreamHandler(self.log.original_stderr)
             to_console.setFormatter(logging.Formatter(LOG_FORMAT))
             self._handlers.append(to_console)
         for handler in self._handlers:
@@ -644,7 +647,7 @@ class RunConsole:
 
     def finish(self, success: bool) -> None:
         """Close the stage lines, say what failed and which warnings came; restore the console."""
-        if self.log._file is None:
+        if not self.log.is_open:
             return
         if self.board is not None and not self.verbose:
             self.board.close(success)
