@@ -668,16 +668,19 @@ class RunConsole:
             )
         if not success:
             failures = list(getattr(self.events, "failures", []))
+            if self.dbt.error_lines:  # dbt's own summary names the node and says why, briefly
+                warehouse = [
+                    step for step, _ in failures if self.board.step_stage.get(step) == "warehouse"
+                ]
+                failures = [f for f in failures if f[0] not in warehouse]
+                failures.append((" ".join(warehouse) or "dbt", self.dbt.error_lines))
             lines.append("What failed 失败原因:")
             for where, detail in failures[: self.FAILURES_SHOWN]:
                 lines.append(f"  {where}:")
                 lines += [f"    {line}" for line in detail]
             if len(failures) > self.FAILURES_SHOWN:
                 lines.append(f"  … and {len(failures) - self.FAILURES_SHOWN} more in the log")
-            if self.dbt.error_lines:
-                lines.append("  dbt:")
-                lines += [f"    {line}" for line in self.dbt.error_lines]
-            if not failures and not self.dbt.error_lines:
+            if not failures:
                 lines.append(f"  see the run log 见运行日志: {self.log_path}")
         return lines
 

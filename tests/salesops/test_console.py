@@ -183,3 +183,33 @@ def test_only_the_newest_logs_are_kept(tmp_path):
     removed = prune_logs(tmp_path, keep=30)
     assert len(removed) == 5 and removed[0].name.startswith("run-20261201")
     assert len(list(tmp_path.glob("run-*.log"))) == 30 and (tmp_path / "notes.txt").exists()
+
+
+def test_a_failed_dbt_build_is_told_by_dbt_s_own_summary(tmp_path):
+    """The warehouse step's error (dagster-dbt's, with the whole command line) gives way to
+    dbt's summary: the failing node and its message."""
+    from salesops.console import RunConsole
+
+    class Events:
+        warnings = WarningTally()
+        failures = [
+            ("salesops_dbt_assets", ["The dbt CLI process with command `dbt build …` failed"]),
+            ("bronze__reps", ["IngestError: crm/reps.csv line 3, column hired_at: not a date"]),
+        ]
+
+    console = RunConsole(tmp_path, "fd9f3e63-0000")
+    console.board = StageBoard(io.StringIO(), {"salesops_dbt_assets": "warehouse"})
+    console.events = Events()
+    for line in [
+        "Completed with 1 error, 0 partial successes, and 0 warnings:",
+        "Failure in test relationships_fct_x_rep_id (models/marts/_marts__models.yml)",
+        "  Got 10 results, configured to fail if != 0",
+        "Done. PASS=167 WARN=0 ERROR=1 SKIP=8 NO-OP=0 TOTAL=176",
+    ]:
+        console.dbt.feed(line)
+    lines = console.report_lines(success=False)
+    assert lines[0] == "What failed 失败原因:"
+    text = "\n".join(lines)
+    assert "The dbt CLI process" not in text and "bronze__reps:" in text
+    assert "  salesops_dbt_assets:\n    Completed with 1 error" in text
+    assert "Failure in test relationships_fct_x_rep_id" in text and "Got 10 results" in text
