@@ -157,9 +157,13 @@ class WarningTally:
     came (the log has every one, in full)."""
 
     counts: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=dict)
+    """(category, template) → the first message and the set of distinct messages seen."""
 
     def add(self, category: str, message: str) -> None:
-        self.counts[(category, warning_template(message))] += 1
+        key = (category, warning_template(message))
+        self.counts[key] += 1
+        self.examples.setdefault(key, (message.strip(), set()))[1].add(message.strip())
 
     @property
     def total(self) -> int:
@@ -167,11 +171,13 @@ class WarningTally:
 
     def lines(self, limit: int = 5, width: int = 150) -> list[str]:
         shown = []
-        for (category, message), count in self.counts.most_common(limit):
-            first = message.splitlines()[0] if message else ""
+        for key, count in self.counts.most_common(limit):
+            example, distinct = self.examples[key]
+            first = example.splitlines()[0] if example else ""
             text = first if len(first) <= width else first[: width - 1] + "…"
             times = f" ×{count}" if count > 1 else ""
-            shown.append(f"  {category}{times}: {text}")
+            alike = f" (and {len(distinct) - 1} alike 同类)" if len(distinct) > 1 else ""
+            shown.append(f"  {key[0]}{times}: {text}{alike}")
         more = len(self.counts) - len(shown)
         if more > 0:
             shown.append(f"  … and {more} more in the log 其余见日志")

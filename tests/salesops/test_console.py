@@ -171,7 +171,8 @@ def test_a_warning_said_once_per_name_is_one_warning():
         tally.add("salesops_dbt_assets", f"Logging an `AssetObservation` for dbt test `{test}`.")
     tally.add("bronze__reps", "reps: 2 row(s) quarantined")
     assert tally.lines() == [
-        "  salesops_dbt_assets ×3: Logging an `…` for dbt test `…`.",
+        "  salesops_dbt_assets ×3: Logging an `AssetObservation` for dbt test `source_unique_a`."
+        " (and 2 alike 同类)",
         "  bronze__reps: reps: 2 row(s) quarantined",
     ]
 
