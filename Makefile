@@ -31,6 +31,7 @@ help:
 	@echo "make bench      benchmarks"
 
 $(STAMP): pyproject.toml uv.lock
+	@echo "Setting up $(VENV): installing and compiling the packages (first time ~1 min; uv shows its progress) 首次安装依赖并编译，约 1 分钟…"
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
 	$(PYTHON) -m uv sync --locked --compile-bytecode
 	@touch $(STAMP)

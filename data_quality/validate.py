@@ -19,6 +19,7 @@ import pandas as pd
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 OBSERVED_KEYS: tuple[str, ...] = (
     "observed_value",
@@ -105,6 +106,8 @@ def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, table: str |
     if not suite.expectations:
         raise ValueError(f"suite {suite.name} has no expectations: refusing to report a pass")
     context = gx.get_context(mode="ephemeral")
+    # no tqdm bar per suite ("Calculating Metrics") on the run's console or in its log
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name="frames")
     asset = source.add_dataframe_asset(name=suite.name)
     batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})

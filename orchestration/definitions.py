@@ -19,6 +19,7 @@ from orchestration.defs.publish import published_snapshot  # noqa: E402
 from orchestration.defs.signals import chat_signals  # noqa: E402
 from orchestration.defs.warehouse import dbt_resource, salesops_dbt_assets  # noqa: E402
 from orchestration.resources import SalesopsHome  # noqa: E402
+from orchestration.run_log import salesops_run_logger  # noqa: E402
 
 DAILY_JOB = "daily_refresh"
 
@@ -53,6 +54,9 @@ defs = dg.Definitions(
     asset_checks=ingest_checks,
     jobs=[daily_refresh, daily_briefs],
     schedules=[daily_schedule, daily_briefs_schedule],
+    # A run without `loggers` in its config (the UI, the schedules) logs to Dagster's console
+    # as before; `salesops run` selects `salesops_run` (its stage lines and run log file).
+    loggers={"console": dg.colored_console_logger, "salesops_run": salesops_run_logger},
     resources={
         "salesops_home": SalesopsHome(
             home=str(_paths.home),

@@ -94,6 +94,12 @@ def main() -> None:
         "or $SALESOPS_QUARANTINE_WARNING_SHARE). Shown at the end of the run and on the dashboards."
     ),
 )
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print every Dagster event and dbt line as they come (the run log is written too) 详细输出.",
+)
 def run(
     landing: Path | None,
     profiles: tuple[Path, ...],
@@ -101,11 +107,14 @@ def run(
     sample: bool | None,
     select: str | None,
     quarantine_warning: float | None,
+    verbose: bool = False,
 ) -> None:
     """Ingest → dbt build and tests → publish the read-only snapshot 运行每日任务.
 
     Reads only your extracts: an empty or missing landing folder stops the run before
-    anything is written, and the published snapshot stays. Sample data: `salesops demo`."""
+    anything is written, and the published snapshot stays. Sample data: `salesops demo`.
+    The console shows one line per stage; everything else is in the run log
+    ($SALESOPS_HOME/logs/, the last 30 runs), whose path it prints."""
     if sample:
         raise click.UsageError(
             "--sample was removed: a run never generates data into your home. Try the sample "
@@ -136,6 +145,7 @@ def run(
     paths = paths.ensure()
     export_environment(paths)
     started = time.perf_counter()
+    run_id, console = _open_console(paths, verbose)
 
     from salesops.dbt_cli import ensure_manifest
 
@@ -143,35 +153,53 @@ def run(
     from dagster import DagsterInstance
 
     from orchestration.definitions import DAILY_JOB, defs
+    from orchestration.run_log import RunEvents, step_stages
 
     # the clusters are fitted on the reports known by as_of, as the marts that read them
-    run_config = (
+    ops_config = (
         {
-            "ops": {
-                "salesops_dbt_assets": {"config": {"as_of": as_of}},
-                "deviation_reason_clusters": {"config": {"as_of": as_of}},
-            }
+            "salesops_dbt_assets": {"config": {"as_of": as_of}},
+            "deviation_reason_clusters": {"config": {"as_of": as_of}},
         }
         if as_of
-        else None
+        else {}
     )
+    asset_selection = _selected_assets(defs, select) if select else None
+    console.follow(step_stages(defs, DAILY_JOB, asset_selection), RunEvents)
     job = defs.resolve_job_def(DAILY_JOB)
     result = job.execute_in_process(
         instance=DagsterInstance.get(),
-        run_config=run_config,
+        run_config={"ops": ops_config, "loggers": {"salesops_run": {}}},
         raise_on_error=False,
-        asset_selection=_selected_assets(defs, select) if select else None,
+        asset_selection=asset_selection,
+        run_id=run_id,
     )
     seconds = time.perf_counter() - started
+    console.finish(result.success)
     _echo_run_summary(paths, published=result.success)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         raise click.ClickException(
             f"run {result.run_id} failed at {', '.join(failed) or 'a blocking check'} after {seconds:.0f} s; "
-            f"the previous snapshot (if any) is still published. Details: make dev (Dagster UI) 运行失败"
+            f"the previous snapshot (if any) is still published. Run log 运行日志: {console.log_path}. "
+            "Details: make dev (Dagster UI) 运行失败"
         )
     click.echo(f"Published {paths.snapshot_db} in {seconds:.0f} s (run {result.run_id}) 已发布")
+    click.echo(f"Run log 运行日志: {console.log_path}")
     _write_brief(paths, None, required=False)
+
+
+def _open_console(paths: Paths, verbose: bool):
+    """The run's id and its console (stage lines, run log), closed with the command."""
+    import uuid
+
+    from salesops.console import RunConsole
+
+    run_id = str(uuid.uuid4())
+    console = click.get_current_context().with_resource(
+        RunConsole(paths.home, run_id, verbose=verbose)
+    )
+    return run_id, console
 
 
 def _echo_run_summary(paths: Paths, *, published: bool) -> None:
@@ -319,10 +347,16 @@ def prepare_demo(home: Path, scale: float = DEMO_SCALE, seed: int = 42) -> Paths
             f"Demo: generating the built-in sample (scale {scale}, seed {seed}) into "
             f"{paths.landing} 生成示例数据 …"
         )
-        generate(
+        # the simulator's own bar on a terminal; a log or CI gets the two plain lines
+        manifest = generate(
             load_config(overrides=[f"scale={scale}", f"seed={seed}"]),
             paths.landing,
-            progress=scale >= 0.5,
+            progress=sys.stderr.isatty(),
+        )
+        rows = sum(manifest["row_counts"].values())
+        click.echo(
+            f"Demo: sample generated in {manifest['seconds']:.0f} s, {rows:,} rows in "
+            f"{len(manifest['row_counts'])} tables 示例数据已生成"
         )
     return paths
 
@@ -343,6 +377,7 @@ def prepare_demo(home: Path, scale: float = DEMO_SCALE, seed: int = 42) -> Paths
     help="Only put the sample in the demo folder: no run, no server (make sample).",
 )
 @click.option("--no-serve", is_flag=True, help="Generate and run, but do not serve the dashboards.")
+@click.option("-v", "--verbose", is_flag=True, help="The run's every event on the console 详细输出.")
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -352,6 +387,7 @@ def demo(
     port: int,
     prepare_only: bool,
     no_serve: bool,
+    verbose: bool,
 ) -> None:
     """Try salesops on generated sample data, in a folder of its own 示例演示.
 
@@ -366,7 +402,7 @@ def demo(
     os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
     for variable in (LANDING_VARIABLE, PROFILE_VARIABLE):
         os.environ.pop(variable, None)
-    ctx.invoke(run)
+    ctx.invoke(run, verbose=verbose)
     if not no_serve:
         click.echo(f"Demo dashboards on {paths.snapshot_db} 示例看板")
         ctx.invoke(dashboard, port=port)
