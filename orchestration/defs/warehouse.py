@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from salesops.config import DBT_PROJECT_DIR
-from salesops.dbt_cli import build_args, dbt_executable, ensure_manifest
+from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, ensure_manifest
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 MANIFEST = ensure_manifest()
@@ -32,6 +32,8 @@ class WarehouseConfig(dg.Config):
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
+    # the intermediate models' data tests are the test suite's, not daily checks (dbt_cli.build_args)
+    exclude=f"tag:{INTERMEDIATE_LOGIC_TAG}",
     dagster_dbt_translator=SalesopsTranslator(),
 )
 def salesops_dbt_assets(
