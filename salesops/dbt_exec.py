@@ -137,6 +137,17 @@ def load_manifest(path: Path):
     return manifest
 
 
+def _copy_manifest_json_instead_of_writing_it(parsed: Path) -> None:
+    """After a run dbt serialises the whole manifest into the target folder (~3 s here, more
+    than most test builds take); the cached parse already holds that file, so it is copied."""
+    import dbt.task.runnable
+
+    def copy(manifest, target_path: str, which: str | None = None) -> None:
+        shutil.copyfile(parsed / "manifest.json", Path(target_path) / "manifest.json")
+
+    dbt.task.runnable.write_manifest = copy
+
+
 def _command(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-") or a in PASS_THROUGH), None)
 
@@ -163,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     manifest = None
     if command not in PASS_THROUGH and command is not None:
-        manifest = load_manifest(ensure_parsed(_project_dir(argv)) / PICKLE)
+        parsed = ensure_parsed(_project_dir(argv))
+        manifest = load_manifest(parsed / PICKLE)
+        _copy_manifest_json_instead_of_writing_it(parsed)
     result = dbtRunner(manifest=manifest).invoke(argv)
     if command == "parse" and result.success and os.environ.get("SALESOPS_DBT_PICKLE"):
         dump_manifest(result.result, Path(os.environ["SALESOPS_DBT_PICKLE"]))
