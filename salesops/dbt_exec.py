@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     manifest = None
     if command not in PASS_THROUGH and command is not None:
         parsed = ensure_parsed(_project_dir(argv))
+        # incremental models keep their rows only while the project is the same version
+        # (int_opportunity_daily_snapshot): the parse's fingerprint names that version
+        os.environ["SALESOPS_DBT_FINGERPRINT"] = parsed.name
         manifest = load_manifest(parsed / PICKLE)
         _copy_manifest_json_instead_of_writing_it(parsed)
     result = dbtRunner(manifest=manifest).invoke(argv)
