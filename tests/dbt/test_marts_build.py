@@ -394,12 +394,14 @@ def test_as_of_defaults_to_the_latest_extract_date(tmp_path, bronze_writer, dbt_
     assert query(db, "select as_of from intermediate.int_as_of_resolved") == [(date(2026, 4, 5),)]
 
 
-def test_parse_needs_no_data_and_does_not_depend_on_the_home(tmp_path, dbt_in):
+def test_parse_needs_no_data_and_does_not_depend_on_the_home():
     # Dagster parses the project (manifest.json) before any extract exists; and the parse is
     # the same for every SALESOPS_HOME (sources find their files through the profile's
-    # file_search_path at run time), so salesops-dbt can reuse one parse for every home.
-    home = tmp_path / "a_home_no_parse_may_mention"
-    dbt_in(home, "parse")
-    manifest = (home / "dbt_target" / "manifest.json").read_text(encoding="utf-8")
-    assert '"nodes"' in manifest
-    assert home.name not in manifest
+    # file_search_path at run time), so salesops-dbt reuses one parse for every home. The
+    # cached parse is made under an empty scratch home (.parse-*, salesops/dbt_exec.py):
+    # it must hold no path of it.
+    from salesops.dbt_exec import ensure_parsed
+
+    manifest = (ensure_parsed() / "manifest.json").read_text(encoding="utf-8")
+    assert '"nodes"' in manifest and '"external_location": "bronze/{name}.parquet"' in manifest
+    assert ".parse-" not in manifest
