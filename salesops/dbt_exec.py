@@ -28,7 +28,7 @@ from salesops.config import DBT_PROJECT_DIR
 
 PARSED_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
-PASS_THROUGH = {"parse", "debug", "deps", "clean", "init", "--version", "-v", "--help", "-h"}
+PASS_THROUGH = {"parse", "debug", "deps", "clean", "init", "--version", "--help", "-h"}
 """Commands that never read a parsed manifest (``parse`` writes one)."""
 KEEP = 4
 """Parsed manifests kept (one per project version); older ones are removed."""
@@ -149,7 +149,14 @@ def _copy_manifest_json_instead_of_writing_it(parsed: Path) -> None:
 
 
 def _command(argv: list[str]) -> str | None:
-    return next((a for a in argv if not a.startswith("-") or a in PASS_THROUGH), None)
+    """dbt's subcommand as dbt's own (click) parser sees it, so a global option's value
+    (``--log-level debug build``) is not taken for the command; ``--version`` / ``--help``."""
+    from dbt.cli.main import cli
+
+    if any(a in ("--version", "--help", "-h") for a in argv) and not any(a in cli.commands for a in argv):
+        return next(a for a in argv if a in ("--version", "--help", "-h"))
+    context = cli.make_context("dbt", list(argv), resilient_parsing=True)
+    return next(iter(context._protected_args), None)
 
 
 def _project_dir(argv: list[str]) -> Path:
@@ -166,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _command(argv)
-    if command in ("--version", "-v"):
+    if command == "--version":
         # what dbt prints, without its version check on PyPI (no network at run time)
         from importlib.metadata import version
 

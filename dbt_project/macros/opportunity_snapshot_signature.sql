@@ -51,9 +51,7 @@
                 "cast(stage_spans.entry_seq as " ~ text ~ ") || '|' || coalesce(stage_spans.stage, " ~ missing ~ ")"
                 ~ " || '|' || coalesce(cast(stage_spans.stage_probability as " ~ text ~ "), " ~ missing ~ ")"
                 ~ " || '|' || cast(stage_spans.span_start_on as " ~ text ~ ")"
-                ~ " || '|' || cast(case when stage_spans.span_end_before is null"
-                ~ " or stage_spans.span_end_before > " ~ dbt.dateadd('day', 1, 'pairs.cut')
-                ~ " then " ~ dbt.dateadd('day', 1, 'pairs.cut') ~ " else stage_spans.span_end_before end as " ~ text ~ ")",
+                ~ " || '|' || cast(" ~ span_end_clipped('stage_spans.span_end_before', 'pairs.cut') ~ " as " ~ text ~ ")",
                 "';'",
                 "order by stage_spans.entry_seq"
             ) }} as stages
@@ -77,9 +75,7 @@
                 ~ " || '|' || coalesce(cast(value_spans.probability as " ~ text ~ "), " ~ missing ~ ")"
                 ~ " || '|' || coalesce(cast(value_spans.extract_date as " ~ text ~ "), " ~ missing ~ ")"
                 ~ " || '|' || coalesce(cast(value_spans.span_start_on as " ~ text ~ "), " ~ missing ~ ")"
-                ~ " || '|' || cast(case when value_spans.span_end_before is null"
-                ~ " or value_spans.span_end_before > " ~ dbt.dateadd('day', 1, 'pairs.cut')
-                ~ " then " ~ dbt.dateadd('day', 1, 'pairs.cut') ~ " else value_spans.span_end_before end as " ~ text ~ ")",
+                ~ " || '|' || cast(" ~ span_end_clipped('value_spans.span_end_before', 'pairs.cut') ~ " as " ~ text ~ ")",
                 "';'",
                 "order by value_spans.span_start_on nulls first, value_spans.extract_date"
             ) }} as extract_values
@@ -112,6 +108,17 @@
     left join value_part
         on value_part.opportunity_id = pairs.opportunity_id
         and value_part.cut = pairs.cut
+{%- endmacro %}
+
+
+{#- A span's end (exclusive, empty = open) seen from `cut`: never later than cut + 1, so a
+    fact dated after cut, which only ends the span, does not show. -#}
+{% macro span_end_clipped(span_end_before, cut) -%}
+    case
+        when {{ span_end_before }} is null or {{ span_end_before }} > {{ dbt.dateadd('day', 1, cut) }}
+            then {{ dbt.dateadd('day', 1, cut) }}
+        else {{ span_end_before }}
+    end
 {%- endmacro %}
 
 

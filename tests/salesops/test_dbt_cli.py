@@ -60,3 +60,12 @@ def test_the_cached_manifest_round_trips(tmp_path):
     loaded = load_manifest(tmp_path / "m.pickle")
     assert loaded.env_vars == {"A": "1"} and loaded.selectors == {"s": {"x": 1}}
     assert loaded.fixtures == {} and loaded.unit_tests == {}
+
+
+def test_the_dbt_command_is_found_past_global_options():
+    from salesops.dbt_exec import _command
+
+    assert _command(["--log-level", "debug", "build", "--select", "x"]) == "build"
+    assert _command(["--quiet", "parse"]) == "parse"
+    assert _command(["docs", "generate"]) == "docs"
+    assert _command(["--version"]) == "--version"
