@@ -28,7 +28,7 @@ from salesops.config import DBT_PROJECT_DIR
 
 PARSED_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
-PASS_THROUGH = {"parse", "debug", "deps", "clean", "init", "--version", "--help", "-h"}
+PASS_THROUGH = {"parse", "debug", "deps", "clean", "init"}
 """Commands that never read a parsed manifest (``parse`` writes one)."""
 KEEP = 4
 """Parsed manifests kept (one per project version); older ones are removed."""
@@ -150,13 +150,15 @@ def _copy_manifest_json_instead_of_writing_it(parsed: Path) -> None:
 
 def _command(argv: list[str]) -> str | None:
     """dbt's subcommand as dbt's own (click) parser sees it, so a global option's value
-    (``--log-level debug build``) is not taken for the command; ``--version`` / ``--help``."""
+    (``--log-level debug build``) is not taken for the command; ``--version`` when one of
+    dbt's own version flags (``--version``, ``-V``, ``-v``) comes before any subcommand."""
     from dbt.cli.main import cli
 
-    if any(a in ("--version", "--help", "-h") for a in argv) and not any(a in cli.commands for a in argv):
-        return next(a for a in argv if a in ("--version", "--help", "-h"))
     context = cli.make_context("dbt", list(argv), resilient_parsing=True)
-    return next(iter(context._protected_args), None)
+    command = next(iter(context._protected_args), None)
+    version_flags = {f for p in cli.params if p.name == "version" for f in (*p.opts, *p.secondary_opts)}
+    before_command = argv[: argv.index(command)] if command in argv else argv
+    return "--version" if version_flags & set(before_command) else command
 
 
 def _project_dir(argv: list[str]) -> Path:

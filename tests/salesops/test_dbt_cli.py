@@ -69,3 +69,16 @@ def test_the_dbt_command_is_found_past_global_options():
     assert _command(["--quiet", "parse"]) == "parse"
     assert _command(["docs", "generate"]) == "docs"
     assert _command(["--version"]) == "--version"
+    assert _command(["-V"]) == _command(["-v"]) == "--version"  # dbt's short forms
+    assert _command(["--help"]) is None
+
+
+def test_every_version_flag_is_answered_without_asking_pypi(capsys):
+    """dbt's own version flags check PyPI for a newer release ("latest: …"); no network at
+    run time, so the wrapper answers each of them from the installed packages."""
+    from salesops.dbt_exec import main
+
+    for flag in ("--version", "-V", "-v"):
+        assert main([flag]) == 0
+        printed = capsys.readouterr().out
+        assert "installed:" in printed and "latest" not in printed, flag
