@@ -41,6 +41,17 @@ def run(home: Path, *extra: str, landing: Path | None = None) -> subprocess.Comp
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
 
 
+def stored_runs(home: Path) -> list:
+    """The runs Dagster recorded in the home's $DAGSTER_HOME (what the UI of make dev shows)."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    if not (home / "dagster_home").exists():
+        return []
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home / "dagster_home"))) as instance:
+        return list(instance.get_runs())
+
+
 def log_of(stdout: str, times: int = 2) -> Path:
     paths = re.findall(r"^Run log 运行日志: (\S+)$", stdout, re.MULTILINE)
     assert len(paths) == times and len(set(paths)) == 1, stdout  # at the start (and the end)
@@ -61,7 +72,7 @@ def quiet(home):
     return done
 
 
-def test_the_console_has_one_line_per_stage_and_the_log_has_everything(quiet):
+def test_the_console_has_one_line_per_stage_and_the_log_has_everything(home, quiet):
     out = quiet.stdout
     stage_lines = [line for line in out.splitlines() if line.startswith(tuple(LABELS))]
     assert [next(label for label in LABELS if line.startswith(label)) for line in stage_lines] != []
@@ -86,6 +97,7 @@ def test_the_console_has_one_line_per_stage_and_the_log_has_everything(quiet):
     assert len(DBT_NODE_LINE.findall(log)) >= total  # every dbt node's line
     assert f"TOTAL={total}" in log  # the counter is dbt's own count of the nodes it ran
     assert "Calculating Metrics" not in log  # GX progress bars are off
+    assert stored_runs(home) == []  # the run log has it all; Dagster's store only on request
 
 
 def test_verbose_puts_the_events_and_dbt_lines_back_on_the_console(home, quiet):
@@ -109,7 +121,7 @@ def test_a_failed_ingest_says_which_stage_failed_and_why_on_the_console(home, tm
     rows = [",".join(c for i, c in enumerate(line.rstrip("\n").split(",")) if i != column) + "\n" for line in lines]
     pipeline.write_text("".join(rows), encoding="utf-8")
 
-    done = run(home, landing=landing)
+    done = run(home, "--dagster-history", landing=landing)  # recorded for the Dagster UI too
     assert done.returncode != 0
     out = done.stdout
     ingest = next(line for line in out.splitlines() if line.startswith("ingest"))
@@ -120,6 +132,9 @@ def test_a_failed_ingest_says_which_stage_failed_and_why_on_the_console(home, tm
     warehouse = next(line for line in out.splitlines() if line.startswith("warehouse"))
     assert "skipped 未运行" in warehouse and "dbt nodes" not in warehouse
     assert str(log_of(out, times=1)) in done.stderr  # the error message names the log
+    assert "(and the Dagster UI: make dev)" in done.stderr
+    [stored] = stored_runs(home)
+    assert stored.status.value == "FAILURE" and stored.run_id in done.stderr
 
 
 def test_demo_generation_says_what_it_made_in_plain_lines_without_a_terminal(tmp_path):
