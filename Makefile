@@ -63,7 +63,7 @@ docs: setup
 	@echo "→ $(SALESOPS_HOME)/docs/static_index.html"
 
 test: setup browser-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	SALESOPS_PLANTED_PREBUILD=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

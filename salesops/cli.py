@@ -158,8 +158,12 @@ def run(
     run_id, console = _open_console(paths, verbose)
 
     from salesops.dbt_cli import ensure_manifest
+    from salesops.dbt_exec import SeedRulesError
 
-    ensure_manifest()  # parses only when the dbt project changed
+    try:
+        ensure_manifest()  # parses (and checks the seeds) only when the dbt project changed
+    except SeedRulesError as exc:
+        raise click.ClickException(str(exc)) from None
     from dagster import DagsterInstance
 
     from orchestration.definitions import DAILY_JOB, defs

@@ -33,6 +33,15 @@ PASS_THROUGH = {"parse", "debug", "deps", "clean", "init"}
 KEEP = 4
 """Parsed manifests kept (one per project version); older ones are removed."""
 PICKLE = "manifest.pickle"
+SEED_TESTS = "resource_type:test,path:seeds"
+"""The seeds' data tests (dbt selector): they check the product's rules shipped in ``seeds/``
+(dictionaries, thresholds), which change only with the project, so they run once per parse
+(:func:`check_seeds`) and every build leaves them out (``salesops.dbt_cli.build_args``)."""
+SEED_CHECK_LOG = "seed_check.log"
+
+
+class SeedRulesError(RuntimeError):
+    """A seed (a product rule shipped in ``dbt_project/seeds/``) breaks one of its tests."""
 
 
 def fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
@@ -94,11 +103,48 @@ def _parse_into(project_dir: Path, target: Path) -> None:
             env={**os.environ, "SALESOPS_HOME": str(scratch), "SALESOPS_DBT_PICKLE": str(scratch / PICKLE)},
             capture_output=True, text=True,
         )
+        if done.returncode == SEED_CHECK_FAILED:
+            raise SeedRulesError(
+                f"The rules in {project_dir / 'seeds'} break their tests; fix the seed file the "
+                f"failing test names (dbt's output below), then run again. 规则表(seeds)未通过校验\n"
+                f"{_failures(done.stdout)}"
+            )
         if done.returncode != 0 or not (scratch / PICKLE).exists():
             raise RuntimeError(f"dbt parse failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}")
+        shutil.rmtree(scratch / "seed_check", ignore_errors=True)
+        shutil.rmtree(scratch / "warehouse", ignore_errors=True)
         os.replace(scratch, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+SEED_CHECK_FAILED = 3
+"""Exit code of the parse process when the parse is fine but a seed test fails."""
+
+
+def check_seeds(manifest, project_dir: Path, scratch: Path) -> bool:
+    """Load the seeds into a scratch warehouse and run their data tests, on the parse just
+    made (so a seed edited into breaking its rules stops every command, before any run)."""
+    from dbt.cli.main import dbtRunner
+
+    (scratch / "warehouse").mkdir(parents=True, exist_ok=True)
+    result = dbtRunner(manifest=manifest).invoke(
+        [
+            "build", "--select", "resource_type:seed", SEED_TESTS,
+            # only the tests wholly on seeds: a relationships test from a mart to a seed
+            # checks the day's data and runs in the builds
+            "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test",
+            "--no-use-colors",
+            "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+            "--target-path", str(scratch / "seed_check"), "--log-path", str(scratch / "seed_check"),
+        ]
+    )
+    return result.success
+
+
+def _failures(stdout: str) -> str:
+    lines = [line for line in stdout.splitlines() if " FAIL " in line or " ERROR " in line or "Got " in line]
+    return "\n".join(lines[-40:]) or stdout[-6000:]
 
 
 def _prune(root: Path, keep: Path) -> None:
@@ -191,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         _copy_manifest_json_instead_of_writing_it(parsed)
     result = dbtRunner(manifest=manifest).invoke(argv)
     if command == "parse" and result.success and os.environ.get("SALESOPS_DBT_PICKLE"):
-        dump_manifest(result.result, Path(os.environ["SALESOPS_DBT_PICKLE"]))
+        pickled = Path(os.environ["SALESOPS_DBT_PICKLE"])
+        dump_manifest(result.result, pickled)
+        if not check_seeds(result.result, _project_dir(argv), pickled.parent):
+            return SEED_CHECK_FAILED
     if result.exception is not None:
         print(f"salesops-dbt: {result.exception}", file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ import pytest
 from salesops.config import DBT_PROJECT_DIR
 from salesops.contract import TABLES
 from salesops.dbt_cli import project_args
+from salesops.dbt_exec import SEED_TESTS
 
 DBT = Path(sys.executable).with_name("salesops-dbt")
 
@@ -217,8 +218,9 @@ def partial_rows(*tables: str) -> dict[str, list[dict]]:
 def run_dbt_in(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SALESOPS_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if args and args[0] == "build" and "unit_test" not in args:
-        # unit tests check logic, not the fixture: they run once, in test_dbt_unit_tests.py
-        args = (*args, "--exclude-resource-type", "unit_test")
+        # unit tests check logic, not the fixture: they run once, in test_dbt_unit_tests.py;
+        # the seeds' tests ran when the project was parsed (salesops.dbt_exec.check_seeds)
+        args = (*args, "--exclude-resource-type", "unit_test", "--exclude", SEED_TESTS)
     command = [
         str(DBT),
         *args,

@@ -405,3 +405,55 @@ def test_parse_needs_no_data_and_does_not_depend_on_the_home():
     manifest = (ensure_parsed() / "manifest.json").read_text(encoding="utf-8")
     assert '"nodes"' in manifest and '"external_location": "bronze/{name}.parquet"' in manifest
     assert ".parse-" not in manifest
+
+
+def _declared_constraints() -> dict[str, dict[str, set]]:
+    """Per mart, the keys and checks its contract declares (model- and column-level)."""
+    import json
+
+    from salesops.dbt_cli import ensure_manifest
+
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    declared: dict[str, dict[str, set]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["schema"] != "marts":
+            continue
+        keys, checks = set(), set()
+        constraints = [(c, c.get("columns") or []) for c in node.get("constraints", [])]
+        constraints += [(c, [col]) for col, column in node["columns"].items() for c in column["constraints"]]
+        for constraint, columns in constraints:
+            if constraint["type"] in ("primary_key", "unique"):
+                keys.add(tuple(sorted(columns)))
+            elif constraint["type"] == "check":
+                checks.add(" ".join(constraint["expression"].split()))
+        declared[node["name"]] = {"keys": keys, "checks": checks}
+    return declared
+
+
+def test_the_marts_keys_and_rules_are_enforced_by_the_warehouse(warehouses, tmp_path):
+    """The marts' keys, allowed values and invariants are contract constraints (not data
+    tests): each one is in the built table, and DuckDB refuses a row that breaks one."""
+    declared = _declared_constraints()
+    db = tmp_path / "late.duckdb"
+    db.write_bytes(warehouses[LATE].read_bytes())
+    with duckdb.connect(str(db)) as con:
+        built = con.execute(
+            """
+            select table_name, constraint_type, constraint_column_names, expression
+            from duckdb_constraints() where schema_name = 'marts'
+            """
+        ).fetchall()
+        marts = {row[0] for row in built}
+        assert {"fct_funnel_stages", "fct_funnel_summary", "dim_org_units"} <= marts
+        for mart in marts:
+            keys = {tuple(sorted(r[2])) for r in built if r[0] == mart and r[1] in ("PRIMARY KEY", "UNIQUE")}
+            checks = sum(r[0] == mart and r[1] == "CHECK" for r in built)
+            assert keys == declared[mart]["keys"], mart
+            assert checks == len(declared[mart]["checks"]), mart
+        assert declared["fct_funnel_stages"]["keys"] and declared["fct_funnel_stages"]["checks"]
+
+        (key,) = declared["fct_funnel_stages"]["keys"]
+        with pytest.raises(duckdb.ConstraintException, match="(?i)duplicate key"):
+            con.execute("insert into marts.fct_funnel_stages select * from marts.fct_funnel_stages limit 1")
+        with pytest.raises(duckdb.ConstraintException, match="(?i)check constraint"):
+            con.execute("update marts.fct_funnel_stages set conversion_rate = 2 where reached_count > 0")

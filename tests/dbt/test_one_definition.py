@@ -6,7 +6,9 @@ reads it from the one model that defines it, and layers read downward only.
 * The seed-edit test: the hand fixture below is built twice from a copy of the project — once
   with the shipped seeds, once with a fourth MOT fact (``requirement_doc_uploaded``) added to
   ``process_mot_facts`` and a sixth visit node (``proposal_sent``) added to
-  ``process_visit_nodes``. The shipped seed files are never touched. The marts downstream of
+  ``process_visit_nodes`` (and, as a user must, to the nodes the seed's own rule accepts:
+  the seeds' tests run when the edited project is parsed). The shipped seed files are never
+  touched. The marts downstream of
   each seed are found in the manifest, not listed here; each either reports the measure (a
   compliance / node-completion figure, recognised by its columns), and then the figure
   moves identically in all of them, or its content moves; a mart left unchanged must be empty
@@ -47,6 +49,8 @@ MOT_SEED = Path("seeds/process/process_mot_facts.csv")
 NODE_SEED = Path("seeds/process/process_visit_nodes.csv")
 FOURTH_FACT = "requirement_doc_uploaded,4,需求文档已上传,requirement document uploaded\n"
 SIXTH_NODE = "proposal_sent,6,方案已发送,proposal sent\n"
+SEEDS_YML = Path("seeds/process/_process__seeds.yml")
+ACCEPTED_NODES = "objection_handled, next_step_locked]"
 
 
 def ts(text: str) -> datetime:
@@ -300,6 +304,10 @@ def builds(project):
     shipped = _read(project, everything)
     project.append_to_seed(MOT_SEED, FOURTH_FACT)
     project.append_to_seed(NODE_SEED, SIXTH_NODE)
+    rules = project.project / SEEDS_YML
+    text = rules.read_text(encoding="utf-8")
+    assert text.count(ACCEPTED_NODES) == 1
+    rules.write_text(text.replace(ACCEPTED_NODES, "objection_handled, next_step_locked, proposal_sent]"), encoding="utf-8")
     project.dbt("build", "--select", "process_mot_facts+", "process_visit_nodes+", *SKIP_TESTS)
     edited = _read(project, everything)
     shipped_seed = (DBT_PROJECT_DIR / MOT_SEED).read_text(encoding="utf-8")

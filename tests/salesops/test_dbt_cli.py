@@ -10,14 +10,16 @@ def test_build_args_pass_as_of_only_when_given():
         "unit_test",
         "--exclude",
         "tag:intermediate_logic",
+        "--exclude",
+        "resource_type:test,path:seeds",
         "--indirect-selection",
         "cautious",
     ]
     assert build_args() == base
     args = build_args(as_of="2026-06-30", select="marts")
-    assert args[:7] == base
-    assert args[7] == "--vars" and json.loads(args[8]) == {"as_of": "2026-06-30"}
-    assert args[9:] == ["--select", "marts"]
+    assert args[:9] == base
+    assert args[9] == "--vars" and json.loads(args[10]) == {"as_of": "2026-06-30"}
+    assert args[11:] == ["--select", "marts"]
 
 
 def test_project_args_point_profiles_at_the_project(tmp_path):
