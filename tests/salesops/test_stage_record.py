@@ -20,7 +20,11 @@ from salesops.console import (
 
 def test_record_has_each_step_span_and_stage_status_shifted_to_wall_time():
     now = [10.0]
-    steps = {"bronze__a": "ingest", "bronze__a_check": "quality", "salesops_dbt_assets": "warehouse"}
+    steps = {
+        "bronze__a": "ingest",
+        "bronze__a_check": "quality",
+        "salesops_dbt_assets": "warehouse",
+    }
     board = StageBoard(io.StringIO(), steps, clock=lambda: now[0])
     now[0] = 12.0
     board.step_started("bronze__a")
@@ -37,14 +41,30 @@ def test_record_has_each_step_span_and_stage_status_shifted_to_wall_time():
 
     assert record["steps"] == [
         {"step": "bronze__a", "stage": "ingest", "started": 1012.0, "finished": 1013.5, "ok": True},
-        {"step": "bronze__a_check", "stage": "quality", "started": 1013.5, "finished": 1014.0, "ok": False},
-        {"step": "salesops_dbt_assets", "stage": "warehouse", "started": 1014.0, "finished": 1020.0, "ok": False},
+        {
+            "step": "bronze__a_check",
+            "stage": "quality",
+            "started": 1013.5,
+            "finished": 1014.0,
+            "ok": False,
+        },
+        {
+            "step": "salesops_dbt_assets",
+            "stage": "warehouse",
+            "started": 1014.0,
+            "finished": 1020.0,
+            "ok": False,
+        },
     ]
     stages = {stage["name"]: stage for stage in record["stages"]}
     assert list(stages) == ["prepare", *STAGE_NAMES]
     assert stages["prepare"] == {
-        "name": "prepare", "status": "done", "started": 1010.0, "finished": 1012.0,
-        "seconds": 2.0, "progress": None,
+        "name": "prepare",
+        "status": "done",
+        "started": 1010.0,
+        "finished": 1012.0,
+        "seconds": 2.0,
+        "progress": None,
     }
     assert stages["ingest"]["status"] == "done" and stages["ingest"]["seconds"] == 1.5
     assert stages["ingest"]["progress"] == [1, 1]
@@ -84,4 +104,7 @@ def test_pruning_a_log_removes_its_stage_record(tmp_path):
         stage_record_path(log).write_text("{}")
     removed = prune_logs(tmp_path, keep=2)
     assert [path.name[:12] for path in removed] == ["run-20261201", "run-20261202"]
-    assert sorted(p.name[:12] for p in tmp_path.glob("*.stages.json")) == ["run-20261203", "run-20261204"]
+    assert sorted(p.name[:12] for p in tmp_path.glob("*.stages.json")) == [
+        "run-20261203",
+        "run-20261204",
+    ]
