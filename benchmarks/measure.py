@@ -61,44 +61,63 @@ def tree_pids(root: int, parent_of: Mapping[int, int]) -> set[int]:
     return found
 
 
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:  # the process is gone
+        return None
+
+
 def _parents(proc: Path) -> dict[int, int]:
     parent_of = {}
-    for entry in os.scandir(proc):
-        if not entry.name.isdigit():
+    for name in os.listdir(proc):
+        if not name.isdigit():
             continue
-        try:
-            stat = (proc / entry.name / "stat").read_text()
-        except OSError:  # gone since the listing
-            continue
-        # "pid (comm) state ppid …": comm may hold spaces and parentheses
-        fields = stat.rsplit(")", 1)[1].split()
-        parent_of[int(entry.name)] = int(fields[1])
+        stat = _read(f"{proc}/{name}/stat")
+        if stat:
+            # "pid (comm) state ppid …": comm may hold spaces and parentheses
+            parent_of[int(name)] = int(stat.rsplit(")", 1)[1].split()[1])
     return parent_of
 
 
 def _resident_bytes(proc: Path, pid: int) -> int:
+    statm = _read(f"{proc}/{pid}/statm")
     try:
-        return int((proc / str(pid) / "statm").read_text().split()[1]) * PAGE_BYTES
-    except (OSError, IndexError, ValueError):
+        return int(statm.split()[1]) * PAGE_BYTES if statm else 0
+    except (IndexError, ValueError):
         return 0
 
 
-def tree_rss(root: int, proc: Path = Path("/proc")) -> tuple[int, int]:
-    """(summed resident bytes of ``root``'s process tree, number of processes in it).
+def tree_rss(
+    root: int, proc: Path = Path("/proc"), pids: set[int] | None = None
+) -> tuple[int, int]:
+    """(summed resident bytes of ``root``'s process tree, number of its live processes); the
+    tree is looked up unless given (``pids``).
 
     A sum of RSS counts pages shared between processes (a forked child's, shared libraries)
     once per process: an upper bound of the memory the tree holds."""
-    pids = tree_pids(root, _parents(proc))
-    return sum(_resident_bytes(proc, pid) for pid in pids), len(pids)
+    if pids is None:
+        pids = tree_pids(root, _parents(proc))
+    sizes = [_resident_bytes(proc, pid) for pid in pids]
+    return sum(sizes), sum(1 for size in sizes if size)
 
 
 class TreeSampler:
     """Samples ``(epoch seconds, summed RSS bytes, processes)`` of a process tree every
-    ``interval`` seconds in a daemon thread, until :meth:`stop`."""
+    ``interval`` seconds in a daemon thread, until :meth:`stop`.
 
-    def __init__(self, root: int, interval: float = 0.1, proc: Path = Path("/proc")):
+    Finding the tree means reading every process's ``stat`` (~8 ms of CPU on a loaded 2-core
+    machine): it is looked up again every ``rescan`` seconds only, and in between the known
+    processes' ``statm`` are read. A child living less than ``rescan`` may be missed; the
+    kernel's own peak per process (``ru_maxrss``, benchmarks/scaling.py) does not miss it."""
+
+    def __init__(
+        self, root: int, interval: float = 0.1, proc: Path = Path("/proc"), rescan: float = 0.5
+    ):
         self.root = root
         self.interval = interval
+        self.rescan = rescan
         self.proc = proc
         self.samples: list[tuple[float, int, int]] = []
         self._stop = threading.Event()
@@ -109,8 +128,13 @@ class TreeSampler:
         return self
 
     def _run(self) -> None:
+        pids: set[int] | None = None
+        scanned = 0.0
         while True:
-            rss, processes = tree_rss(self.root, self.proc)
+            now = time.monotonic()
+            if pids is None or now - scanned >= self.rescan:
+                pids, scanned = tree_pids(self.root, _parents(self.proc)), now
+            rss, processes = tree_rss(self.root, self.proc, pids)
             if processes and rss:
                 self.samples.append((time.time(), rss, processes))
             if self._stop.wait(self.interval):

@@ -306,10 +306,8 @@ def measure_scale(scale: float, args, result: dict, save) -> None:
     started = time.perf_counter()
     full, generated = generate_full(folder, scale, args.seed)
     day = last_day(full)
-    landings = {
-        "previous_day": landing_on(folder, full, day - dt.timedelta(days=1)),
-        "day": landing_on(folder, full, day),
-    }
+    days = {"previous_day": day - dt.timedelta(days=1), "day": day}
+    landings = {name: landing_on(folder, full, on) for name, on in days.items()}
     print(
         f"  data: {'generated' if generated else 'cached'} {full}, landings of "
         f"{day - dt.timedelta(days=1)} and {day} ({time.perf_counter() - started:.0f} s)",
@@ -320,6 +318,7 @@ def measure_scale(scale: float, args, result: dict, save) -> None:
     for name, landing in landings.items():
         floor = entry["floors"][name] = {
             "landing": str(landing),
+            "day": days[name].isoformat(),
             **scan_floor(landing, args.floor_repeats),
         }
         print(

@@ -309,7 +309,7 @@ def markdown(result: dict) -> str:
             notes.append(
                 f"{kind}: {status}; landing {run['landing']} ({changes.get('copied', 0)} files copied, "
                 f"{changes.get('kept', 0)} unchanged); largest single process {_num(run['max_process_rss_mib'], 0)} MiB; "
-                f"{run['samples']} samples; load {run['load_before']} before"
+                f"{run['samples']} memory samples{_every(run)}; load {run['load_before']} before"
                 + (f"; failed stages: {', '.join(failed)}" if failed else "")
             )
         lines += ["", *(f"- {note}" for note in notes), ""]
@@ -327,7 +327,7 @@ def markdown(result: dict) -> str:
         entry = result["scales"][scale]
         for name, floor in entry.get("floors", {}).items():
             lines.append(
-                f"| {scale} | {name} | {entry.get('day', '')} | {floor['files']} | {_num(floor['bytes'] / 2**20, 1)} | "
+                f"| {scale} | {name} | {floor.get('day', '')} | {floor['files']} | {_num(floor['bytes'] / 2**20, 1)} | "
                 f"{_num(floor['rows'], 0)} | {_num(floor['seconds'], 2)} |"
             )
     lines.append("")
@@ -374,6 +374,10 @@ def markdown(result: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _every(run: dict) -> str:
+    return f" (one per {run['seconds'] / run['samples']:.2f} s)" if run["samples"] else ""
 
 
 def _run_seconds(run: dict | None) -> str:

@@ -52,7 +52,7 @@ time.sleep(0.2)
 ingest = time.time()
 time.sleep(0.3)
 warehouse = time.time()
-subprocess.run([sys.executable, "-c", "import time; b = b'x' * (300 * 2**20); time.sleep(0.6)"])
+subprocess.run([sys.executable, "-c", "import time; b = b'x' * (300 * 2**20); time.sleep(1.0)"])
 done = time.time()
 record = {{
     "stages": [{{"name": "prepare", "status": "done", "started": prepare, "finished": ingest}}],

@@ -40,8 +40,20 @@ def _scale(scale: float, rows: int, factor: float) -> dict:
         "complete": True,
         "day": "2026-10-31",
         "floors": {
-            "previous_day": {"seconds": total / 12, "rows": rows, "bytes": 2**20, "files": 66},
-            "day": {"seconds": total / 12, "rows": rows + 100, "bytes": 2**20, "files": 66},
+            "previous_day": {
+                "seconds": total / 12,
+                "rows": rows,
+                "bytes": 2**20,
+                "files": 66,
+                "day": "2026-10-30",
+            },
+            "day": {
+                "seconds": total / 12,
+                "rows": rows + 100,
+                "bytes": 2**20,
+                "files": 66,
+                "day": "2026-10-31",
+            },
         },
         "runs": {
             "full": _run(total, full, peak=3000.0 * factor),
@@ -133,7 +145,7 @@ def test_markdown_has_goals_stage_tables_floors_and_environment(result):
     # warehouse at SF1: 9 s full (9× the 1 s floor), 2.25 s incremental (25%), 0.9 s no-change
     assert "| warehouse | 9.0 | 1,500 | 9.0× | 2.2 | 500 | 25% | 0.9 | 400 | 10% |" in text
     assert "| **total** | 12.0 | 3,000 | 12.0× | 3.0 | 1,000 | 25% | 1.2 | 800 | 10% |" in text
-    assert "| 10 | previous_day | 2026-10-31 | 66 | 1.0 | 10,000,000 |" in text
+    assert "| 10 | previous_day | 2026-10-30 | 66 | 1.0 | 10,000,000 |" in text
     assert "| warehouse | 1.20 |" in text
     assert "| CPU | Test CPU (2 cores) |" in text and "| dbt-core | 1.11.16 |" in text
     assert "Warning" not in text
