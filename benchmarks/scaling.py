@@ -78,6 +78,15 @@ def scale_key(scale: float) -> str:
     return f"{scale:g}"
 
 
+def shown(path: Path) -> str:
+    """A path as written in the results: relative to the repository when inside it (the
+    results are committed; the absolute path says only where one clone was)."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def salesops_executable() -> str:
     return str(Path(sys.executable).with_name("salesops"))
 
@@ -293,8 +302,8 @@ def measure_run(kind: str, home: Path, landing: Path, out: Path, interval: float
         "load_before": load_before,
         "stages": stages,
         "stage_status": {s["name"]: s["status"] for s in (record or {}).get("stages", [])},
-        "run_log": str(record_path.with_suffix("").with_suffix(".log")) if record_path else None,
-        "output": str(out),
+        "run_log": shown(record_path.with_suffix("").with_suffix(".log")) if record_path else None,
+        "output": shown(out),
     }
 
 
@@ -317,7 +326,7 @@ def measure_scale(scale: float, args, result: dict, save) -> None:
     entry["floors"] = {}
     for name, landing in landings.items():
         floor = entry["floors"][name] = {
-            "landing": str(landing),
+            "landing": shown(landing),
             "day": days[name].isoformat(),
             **scan_floor(landing, args.floor_repeats),
         }
