@@ -479,6 +479,15 @@ def _series(result: dict) -> list[dict]:
             "points": floor,
         }
     )
+    series.append(
+        {
+            "label": "10× scan floor (SF1 goal)",
+            "colour": "#e6a0a0",
+            "dash": "10 3 2 3",
+            "width": 1.5,
+            "points": [(x, 10 * y) for x, y in floor],
+        }
+    )
     return [s for s in series if s["points"]]
 
 
@@ -518,7 +527,7 @@ def svg(result: dict, width: int = 900, height: int = 560) -> str:
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="#ddd"/>'
         )
         parts.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{_power(decade)}</text>'
+            f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{_rows(decade)}</text>'
         )
     for decade in range(y_lo, y_hi + 1):
         y = py(10**decade)
@@ -561,6 +570,14 @@ def _decades(values: list[float]) -> tuple[int, int]:
     lo = math.floor(math.log10(min(values)))
     hi = math.ceil(math.log10(max(values)))
     return lo, max(hi, lo + 1)
+
+
+def _rows(decade: int) -> str:
+    """10^decade rows, short: 1k, 10k, 100k, 1M, 10M …"""
+    for exponent_, unit in ((9, "G"), (6, "M"), (3, "k")):
+        if decade >= exponent_:
+            return f"{10 ** (decade - exponent_)}{unit}"
+    return _power(decade)
 
 
 def _power(decade: int) -> str:
