@@ -1,7 +1,8 @@
 """The scaling benchmark's result (:mod:`benchmarks.scaling`) summarised and rendered: the
 ratios, scaling exponents and the issue's goals (:func:`summarize`, stored in the JSON), a
 markdown report (:func:`markdown`) and a log-log plot as plain SVG (:func:`svg`). Pure
-functions of the result dict, so a result file can be rendered again."""
+functions of the result dict, so a result file can be rendered again:
+``python -m benchmarks.scaling_report benchmarks/results/<date>-<sha>.json``."""
 
 from __future__ import annotations
 
@@ -586,3 +587,21 @@ def _power(decade: int) -> str:
         if 0 <= decade <= 6
         else (f"{10.0**decade:g}" if decade < 0 else f"1e{decade}")
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks.scaling_report RESULT.json``: the .md and .svg beside it, again."""
+    import json
+    import sys
+    from pathlib import Path
+
+    for name in argv if argv is not None else sys.argv[1:]:
+        path = Path(name)
+        result = summarize(json.loads(path.read_text(encoding="utf-8")))
+        path.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+        path.with_suffix(".svg").write_text(svg(result), encoding="utf-8")
+        print(f"→ {path.with_suffix('.md')}\n→ {path.with_suffix('.svg')}")
+
+
+if __name__ == "__main__":
+    main()

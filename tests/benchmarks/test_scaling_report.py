@@ -4,6 +4,7 @@ goals (met, missed, not measured, failed), the markdown tables and the log-log S
 from __future__ import annotations
 
 import copy
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -200,3 +201,11 @@ def test_svg_of_one_scale_has_points_only_and_of_nothing_says_so(result):
     result["scales"] = {}
     empty = ET.fromstring(scaling_report.svg(result))
     assert "no completed run yet" in [t.text for t in empty.iter(f"{ns}text")]
+
+
+def test_a_result_file_is_rendered_again_beside_itself(result, tmp_path):
+    path = tmp_path / "2026-12-04-abcdef0123.json"
+    path.write_text(json.dumps(result), encoding="utf-8")
+    scaling_report.main([str(path)])
+    assert path.with_suffix(".md").read_text(encoding="utf-8") == scaling_report.markdown(result)
+    assert path.with_suffix(".svg").read_text(encoding="utf-8").startswith("<svg")
