@@ -28,7 +28,7 @@ help:
 	@echo "make dev        Dagster UI on http://127.0.0.1:3000"
 	@echo "make docs       dbt docs of the warehouse (one HTML file, opens offline)"
 	@echo "make lint       ruff"
-	@echo "make bench      benchmarks"
+	@echo "make bench      cost curve of the daily run: make bench SCALES=\"0.1 1 10\" (bench-profile, bench-excel: the older profiles)"
 
 $(STAMP): pyproject.toml uv.lock
 	@echo "Setting up $(VENV): installing and compiling the packages (first time ~1 min; uv shows its progress) 首次安装依赖并编译，约 1 分钟…"
@@ -68,8 +68,18 @@ test: setup browser-deps
 lint: setup
 	$(BIN)/ruff check .
 
+# `make bench SCALES="0.1 1 10"`: the daily run's cost curve (benchmarks/scaling.py); one scale
+# by default (BENCH_SCALE, else the demo's 0.25); BENCH_ARGS=--resume keeps scales measured at this SHA.
+.PHONY: bench-profile bench-excel
 bench: setup
+	$(BIN)/python -m benchmarks.scaling --scales "$(or $(SCALES),$(BENCH_SCALE),0.25)" $(BENCH_ARGS)
+
+# one scale's profile: ingest, signals, a dbt build per model area, and the Excel ingest
+bench-profile: setup
 	BENCH_SCALE=$(or $(BENCH_SCALE),0.25) $(BIN)/python -m benchmarks.run
+
+bench-excel: setup
+	$(BIN)/python -m benchmarks.excel_ingest
 
 sample: setup
 	$(BIN)/salesops demo --home $(DEMO_HOME) --scale $(SCALE) --prepare-only

@@ -1,6 +1,6 @@
 """Excel vs CSV ingest: the same 国产 CRM opportunity export as a workbook and as a CSV.
 
-    python -m benchmarks.excel_ingest         # alone (also run by `make bench`)
+    python -m benchmarks.excel_ingest         # alone: `make bench-excel` (also run by `make bench-profile`)
 
 A 100,000-row, 14-column 商机列表 export is generated once (seeded, cached under the bench
 home's ``excel_ingest/``): a ``.xlsx`` written by xlsxwriter in ``constant_memory`` mode (inline

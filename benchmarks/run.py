@@ -1,8 +1,9 @@
-"""Benchmarks: time and memory of each stage, reported as ratios measured in one run.
+"""One scale's profile: time and memory of each stage, reported as ratios measured in one run
+(the cost curve across scales and runs is :mod:`benchmarks.scaling`, `make bench`).
 
-    make bench                      # demo scale (0.25)
-    make bench BENCH_SCALE=1        # SF1 (~30k opportunities, ~1M chat messages)
-    python -m benchmarks.excel_ingest   # only the Excel-vs-CSV ingest (the last section)
+    make bench-profile                      # demo scale (0.25)
+    make bench-profile BENCH_SCALE=1        # SF1 (~30k opportunities, ~1M chat messages)
+    make bench-excel                        # only the Excel-vs-CSV ingest (the last section)
 
 The baseline is what DuckDB needs just to read the same landing files (``read_csv`` /
 ``read_json``, all columns as text, counted); every stage is reported as a multiple of it,

@@ -12,6 +12,9 @@ events):
   finished stage otherwise (CI, a scheduler, a pipe).
 - :class:`DbtLines` reads dbt's own lines as they reach the log ("12 of 1381 PASS …") for the
   warehouse counter and keeps dbt's error summary for the failure message.
+
+Beside the log, ``run-….stages.json`` keeps each stage's and each step's start, end and status
+in epoch seconds (:meth:`StageBoard.record`), for programs such as ``benchmarks/scaling.py``.
 """
 
 from __future__ import annotations
@@ -88,12 +91,22 @@ def log_path(home: Path, run_id: str, now: dt.datetime | None = None) -> Path:
     return home / "logs" / f"run-{stamp}-{run_id[:8]}.log"
 
 
+def stage_record_path(log: Path) -> Path:
+    """The machine-readable stage record kept beside a run log."""
+    return log.with_suffix(STAGE_RECORD_SUFFIX)
+
+
+STAGE_RECORD_SUFFIX = ".stages.json"
+
+
 def prune_logs(folder: Path, keep: int = LOGS_KEPT) -> list[Path]:
-    """Remove all but the ``keep`` newest run logs (names sort by time); returns the removed."""
+    """Remove all but the ``keep`` newest run logs (names sort by time) and their stage
+    records; returns the removed logs."""
     logs = sorted(folder.glob("run-*.log"))
     removed = logs[: max(0, len(logs) - keep)]
     for path in removed:
         path.unlink(missing_ok=True)
+        stage_record_path(path).unlink(missing_ok=True)
     return removed
 
 
@@ -453,6 +466,8 @@ class StageBoard:
         self._stopped = threading.Event()
         self.closed = False
         self.step_stage: dict[str, str] = {}
+        self.step_spans: list[tuple[str, str, float, float, bool]] = []
+        """(step, stage, started, finished, ok) of each step run, in the board's clock."""
         if steps:
             self.plan(steps)
         if live:
@@ -496,7 +511,9 @@ class StageBoard:
                 return
             now = self.clock()
             row.done.add(step)
-            row.busy += now - row.running.pop(step, now)
+            started = row.running.pop(step, now)
+            row.busy += now - started
+            self.step_spans.append((step, row.stage.name, started, now, ok))
             if not ok:
                 row.failed = True
             if row.done >= row.steps or not ok:
@@ -522,25 +539,66 @@ class StageBoard:
                 if row.started is not None and row.finished is None:
                     row.finished = now
                     row.failed = row.failed or not success
-                    for start in row.running.values():
+                    for step, start in row.running.items():
                         row.busy += now - start
+                        self.step_spans.append((step, row.stage.name, start, now, success))
                     row.running.clear()
                 self._emit_finished(row, final=True)
         if self._ticker is not None:
             self._ticker.join(timeout=2)
         self.draw(force=True)
 
+    def record(self, wall_offset: float = 0.0) -> dict:
+        """Each stage's and each step's start, end (``wall_offset`` + the board's clock:
+        epoch seconds when the clock is ``time.monotonic`` and the offset their difference),
+        seconds (a stage's: its steps' time, as on the console) and status."""
+        with self._lock:
+            now = self.clock()
+
+            def at(value: float | None) -> float | None:
+                return None if value is None else round(value + wall_offset, 3)
+
+            stages = []
+            for row in self.rows.values():
+                seconds = row.seconds(now)
+                progress = row.progress() if row.selected else None
+                stages.append({
+                    "name": row.stage.name,
+                    "status": self.status_key(row),
+                    "started": at(row.started),
+                    "finished": at(row.finished),
+                    "seconds": None if seconds is None else round(seconds, 3),
+                    "progress": list(progress) if progress else None,
+                })
+            steps = [
+                {"step": step, "stage": stage, "started": at(start), "finished": at(end), "ok": ok}
+                for step, stage, start, end, ok in self.step_spans
+            ]
+        return {"stages": stages, "steps": steps}
+
     # ---- drawing
-    def status(self, row: _Row) -> str:
+    STATUS_LABELS = {
+        "failed": "FAILED 失败",
+        "not_selected": "not selected 未选择",
+        "done": "done 完成",
+        "skipped": "skipped 未运行",
+        "waiting": "waiting 等待",
+        "running": "running 运行中",
+    }
+
+    def status_key(self, row: _Row) -> str:
         if row.failed:
-            return "FAILED 失败"
+            return "failed"
         if not row.selected:
-            return "not selected 未选择"
+            return "not_selected"
         if row.finished is not None:
-            return "done 完成"
+            return "done"
         if row.started is None:
-            return "skipped 未运行" if self.closed else "waiting 等待"
-        return "running 运行中"
+            return "skipped" if self.closed else "waiting"
+        return "running"
+
+    def status(self, row: _Row) -> str:
+        return self.STATUS_LABELS[self.status_key(row)]
 
     def line(self, row: _Row, *, live: bool) -> str:
         label = pad(row.stage.label, 16)
@@ -605,6 +663,9 @@ class RunConsole:
 
     def __init__(self, home: Path, run_id: str, *, verbose: bool = False):
         self.log_path = log_path(home, run_id)
+        self.record_path = stage_record_path(self.log_path)
+        self.run_id = run_id
+        self.success: bool | None = None
         self.verbose = verbose
         self.log = RunLog(self.log_path, verbose=verbose)
         self.board: StageBoard | None = None
@@ -655,6 +716,7 @@ class RunConsole:
         """Close the stage lines, say what failed and which warnings came; restore the console."""
         if not self.log.is_open:
             return
+        self.success = success
         if self.board is not None and not self.verbose:
             self.board.close(success)
             for line in self.report_lines(success):
@@ -690,6 +752,23 @@ class RunConsole:
                 lines.append(f"  see the run log 见运行日志: {self.log_path}")
         return lines
 
+    def write_record(self) -> None:
+        """The stage record beside the run log (:meth:`StageBoard.record`, epoch seconds)."""
+        if self.board is None:
+            return
+        import json
+
+        record = {
+            "run_id": self.run_id,
+            "log": self.log_path.name,
+            "success": self.success,
+            **self.board.record(wall_offset=time.time() - time.monotonic()),
+        }
+        try:
+            self.record_path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        except OSError as exc:  # a record for programs must never fail the run
+            self.log.stream.write(f"stage record not written: {exc}\n")
+
     def close(self) -> None:
         run_logger = logging.getLogger(RUN_LOGGER)
         for handler in self._handlers:
@@ -697,6 +776,8 @@ class RunConsole:
         self._handlers = []
         if self.board is not None and not self.board.closed:
             self.board.close(False)
+        if self.log.is_open:  # once: the command's exit closes a finished console again
+            self.write_record()
         self.log.close()
         if self._saved_colors is None:
             os.environ.pop("DBT_USE_COLORS", None)
