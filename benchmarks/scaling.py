@@ -11,7 +11,8 @@ end of its last day D and of the day before (``day-<date>``); all three are cach
 three ``salesops run --landing …`` in a subprocess each:
 
     full         cold: the landing of D-1 in an empty home
-    incremental  the landing of D swapped in (files identical to D-1's kept as they were)
+    incremental  the landing of D swapped in (files identical to D-1's kept as they were, and
+                 D-1's opportunity extract kept beside D's, as a daily feed accumulates them)
     no_change    the same landing again
 
 Each run's wall time is cut into stages by the stage record ``salesops run`` writes beside
@@ -213,15 +214,26 @@ def landing_on(folder: Path, full: Path, day: dt.date) -> Path:
     return landing
 
 
+DATED_EXTRACT = re.compile(r"opportunities_\d{4}-\d{2}-\d{2}\.csv")
+"""A day's opportunity extract (``crm/opportunities_YYYY-MM-DD.csv``): a daily feed adds one
+each day and keeps the earlier ones."""
+
+
 def sync_landing(source: Path, target: Path) -> dict[str, int]:
-    """Make ``target`` hold exactly ``source``'s files, as a new day's extracts arrive: a file
-    with the same bytes is left alone (its modification time too), a changed or new one
-    copied, a vanished one removed. Returns how many files were copied, removed and kept."""
+    """Make ``target`` hold ``source``'s files, as a new day's extracts arrive: a file with the
+    same bytes is left alone (its modification time too), a changed or new one copied, a
+    vanished one removed, except the earlier days' opportunity extracts, which a daily feed
+    keeps (``truncate_landing`` writes only the latest day's: the landing of D lacks the
+    extract of D-1, which the landing of D-1 had). Returns how many files were copied,
+    removed and kept."""
     target.mkdir(parents=True, exist_ok=True)
     wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
     present = {p.relative_to(target) for p in target.rglob("*") if p.is_file()}
     counts = {"copied": 0, "removed": 0, "kept": 0}
     for relative in sorted(present - wanted):
+        if DATED_EXTRACT.fullmatch(relative.name):
+            counts["kept"] += 1
+            continue
         (target / relative).unlink()
         counts["removed"] += 1
     for relative in sorted(wanted):

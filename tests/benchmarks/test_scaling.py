@@ -14,7 +14,7 @@ import pytest
 from benchmarks import scaling
 
 
-def test_a_new_day_replaces_only_the_files_that_changed(tmp_path):
+def test_a_new_day_replaces_only_the_files_that_changed_and_keeps_the_earlier_extracts(tmp_path):
     old, new, target = tmp_path / "old", tmp_path / "new", tmp_path / "home_landing"
     for folder, files in {
         old: {"crm/reps.csv": "a", "crm/leads.csv": "b", "crm/opportunities_2026-10-30.csv": "o"},
@@ -23,14 +23,17 @@ def test_a_new_day_replaces_only_the_files_that_changed(tmp_path):
         for name, text in files.items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text)
-    assert scaling.sync_landing(old, target) == {"copied": 3, "removed": 0, "kept": 0}
+    (target / "crm").mkdir(parents=True)
+    (target / "crm" / "products.csv").write_text("p")  # a file the new day no longer has
+    assert scaling.sync_landing(old, target) == {"copied": 3, "removed": 1, "kept": 0}
     reps = target / "crm" / "reps.csv"
     os.utime(reps, ns=(1_000_000_000, 1_000_000_000))
-    assert scaling.sync_landing(new, target) == {"copied": 2, "removed": 1, "kept": 1}
+    assert scaling.sync_landing(new, target) == {"copied": 2, "removed": 0, "kept": 2}
     assert reps.stat().st_mtime_ns == 1_000_000_000  # untouched: the ingest sees it unchanged
     assert (target / "crm" / "leads.csv").read_text() == "b2"
     assert sorted(p.name for p in (target / "crm").iterdir()) == [
         "leads.csv",
+        "opportunities_2026-10-30.csv",  # yesterday's extract stays, as in a daily feed
         "opportunities_2026-10-31.csv",
         "reps.csv",
     ]
