@@ -181,28 +181,22 @@ def _num(value, digits: int = 1, suffix: str = "") -> str:
     return f"{value:,.{digits}f}{suffix}"
 
 
-def _goal_value(goal: dict) -> str:
-    value = goal["measured"]
-    if value is None:
-        return "–"
+def _goal_number(goal: dict, value: float, measured: bool) -> str:
+    """A goal's figure in its unit (a share, GiB, seconds or a multiple of the floor): a
+    measurement with its decimals, a limit as written."""
     if goal["id"].endswith("incremental"):
         return f"{value:.0%}"
-    if goal["id"] == "sf10_peak_rss":
-        return f"{value:.2f} GiB"
-    if goal["id"] == "demo_full_seconds":
-        return f"{value:.1f} s"
-    return f"{value:.1f}×"
+    unit = {"sf10_peak_rss": " GiB", "demo_full_seconds": " s"}.get(goal["id"], "×")
+    digits = {"sf10_peak_rss": ".2f"}.get(goal["id"], ".1f") if measured else "g"
+    return f"{value:{digits}}{unit}"
+
+
+def _goal_value(goal: dict) -> str:
+    return "–" if goal["measured"] is None else _goal_number(goal, goal["measured"], measured=True)
 
 
 def _goal_limit(goal: dict) -> str:
-    limit = goal["limit"]
-    if goal["id"].endswith("incremental"):
-        return f"≤ {limit:.0%}"
-    if goal["id"] == "sf10_peak_rss":
-        return f"≤ {limit:g} GiB"
-    if goal["id"] == "demo_full_seconds":
-        return f"≤ {limit:g} s"
-    return f"≤ {limit:g}×"
+    return f"≤ {_goal_number(goal, goal['limit'], measured=False)}"
 
 
 def markdown(result: dict) -> str:
