@@ -10,6 +10,10 @@ the content of every file dbt parses and by the dbt version, and every other com
 through ``dbtRunner(manifest=...)`` on it: no parse at all when nothing in the project changed,
 whatever the home, for the daily run, Dagster, the benchmarks and every test fixture alike.
 
+A new parse also loads the seeds into a scratch warehouse and runs their data tests
+(:func:`check_seeds`): they check the rules shipped in ``seeds/``, which change only with the
+project, so the builds leave them out and a seed that breaks its rules stops every command.
+
 Usage is dbt's (``salesops-dbt build --project-dir … --profiles-dir …``); exit codes are dbt's
 (0 success, 1 a node failed, 2 dbt itself failed). ``salesops-dbt parse`` refreshes the cache.
 """
@@ -37,7 +41,6 @@ SEED_TESTS = "resource_type:test,path:seeds"
 """The seeds' data tests (dbt selector): they check the product's rules shipped in ``seeds/``
 (dictionaries, thresholds), which change only with the project, so they run once per parse
 (:func:`check_seeds`) and every build leaves them out (``salesops.dbt_cli.build_args``)."""
-SEED_CHECK_LOG = "seed_check.log"
 
 
 class SeedRulesError(RuntimeError):

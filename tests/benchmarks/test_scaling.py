@@ -121,28 +121,13 @@ def test_the_last_day_is_the_simulated_extract_date(tmp_path):
     assert scaling.last_day(tmp_path).isoformat() == "2026-10-31"
 
 
-ENV = {
-    "date": "2026-12-04",
-    "started_at": "2026-12-04T05:00:00+00:00",
-    "sha": "abcdef0123456789",
-    "short_sha": "abcdef0123",
-    "dirty": False,
-    "cpu": "Test CPU",
-    "cores": 2,
-    "ram_gib": 24.0,
-    "os": "Linux",
-    "python": "3.11.7",
-    "versions": {},
-    "load_average_at_start": 0.1,
-}
-
-
-def test_results_are_written_as_json_markdown_and_svg_and_resumed_by_sha(tmp_path):
-    paths = scaling.result_paths(tmp_path, ENV)
+def test_results_are_written_as_json_markdown_and_svg_and_resumed_by_sha(tmp_path, bench_environment):
+    env = bench_environment
+    paths = scaling.result_paths(tmp_path, env)
     assert paths["json"].name == "2026-12-04-abcdef0123.json"
     result = {
         "schema": 1,
-        "environment": ENV,
+        "environment": env,
         "settings": {"seed": 42, "sample_interval_s": 0.1, "floor_repeats": 3},
         "scales": {"0.1": {"scale": 0.1, "complete": True, "runs": {}, "floors": {}}},
     }
@@ -150,10 +135,10 @@ def test_results_are_written_as_json_markdown_and_svg_and_resumed_by_sha(tmp_pat
     assert all(path.exists() for path in paths.values())
     assert json.loads(paths["json"].read_text())["summary"]["goals"][0]["status"] == "not measured"
     assert paths["md"].read_text().startswith("# Daily-run scaling benchmark")
-    assert scaling.previous_result(tmp_path, ENV)["scales"]["0.1"]["complete"] is True
-    other = {**ENV, "sha": "abcdef0123ffffff"}  # same short SHA, another commit
+    assert scaling.previous_result(tmp_path, env)["scales"]["0.1"]["complete"] is True
+    other = {**env, "sha": "abcdef0123ffffff"}  # same short SHA, another commit
     assert scaling.previous_result(tmp_path, other) is None
-    assert scaling.previous_result(tmp_path, {**ENV, "short_sha": "0000000000"}) is None
+    assert scaling.previous_result(tmp_path, {**env, "short_sha": "0000000000"}) is None
     assert not list(tmp_path.glob("*.tmp"))
 
 

@@ -65,23 +65,10 @@ def _scale(scale: float, rows: int, factor: float) -> dict:
 
 
 @pytest.fixture
-def result() -> dict:
+def result(bench_environment) -> dict:
     return {
         "schema": 1,
-        "environment": {
-            "date": "2026-12-04",
-            "started_at": "2026-12-04T05:00:00+00:00",
-            "sha": "abcdef0123456789",
-            "short_sha": "abcdef0123",
-            "dirty": False,
-            "cpu": "Test CPU",
-            "cores": 2,
-            "ram_gib": 24.0,
-            "os": "Linux",
-            "python": "3.11.7",
-            "versions": {"duckdb": "2.0.1", "dbt-core": "1.11.16"},
-            "load_average_at_start": 0.2,
-        },
+        "environment": bench_environment,
         "settings": {"seed": 42, "sample_interval_s": 0.1, "floor_repeats": 3},
         "scales": {"1": _scale(1.0, 1_000_000, 1.0), "10": _scale(10.0, 10_000_000, 10.0)},
     }
