@@ -17,10 +17,9 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
-
 from data_quality.report import atomic_write_text, write_run_report
 from data_quality.validate import ValidationOutcome
+from salesops import duck
 
 SUBFOLDER = "data_quality"
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -74,7 +73,7 @@ def conflict_warnings(path: Path) -> list[dict]:
     """The flagged pairs of ``bronze/_conflicts/<table>.parquet`` as report warnings."""
     if not Path(path).exists():
         return []
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         rows = con.execute(
             "select file, line, column_name, raw_value, other_table, other_file, other_line, key, reason "
             "from read_parquet(?) order by file, line, other_line",

@@ -10,16 +10,23 @@ write it next to the others of its run and :mod:`data_quality.report` can render
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+from salesops import duck  # noqa: E402
 
 OBSERVED_KEYS: tuple[str, ...] = (
     "observed_value",
@@ -30,6 +37,14 @@ OBSERVED_KEYS: tuple[str, ...] = (
     "partial_unexpected_list",
 )
 """What of a GX result is kept: enough to say what was seen, without row-index lists."""
+
+PARTITION_ROWS = 1_000_000
+"""A bronze table larger than this is validated in parts of about this many rows, so the
+check's memory stays flat whatever the table's size (a pandas frame of every row of the
+largest table took about 2 GiB at scale 1)."""
+EXAMPLES_KEPT = 20
+"""Unexpected values listed per expectation (GX's own ``partial_unexpected_list`` length)."""
+_UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_columns_to_be_unique": "column_list"}
 
 
 @dataclass
@@ -139,3 +154,143 @@ def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, table: str |
     failures = [{k: v for k, v in r.items() if k != "success"} for r in results if not r["success"]]
     success = bool(result.success) and not failures
     return ValidationOutcome(suite.name, success, len(results), failures, results, table=table, rows=len(frame))
+
+
+def _partition_columns(suite: gx.ExpectationSuite) -> list[str] | None:
+    """Columns whose hash splits the table so that every uniqueness expectation of the suite
+    sees all rows of a key in one part: the columns common to every key it checks. ``None``
+    when two keys share no column (the table is then checked whole)."""
+    keys = []
+    for expectation in suite.expectations:
+        config = expectation.configuration
+        argument = _UNIQUENESS.get(config.type)
+        if argument:
+            value = config.kwargs[argument]
+            keys.append({value} if isinstance(value, str) else set(value))
+    if not keys:
+        return []
+    common = set.intersection(*keys)
+    return sorted(common) if common else None
+
+
+def _merge_observed(parts: list[dict]) -> dict:
+    """One expectation's observed values over the parts of a table, as GX reports them for
+    the whole: counts summed, the percentage recomputed over the same base (non-missing
+    values when GX reports a missing count, every value otherwise), examples concatenated."""
+    merged: dict[str, Any] = {}
+    for key in ("element_count", "missing_count", "unexpected_count"):
+        if any(key in p for p in parts):
+            merged[key] = sum(int(p.get(key) or 0) for p in parts)
+    if any("unexpected_percent" in p for p in parts):
+        base = merged.get("element_count", 0) - merged.get("missing_count", 0)
+        merged["unexpected_percent"] = 100 * merged.get("unexpected_count", 0) / base if base else None
+    if any("partial_unexpected_list" in p for p in parts):
+        examples = [v for p in parts for v in p.get("partial_unexpected_list") or []]
+        merged["partial_unexpected_list"] = examples[:EXAMPLES_KEPT]
+    observed = [p["observed_value"] for p in parts if p.get("observed_value") is not None]
+    if observed:
+        merged["observed_value"] = observed[0]
+    return {k: merged[k] for k in OBSERVED_KEYS if k in merged}
+
+
+def validate_parquet(
+    path: Path | str,
+    suite: gx.ExpectationSuite,
+    table: str | None = None,
+    partition_rows: int = PARTITION_ROWS,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> ValidationOutcome:
+    """Run ``suite`` on a Parquet table, in parts when it has more than ``partition_rows`` rows.
+
+    The parts split the rows by a hash of the key columns (:func:`_partition_columns`), so a
+    duplicated key is always within one part and each part is an ordinary GX validation; the
+    outcome is the parts' results merged expectation by expectation (it passes only when every
+    part passes, with counts over the whole table). A table that fits in one part is validated
+    exactly as :func:`validate_frame` validates it."""
+    con = connection or duck.connect()
+    try:
+        source = f"read_parquet({_sql_literal(str(path))})"
+        rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]
+        columns = _partition_columns(suite)
+        parts = max(1, math.ceil(rows / partition_rows)) if columns is not None else 1
+        if parts == 1:
+            return validate_frame(con.sql(f"select * from {source}").df(), suite, table=table)
+        if columns:
+            part_of = f"hash({', '.join(_identifier(c) for c in columns)}) % {parts}"
+            select = f"select * from {source}"
+        else:  # no key to keep together: parts by row position
+            part_of = f"file_row_number % {parts}"
+            select = f"select * exclude (file_row_number) from read_parquet({_sql_literal(str(path))}, file_row_number = true)"
+        outcomes = []
+        for part in range(parts):
+            frame = con.sql(f"{select} where {part_of} = {part}").df()
+            outcomes.append(validate_frame(frame, suite, table=table))
+    finally:
+        if connection is None:
+            con.close()
+    return _merge_outcomes(outcomes, suite, table, rows)
+
+
+def _merge_outcomes(outcomes: list[ValidationOutcome], suite: gx.ExpectationSuite, table: str | None, rows: int) -> ValidationOutcome:
+    results = []
+    for per_part in zip(*(o.results for o in outcomes), strict=True):
+        first = per_part[0]
+        error = next((r["error"] for r in per_part if r["error"]), None)
+        results.append(
+            {
+                **first,
+                "success": all(r["success"] for r in per_part) and error is None,
+                "observed": _merge_observed([r["observed"] for r in per_part]),
+                "error": error,
+            }
+        )
+    failures = [{k: v for k, v in r.items() if k != "success"} for r in results if not r["success"]]
+    return ValidationOutcome(suite.name, not failures, len(results), failures, results, table=table, rows=rows)
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _outcome_key(path: Path, suite: gx.ExpectationSuite, partition_rows: int) -> str:
+    """What a stored outcome depends on: the table file as written (size, change time, inode:
+    the ingest writes a new file whenever the table changes), the suite's expectations, the
+    part size and the GX version."""
+    stat = path.stat()
+    payload = {
+        "file": [stat.st_size, stat.st_mtime_ns, stat.st_ino],
+        "suite": [e.configuration.to_json_dict() for e in suite.expectations],
+        "partition_rows": partition_rows,
+        "gx": gx.__version__,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def validate_parquet_once(
+    path: Path | str,
+    suite: gx.ExpectationSuite,
+    reuse_dir: Path | str,
+    table: str | None = None,
+    partition_rows: int = PARTITION_ROWS,
+) -> tuple[ValidationOutcome, bool]:
+    """:func:`validate_parquet`, or the stored outcome of the same suite on the same file
+    (``reuse_dir/<suite>.json``): a table the day's run did not change is not checked again.
+    Returns the outcome and whether it was reused."""
+    path, store = Path(path), Path(reuse_dir) / f"{suite.name}.json"
+    key = _outcome_key(path, suite, partition_rows)
+    try:
+        stored = json.loads(store.read_text(encoding="utf-8"))
+        if stored.get("key") == key:
+            return ValidationOutcome.from_dict(stored["outcome"]), True
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # nothing stored, or unreadable: check again
+    outcome = validate_parquet(path, suite, table=table, partition_rows=partition_rows)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    tmp = store.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "outcome": outcome.to_dict()}, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(store)
+    return outcome, False

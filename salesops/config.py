@@ -31,6 +31,25 @@ TIMEZONE_VARIABLE = "SALESOPS_TIMEZONE"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
+DUCKDB_MEMORY_VARIABLE = "SALESOPS_DUCKDB_MEMORY"
+DEFAULT_DUCKDB_MEMORY = "3GB"
+"""How much memory each DuckDB connection of a run may hold before it spills to disk
+(``SALESOPS_DUCKDB_MEMORY``, a DuckDB size such as ``3GB``). DuckDB's own default is 80% of
+the machine; the run, its dbt build and the machine's other users share one, and the daily
+run must stay within 6 GiB at scale 10 (issue 12): the dbt profile reads the same variable."""
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings for every DuckDB connection that reads or writes a whole table: the memory
+    limit above, and spill files under ``$SALESOPS_HOME/tmp/duckdb`` (an in-memory connection
+    would spill into the working directory)."""
+    home = Path(os.environ.get(HOME_VARIABLE) or REPO_ROOT / "data")
+    return {
+        "memory_limit": os.environ.get(DUCKDB_MEMORY_VARIABLE) or DEFAULT_DUCKDB_MEMORY,
+        "temp_directory": str(home / "tmp" / "duckdb"),
+    }
+
+
 def reporting_timezone() -> str:
     """The zone the warehouse's naive timestamps are in (``SALESOPS_TIMEZONE``, default
     Asia/Shanghai): timestamps with an offset, epoch times (a chat archive's ``msgtime``) and

@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from salesops.config import DBT_PROJECT_DIR
+from salesops.config import DBT_PROJECT_DIR, DEFAULT_DUCKDB_MEMORY, DUCKDB_MEMORY_VARIABLE
 
 PARSED_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
@@ -224,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _command(argv)
+    # the profile's DuckDB memory limit: the run's setting, else the product's default
+    os.environ.setdefault(DUCKDB_MEMORY_VARIABLE, DEFAULT_DUCKDB_MEMORY)
     if command == "--version":
         # what dbt prints, without its version check on PyPI (no network at run time)
         from importlib.metadata import version

@@ -334,7 +334,8 @@ MASK_FUNCTION = "pii_mask"
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Make ``pii_mask(varchar) -> varchar`` available in SQL on ``con``."""
-    with contextlib.suppress(duckdb.NotImplementedException):  # already registered on `con`
+    # already registered on `con`, or on its database by another cursor (salesops.duck)
+    with contextlib.suppress(duckdb.NotImplementedException, duckdb.CatalogException):
         con.create_function(
             MASK_FUNCTION,
             mask_arrow,

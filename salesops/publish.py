@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from salesops import contract, pii, run_summary
-from salesops.config import Paths
+from salesops.config import Paths, duckdb_config
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,12 +70,12 @@ def publish_snapshot(
             f"{build}: no build warehouse to publish; run the dbt build first (make run)"
         )
     published_at = now or dt.datetime.now(SHANGHAI).replace(tzinfo=None)
-    with duckdb.connect(str(build)) as con:
+    with duckdb.connect(str(build), config=duckdb_config()) as con:
         con.execute("checkpoint")
     tmp = paths.snapshot_db.with_name(f".{paths.snapshot_db.name}.{run_id}.tmp")
     shutil.copyfile(build, tmp)
     try:
-        with duckdb.connect(str(tmp)) as con:
+        with duckdb.connect(str(tmp), config=duckdb_config()) as con:
             build_only = ", ".join("?" for _ in BUILD_ONLY_SCHEMAS)
             for kind, schema, name in con.execute(
                 "select 'view', schema_name, view_name from duckdb_views() "

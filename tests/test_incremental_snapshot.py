@@ -34,17 +34,18 @@ pytestmark = pytest.mark.e2e
 DBT = Path(sys.executable).with_name("salesops-dbt")
 LAST_DAY = date(2026, 10, 31)
 SELECT = "+int_opportunity_daily_snapshot +fct_opportunity_daily_snapshot"
+MART = "marts.fct_opportunity_daily_snapshot"
 BUSINESS = (
     "snapshot_date, opportunity_id, owner_rep_id, team_id, stage, status, amount, "
     "expected_close_date_raw, expected_close_on, probability, is_open"
 )
 
 
-def _build(home: Path) -> subprocess.CompletedProcess:
+def _build(home: Path, select: str = SELECT) -> subprocess.CompletedProcess:
     ingest_all(Paths(home).ensure())
     env = {**os.environ, "SALESOPS_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     command = [
-        str(DBT), "build", "--select", SELECT, "--exclude-resource-type", "test", "unit_test",
+        str(DBT), "build", "--select", select, "--exclude-resource-type", "test", "unit_test",
         *project_args(DBT_PROJECT_DIR, home / "dbt_target"), "--log-path", str(home / "dbt_logs"),
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
@@ -86,6 +87,7 @@ def builds(tmp_path_factory):
     truncate_landing(full, daily / "landing", LAST_DAY - timedelta(days=1))
     _build(daily)
     before = _snapshot_rows(daily)
+    mart_before = _row_ids(daily, MART)
     # the next day's extracts, with two corrections of the past
     import shutil
 
@@ -95,7 +97,13 @@ def builds(tmp_path_factory):
     shutil.copytree(daily / "landing", fresh / "landing")
     _build(daily)
     _build(fresh)
-    return {"daily": daily, "fresh": fresh, "corrected": corrected, "rows_before": before}
+    return {
+        "daily": daily,
+        "fresh": fresh,
+        "corrected": corrected,
+        "rows_before": before,
+        "mart_before": mart_before,
+    }
 
 
 def _db(home: Path) -> Path:
@@ -105,6 +113,13 @@ def _db(home: Path) -> Path:
 def _snapshot_rows(home: Path) -> int:
     with duckdb.connect(str(_db(home)), read_only=True) as con:
         return con.execute("select count(*) from intermediate.int_opportunity_daily_snapshot").fetchone()[0]
+
+
+def _row_ids(home: Path, relation: str) -> tuple[int, int]:
+    """Rows and the largest row id: DuckDB gives appended rows new row ids, and a table
+    created whole numbers its rows from 0."""
+    with duckdb.connect(str(_db(home)), read_only=True) as con:
+        return con.execute(f"select count(*), max(rowid) from {relation}").fetchone()
 
 
 def _differences(builds, relation: str, columns: str) -> int:
@@ -152,17 +167,32 @@ def test_the_new_day_kept_history_and_recomputed_only_what_changed(builds):
     assert len(corrected) == 2
     for _, first, last, _ in corrected:
         assert first == last == LAST_DAY
+    # the published mart copied only the opportunities the spine wrote: the rows numbered
+    # before this build (kept from the first one) are most of it, and not all of it
+    rows_before, last_id_before = builds["mart_before"]
+    assert last_id_before == rows_before - 1
+    with duckdb.connect(str(_db(builds["daily"])), read_only=True) as con:
+        mart_kept = con.execute(f"select count(*) from {MART} where rowid <= ?", [last_id_before]).fetchone()[0]
+    assert 0.8 * rows_before < mart_kept < rows_before
 
 
 def test_an_unchanged_rerun_rewrites_no_row(builds):
     """The same extracts again (a re-run after a failed publish, the scheduler firing twice):
     nothing to delete, nothing to add. DuckDB gives appended rows new row ids, so equal
     row-id ranges and counts mean no row was rewritten."""
-    query = "select count(*), max(rowid) from intermediate.int_opportunity_daily_snapshot"
-    with duckdb.connect(str(_db(builds["daily"])), read_only=True) as con:
-        before = con.execute(query).fetchone()
+    relations = ("intermediate.int_opportunity_daily_snapshot", MART)
+    before = [_row_ids(builds["daily"], relation) for relation in relations]
     _build(builds["daily"])
-    with duckdb.connect(str(_db(builds["daily"])), read_only=True) as con:
-        after = con.execute(query).fetchone()
-    assert after == before
+    assert [_row_ids(builds["daily"], relation) for relation in relations] == before
     assert _differences(builds, "intermediate.int_opportunity_daily_snapshot", BUSINESS) == 0
+
+
+def test_the_mart_built_without_its_spine_is_copied_whole(builds):
+    """A selection without the spine (the Dagster UI materialising the mart alone) cannot
+    know what the spine wrote since: the mart is replaced whole, still equal to the spine."""
+    _build(builds["daily"], select="fct_opportunity_daily_snapshot")
+    assert _differences(builds, MART, BUSINESS) == 0
+    rows, _ = _row_ids(builds["daily"], MART)
+    with duckdb.connect(str(_db(builds["daily"])), read_only=True) as con:
+        spine = con.execute("select count(*) from intermediate.int_opportunity_daily_snapshot").fetchone()[0]
+    assert rows == spine

@@ -173,3 +173,25 @@
     ) -%}
     {{ return('') }}
 {%- endmacro %}
+
+
+{#- Run before the published daily snapshot is extended (fct_opportunity_daily_snapshot):
+    deletes what it must copy again from the spine and returns nothing.
+      `mirrored` (the spine was built in this invocation): the rows of every opportunity the
+        spine wrote rows for in this invocation (they are copied again whole) or no longer
+        has; nothing else;
+      otherwise, and whenever the mart is not available (`available`, its guard): every row. -#}
+{% macro delete_snapshot_rows_to_mirror(relation, spine, mirrored, available) -%}
+    {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return('') }}{%- endif -%}
+    {%- if mirrored -%}
+        {%- do run_query(
+            "delete from " ~ relation ~ " where not (" ~ available ~ ") "
+            ~ "or opportunity_id in (select opportunity_id from " ~ spine
+            ~ " where _written_by = '" ~ invocation_id ~ "') "
+            ~ "or opportunity_id not in (select opportunity_id from " ~ spine ~ ")"
+        ) -%}
+    {%- else -%}
+        {%- do run_query("delete from " ~ relation) -%}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}

@@ -20,6 +20,7 @@ import pyarrow as pa
 from ml.chat_signals.dictionary import Dictionary, load_dictionary
 from ml.chat_signals.terms import NGRAM_MIN_WEEKLY_MESSAGES, message_terms
 from ml.chat_signals.tokenize import ChatTokenizer
+from salesops.config import duckdb_config
 
 KEYWORD_HITS = "keyword_hits"
 TOKEN_COUNTS = "token_counts"
@@ -144,7 +145,7 @@ def extract_signals(
     started = time.perf_counter()
     dictionary = dictionary or load_dictionary()
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config())
     try:
         con.execute(
             f"""

@@ -204,7 +204,8 @@ def _vectorised(function: Callable[[str], str]) -> Callable:
 
 def _register(con: duckdb.DuckDBPyConnection) -> None:
     for name, function in _KEY_FUNCTIONS.items():
-        with contextlib.suppress(duckdb.NotImplementedException):  # already registered on `con`
+        # already registered on `con`, or on its database by another cursor (salesops.duck)
+        with contextlib.suppress(duckdb.NotImplementedException, duckdb.CatalogException):
             con.create_function(
                 name,
                 _vectorised(function),

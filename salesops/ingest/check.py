@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from salesops import contract, pii
+from salesops import contract, duck, pii
 from salesops.config import Paths
 from salesops.ingest import core, excel, org, reader
 from salesops.ingest.derived import DERIVED_TABLES
@@ -261,9 +261,7 @@ def check_landing(
         for i, r in enumerate(profile.rules)
         if id(r) not in used
     ]
-    con = duckdb.connect()
-    con.execute("set enable_progress_bar = false")
-    con.execute("set preserve_insertion_order = true")
+    con = duck.connect()
     pii.register(con)
     try:
         with tempfile.TemporaryDirectory(prefix="salesops-profile-check-") as tmp:

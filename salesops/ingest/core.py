@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from salesops import contract, pii
+from salesops import contract, duck, pii
 from salesops.config import Paths, reporting_timezone
 from salesops.ingest import chat_formats, excel, org, reader
 from salesops.ingest.derived import DERIVED_SOURCE_FILE, DERIVED_TABLES, derive_stage_history
@@ -886,9 +886,7 @@ def ingest_table(
     events: list[dict] = []
     copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
-    con = duckdb.connect()  # duckdb 2.0 refuses enable_progress_bar as a connect() config option
-    con.execute("set enable_progress_bar = false")
-    con.execute("set preserve_insertion_order = true")
+    con = duck.connect()
     pii.register(con)
     try:
         _check_one_schema(table, planned, con, paths)
@@ -1033,10 +1031,10 @@ def conflicting_rows(path: Path) -> int:
     """Kept rows of a table flagged in its conflicts file (a row in two pairs counts once)."""
     if not path.exists():
         return 0
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         return con.execute(
             f"select count(distinct (file, line)) from read_parquet({lit(str(path))})"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
 
 
 def _derived_state_file(paths: Paths, table: str) -> Path:
@@ -1127,8 +1125,7 @@ def _derive_table(
                 [event],
                 derived_rows=int(account.get("derived_rows", 0)),
             )
-    con = duckdb.connect()
-    con.execute("set enable_progress_bar = false")
+    con = duck.connect()
     try:
         rows = build(con)
         if rows is None:

@@ -8,10 +8,12 @@
 --   one whose inputs changed (a corrected past extract or stage entry, a team move). Another
 --   salesops version, an earlier as_of or a spine that starts elsewhere recompute everything.
 --   tests/test_incremental_snapshot.py checks the incremental build against a full rebuild.
+--   Columns follow the project (sync_all_columns): a new version deletes every stored row
+--   (its fingerprint differs), so a column it adds or drops never meets an old row.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail'
+    on_schema_change='sync_all_columns'
 ) }}
 
 {%- if is_incremental() -%}
@@ -192,7 +194,10 @@ select
     signatures.signature as _signature,
     cast('{{ env_var("SALESOPS_DBT_FINGERPRINT", "unknown") }}' as {{ dbt.type_string() }}) as _build_fingerprint,
     spine_start.spine_start_on as _spine_start_on,
-    as_of.as_of as _written_as_of
+    as_of.as_of as _written_as_of,
+    -- the dbt invocation that wrote the row: the published mart copies exactly these
+    -- opportunities' rows again (fct_opportunity_daily_snapshot)
+    cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _written_by
 from with_values
 left join reps
     on reps.rep_id = with_values.owner_rep_id
