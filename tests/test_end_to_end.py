@@ -212,5 +212,9 @@ def test_a_run_whose_blocking_check_fails_publishes_nothing(home, snapshot, extr
         path.write_text(original, encoding="utf-8")
     assert done.returncode != 0
     assert "salesops_dbt_assets" in done.stderr and "previous snapshot" in done.stderr
+    # the contract checks ran again on the one table whose extract changed, not on the others
+    log = max((home / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime_ns).read_text(encoding="utf-8")
+    assert "reps: bronze unchanged" not in log
+    assert "opportunities: bronze unchanged since its last check, its outcome is reused" in log
     with duckdb.connect(str(home / "warehouse" / "salesops.duckdb"), read_only=True) as con:
         assert con.execute("select run_id from main.publish_info").fetchone() == (before,)
