@@ -207,7 +207,7 @@ def validate_parquet(
     outcome is the parts' results merged expectation by expectation (it passes only when every
     part passes, with counts over the whole table). A table that fits in one part is validated
     exactly as :func:`validate_frame` validates it."""
-    con = connection or duck.connect()
+    con = connection or duck.own_database()
     try:
         source = f"read_parquet({_sql_literal(str(path))})"
         rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]

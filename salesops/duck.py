@@ -1,12 +1,12 @@
-"""DuckDB connections for the run's table work: one in-memory database per process, shared
-through cursors.
+"""In-memory DuckDB connections for the run, with its memory setting (:func:`duckdb_config`).
 
-Creating a DuckDB database costs about 20 ms (its catalog of built-in functions); the ingest
-opens a connection per table and per check, so a run of 21 tables paid about 1.5 s for
-databases and a test of the bad-input corpus most of its time. A cursor of a shared database
-costs microseconds and is a connection of its own: temporary tables stay private to it and
-are dropped when it closes. Settings (memory limit, spill directory: :func:`duckdb_config`)
-belong to the database, so there is one database per distinct configuration.
+- :func:`own_database`: a database of its own, for work on whole tables (typing a table,
+  checking it). Closing it gives its memory back to the machine, which a long-lived process
+  (the Dagster run, which then starts the dbt build beside it) needs.
+- :func:`connect`: a cursor of one database shared by the process, for small queries (a count
+  of a Parquet file). Creating a DuckDB database costs about 20 ms (its catalog of built-in
+  functions); a cursor costs microseconds and is a connection of its own: temporary tables
+  stay private to it and are dropped when it closes.
 
 Not for files on disk (the warehouse, the snapshot): those are opened with ``duckdb.connect``.
 """
@@ -21,6 +21,14 @@ from salesops.config import duckdb_config
 
 _DATABASES: dict[tuple, duckdb.DuckDBPyConnection] = {}
 _LOCK = threading.Lock()
+
+
+def own_database() -> duckdb.DuckDBPyConnection:
+    """A new in-memory database with the run's memory limit and spill directory; close it."""
+    con = duckdb.connect(config=duckdb_config())  # duckdb 2.0 refuses enable_progress_bar here
+    con.execute("set enable_progress_bar = false")
+    con.execute("set preserve_insertion_order = true")
+    return con
 
 
 def connect() -> duckdb.DuckDBPyConnection:

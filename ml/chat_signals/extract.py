@@ -9,18 +9,18 @@ splits one text by lines and is POSIX-only, which does not help with many short 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from ml.chat_signals.dictionary import Dictionary, load_dictionary
 from ml.chat_signals.terms import NGRAM_MIN_WEEKLY_MESSAGES, message_terms
 from ml.chat_signals.tokenize import ChatTokenizer
-from salesops.config import duckdb_config
+from salesops import duck
 
 KEYWORD_HITS = "keyword_hits"
 TOKEN_COUNTS = "token_counts"
@@ -70,9 +70,26 @@ def _init_worker(dictionary: Dictionary) -> None:
     _worker_tokenizer = ChatTokenizer(dictionary)
 
 
-def _tokenise_chunk(chunk: tuple[Sequence[int], Sequence[str]]) -> tuple[list, list]:
+def _tokenise_chunk(chunk: tuple[Sequence[int], Sequence[str]]) -> tuple[pa.Table, pa.Table]:
     assert _worker_tokenizer is not None
-    return tokenise_texts(_worker_tokenizer, *chunk)
+    return _as_tables(*tokenise_texts(_worker_tokenizer, *chunk))
+
+
+def _as_tables(hits: list, tokens: list) -> tuple[pa.Table, pa.Table]:
+    """One chunk's hits and terms as Arrow tables: a chunk's Python tuples are dropped as soon
+    as it is tokenised, so memory holds columns, not millions of tuples."""
+    hit_columns = list(zip(*hits, strict=True)) if hits else [[], [], [], []]
+    token_columns = list(zip(*tokens, strict=True)) if tokens else [[], [], []]
+    return (
+        pa.Table.from_arrays(
+            [pa.array(c, t.type) for c, t in zip(hit_columns, _HITS_SCHEMA, strict=True)],
+            schema=_HITS_SCHEMA,
+        ),
+        pa.Table.from_arrays(
+            [pa.array(c, t.type) for c, t in zip(token_columns, _TOKENS_SCHEMA, strict=True)],
+            schema=_TOKENS_SCHEMA,
+        ),
+    )
 
 
 def tokenise_texts(
@@ -92,42 +109,57 @@ def tokenise_texts(
 
 
 def _chunks(
-    text_ids: list[int], texts: list[str], size: int
+    text_ids: Sequence[int], texts: Sequence[str], size: int
 ) -> Iterator[tuple[list[int], list[str]]]:
     for start in range(0, len(texts), size):
-        yield text_ids[start : start + size], texts[start : start + size]
+        yield list(text_ids[start : start + size]), list(texts[start : start + size])
+
+
+def _batches(reader, size: int) -> Iterator[tuple[list[int], list[str]]]:
+    """(ids, texts) chunks of ``size`` from a DuckDB record batch reader of (text_id, text)."""
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        ids, texts = batch.column(0).to_pylist(), batch.column(1).to_pylist()
+        yield from _chunks(ids, texts, size)
 
 
 def _tokenise_all(
-    text_ids: list[int], texts: list[str], dictionary: Dictionary, workers: int, chunk_size: int
+    chunks: Iterator[tuple[list[int], list[str]]],
+    dictionary: Dictionary,
+    workers: int,
 ) -> tuple[pa.Table, pa.Table]:
-    hits: list = []
-    tokens: list = []
-    if workers > 1 and len(texts) > chunk_size:
+    """Tokenise chunk after chunk, in ``workers`` processes when more than one, with at most
+    two chunks per worker in flight (the texts are read as they are tokenised, not all first)."""
+    hits: list[pa.Table] = []
+    tokens: list[pa.Table] = []
+
+    def keep(result: tuple[pa.Table, pa.Table]) -> None:
+        hits.append(result[0])
+        tokens.append(result[1])
+
+    first = next(chunks, None)
+    second = next(chunks, None) if first is not None else None
+    if workers > 1 and second is not None:
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(dictionary,)) as pool:
-            for chunk_hits, chunk_tokens in pool.map(
-                _tokenise_chunk, _chunks(text_ids, texts, chunk_size)
-            ):
-                hits.extend(chunk_hits)
-                tokens.extend(chunk_tokens)
+            pending: deque = deque(pool.submit(_tokenise_chunk, c) for c in (first, second))
+            for chunk in chunks:
+                if len(pending) >= 2 * workers:
+                    keep(pending.popleft().result())
+                pending.append(pool.submit(_tokenise_chunk, chunk))
+            while pending:
+                keep(pending.popleft().result())
     else:
         tokenizer = ChatTokenizer(dictionary)
-        for ids, chunk in _chunks(text_ids, texts, chunk_size):
-            chunk_hits, chunk_tokens = tokenise_texts(tokenizer, ids, chunk)
-            hits.extend(chunk_hits)
-            tokens.extend(chunk_tokens)
-    hit_columns = list(zip(*hits, strict=True)) if hits else [[], [], [], []]
-    token_columns = list(zip(*tokens, strict=True)) if tokens else [[], [], []]
-    return (
-        pa.Table.from_arrays(
-            [pa.array(c, t.type) for c, t in zip(hit_columns, _HITS_SCHEMA, strict=True)],
-            schema=_HITS_SCHEMA,
-        ),
-        pa.Table.from_arrays(
-            [pa.array(c, t.type) for c, t in zip(token_columns, _TOKENS_SCHEMA, strict=True)],
-            schema=_TOKENS_SCHEMA,
-        ),
-    )
+        for chunk in (c for c in (first, second) if c is not None):
+            keep(_as_tables(*tokenise_texts(tokenizer, *chunk)))
+        for chunk in chunks:
+            keep(_as_tables(*tokenise_texts(tokenizer, *chunk)))
+    if not hits:
+        return _as_tables([], [])
+    return pa.concat_tables(hits), pa.concat_tables(tokens)
 
 
 def _sql_path(path: Path) -> str:
@@ -145,7 +177,7 @@ def extract_signals(
     started = time.perf_counter()
     dictionary = dictionary or load_dictionary()
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config=duckdb_config())
+    con = duck.own_database()
     try:
         con.execute(
             f"""
@@ -159,13 +191,10 @@ def extract_signals(
             "create table texts as select row_number() over (order by text) as text_id, text "
             "from (select distinct text from messages)"
         )
-        text_ids, texts = (
-            con.execute("select text_id, text from texts order by text_id").fetchnumpy().values()
-        )
+        (distinct_texts,) = con.execute("select count(*) from texts").fetchall()[0]
         tokenise_started = time.perf_counter()
-        text_hits, text_tokens = _tokenise_all(
-            [int(i) for i in text_ids], list(texts), dictionary, workers, chunk_size
-        )
+        reader = con.sql("select text_id, text from texts order by text_id").to_arrow_reader(chunk_size)
+        text_hits, text_tokens = _tokenise_all(_batches(reader, chunk_size), dictionary, workers)
         tokenise_seconds = time.perf_counter() - tokenise_started
         con.register("text_hits", text_hits)
         con.register("text_tokens", text_tokens)
@@ -227,7 +256,7 @@ def extract_signals(
         con.close()
     return SignalsResult(
         messages=int(n_messages),
-        distinct_texts=len(texts),
+        distinct_texts=int(distinct_texts),
         keyword_hits=int(n_hits),
         token_count_rows=int(n_tokens),
         seconds=time.perf_counter() - started,

@@ -261,7 +261,7 @@ def check_landing(
         for i, r in enumerate(profile.rules)
         if id(r) not in used
     ]
-    con = duck.connect()
+    con = duck.own_database()
     pii.register(con)
     try:
         with tempfile.TemporaryDirectory(prefix="salesops-profile-check-") as tmp:

@@ -886,7 +886,7 @@ def ingest_table(
     events: list[dict] = []
     copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
-    con = duck.connect()
+    con = duck.own_database()
     pii.register(con)
     try:
         _check_one_schema(table, planned, con, paths)
@@ -1125,7 +1125,7 @@ def _derive_table(
                 [event],
                 derived_rows=int(account.get("derived_rows", 0)),
             )
-    con = duck.connect()
+    con = duck.own_database()
     try:
         rows = build(con)
         if rows is None:

@@ -26,14 +26,15 @@ def limit_of(size: str) -> str:
         return con.execute("select current_setting('memory_limit')").fetchall()[0][0]
 
 
+@pytest.mark.parametrize("open_", [duck.connect, duck.own_database], ids=["shared", "own"])
 @pytest.mark.parametrize("size", [None, "1GB"])
-def test_the_runs_in_memory_database_has_the_limit_and_spills_under_the_home(tmp_path, monkeypatch, size):
+def test_the_runs_in_memory_databases_have_the_limit_and_spill_under_the_home(tmp_path, monkeypatch, size, open_):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
     if size:
         monkeypatch.setenv(DUCKDB_MEMORY_VARIABLE, size)
     else:
         monkeypatch.delenv(DUCKDB_MEMORY_VARIABLE, raising=False)
-    with duck.connect() as con:
+    with open_() as con:
         limit, spill = con.execute(SETTINGS).fetchall()[0]
     assert limit == limit_of(size or DEFAULT_DUCKDB_MEMORY)
     assert Path(spill) == tmp_path / "tmp" / "duckdb"
@@ -43,9 +44,8 @@ def test_cursors_share_functions_but_not_temporary_tables(tmp_path, monkeypatch)
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
     with duck.connect() as first:
         first.execute("create temp table rows_of_this_connection as select 1 as x")
-        with duck.connect() as second:
-            with pytest.raises(duckdb.CatalogException):
-                second.execute("select * from rows_of_this_connection")
+        with duck.connect() as second, pytest.raises(duckdb.CatalogException):
+            second.execute("select * from rows_of_this_connection")
 
 
 def test_the_dbt_build_has_the_limit_and_spills_under_the_home(tmp_path):
