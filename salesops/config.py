@@ -43,11 +43,19 @@ def duckdb_config() -> dict[str, str]:
     """Settings for every DuckDB connection that reads or writes a whole table: the memory
     limit above, and spill files under ``$SALESOPS_HOME/tmp/duckdb`` (an in-memory connection
     would spill into the working directory)."""
-    home = Path(os.environ.get(HOME_VARIABLE) or REPO_ROOT / "data")
     return {
         "memory_limit": os.environ.get(DUCKDB_MEMORY_VARIABLE) or DEFAULT_DUCKDB_MEMORY,
-        "temp_directory": str(home / "tmp" / "duckdb"),
+        "temp_directory": str(spill_directory()),
     }
+
+
+def spill_directory() -> Path:
+    """``$SALESOPS_HOME/tmp/duckdb``, made when missing: DuckDB creates only the last folder
+    of its spill path, and fails the query that needs to spill when the parent is missing."""
+    home = Path(os.environ.get(HOME_VARIABLE) or REPO_ROOT / "data")
+    folder = home / "tmp" / "duckdb"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def reporting_timezone() -> str:

@@ -28,7 +28,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from salesops.config import DBT_PROJECT_DIR, DEFAULT_DUCKDB_MEMORY, DUCKDB_MEMORY_VARIABLE
+from salesops.config import (
+    DBT_PROJECT_DIR,
+    DEFAULT_DUCKDB_MEMORY,
+    DUCKDB_MEMORY_VARIABLE,
+    HOME_VARIABLE,
+    spill_directory,
+)
 
 PARSED_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
@@ -226,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     command = _command(argv)
     # the profile's DuckDB memory limit: the run's setting, else the product's default
     os.environ.setdefault(DUCKDB_MEMORY_VARIABLE, DEFAULT_DUCKDB_MEMORY)
+    if os.environ.get(HOME_VARIABLE):
+        spill_directory()  # the profile's temp_directory, made before DuckDB needs it
     if command == "--version":
         # what dbt prints, without its version check on PyPI (no network at run time)
         from importlib.metadata import version

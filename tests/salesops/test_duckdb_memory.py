@@ -40,6 +40,23 @@ def test_the_runs_in_memory_databases_have_the_limit_and_spill_under_the_home(tm
     assert Path(spill) == tmp_path / "tmp" / "duckdb"
 
 
+@pytest.mark.parametrize("open_", [duck.connect, duck.own_database], ids=["shared", "own"])
+def test_a_query_larger_than_the_limit_spills_under_a_new_home(tmp_path, monkeypatch, open_):
+    """A home that has never run (no tmp/ yet): the query that outgrows the limit spills
+    under it instead of failing on the missing folder (found at SF10)."""
+    home = tmp_path / "new_home"
+    monkeypatch.setenv("SALESOPS_HOME", str(home))
+    monkeypatch.setenv(DUCKDB_MEMORY_VARIABLE, "64MB")
+    with open_() as con:
+        con.execute("set threads = 1")
+        rows = con.execute(
+            "select count(*), count(distinct k) from "
+            "(select i, md5(cast(i as varchar)) as k from range(3000000) t(i) order by k)"
+        ).fetchall()
+    assert rows == [(3_000_000, 3_000_000)]
+    assert (home / "tmp" / "duckdb").is_dir()
+
+
 def test_cursors_share_functions_but_not_temporary_tables(tmp_path, monkeypatch):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
     with duck.connect() as first:
