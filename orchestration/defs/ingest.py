@@ -13,6 +13,7 @@ from salesops.dbt_sources import BRONZE_ASSET_PREFIX
 from salesops.ingest import ingest_table
 from salesops.ingest.core import HISTORY_TABLES, conflicts_path, upstream_tables
 from salesops.landing import EmptyLandingError, require_extracts
+from salesops.memory import give_back
 
 INGEST_GROUP = "ingest"
 CHECKED = "_checked"
@@ -45,6 +46,7 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
         except EmptyLandingError as exc:
             raise dg.Failure(description=str(exc)) from None
         result = ingest_table(table, paths, salesops_home.mapping_profile())
+        give_back()
         for event in result.events:
             if event["action"] != "unchanged":
                 context.log.info(
@@ -94,6 +96,7 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
             context.log.info(f"{table.name}: bronze unchanged since its last check, its outcome is reused")
         outcome.warnings = conflict_warnings(conflicts_path(paths, table.name))
         outcome.ingest = ingest_account(paths.bronze, table.name)
+        give_back()
         index = record_outcome(outcome, paths.reports, context.run.run_id)
         return dg.AssetCheckResult(
             passed=outcome.success,

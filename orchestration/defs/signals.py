@@ -7,6 +7,7 @@ import dagster as dg
 from ml.chat_signals.extract import KEYWORD_HITS, SIGNAL_TABLES, TOKEN_COUNTS, extract_home_signals
 from orchestration.defs.ingest import bronze_key
 from orchestration.resources import SalesopsHome
+from salesops.memory import give_back
 
 SIGNALS_GROUP = "signals"
 SIGNALS_PREFIX = "signals"
@@ -47,6 +48,7 @@ def chat_signals(context: dg.AssetExecutionContext, salesops_home: SalesopsHome)
     $SALESOPS_HOME/signals/{keyword_hits,token_counts}.parquet."""
     workers = max(1, min(2, os.cpu_count() or 1))
     result = extract_home_signals(salesops_home.paths().home, workers=workers)
+    give_back()
     context.log.info(
         f"{result.messages} messages ({result.distinct_texts} distinct texts) in "
         f"{result.seconds:.1f} s: {result.messages_per_second:,.0f} messages/s"
