@@ -669,6 +669,9 @@ class RunConsole:
         self.verbose = verbose
         self.log = RunLog(self.log_path, verbose=verbose)
         self.board: StageBoard | None = None
+        # epoch = monotonic + this offset, taken when the run starts, as the run log's own
+        # times are: a wall clock adjusted during the run must not shift the stage record
+        self.wall_offset = time.time() - time.monotonic()
         self.events = None
         self.dbt = DbtLines(on_progress=self._dbt_progress)
         self._handlers: list[logging.Handler] = []
@@ -762,7 +765,7 @@ class RunConsole:
             "run_id": self.run_id,
             "log": self.log_path.name,
             "success": self.success,
-            **self.board.record(wall_offset=time.time() - time.monotonic()),
+            **self.board.record(wall_offset=self.wall_offset),
         }
         try:
             self.record_path.write_text(json.dumps(record, indent=1), encoding="utf-8")
