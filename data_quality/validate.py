@@ -226,6 +226,7 @@ def validate_parquet(
         for part in range(parts):
             frame = con.sql(f"{select} where {part_of} = {part}").df()
             outcomes.append(validate_frame(frame, suite, table=table))
+            del frame  # one part in memory at a time, not two while the next one is read
     finally:
         if connection is None:
             con.close()
