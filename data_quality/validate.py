@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -199,7 +198,6 @@ def validate_parquet(
     suite: gx.ExpectationSuite,
     table: str | None = None,
     partition_rows: int = PARTITION_ROWS,
-    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> ValidationOutcome:
     """Run ``suite`` on a Parquet table, in parts when it has more than ``partition_rows`` rows.
 
@@ -208,7 +206,7 @@ def validate_parquet(
     outcome is the parts' results merged expectation by expectation (it passes only when every
     part passes, with counts over the whole table). A table that fits in one part is validated
     exactly as :func:`validate_frame` validates it."""
-    con = connection or duck.own_database()
+    con = duck.own_database()
     try:
         source = f"read_parquet({_sql_literal(str(path))})"
         rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]
@@ -228,8 +226,7 @@ def validate_parquet(
             outcomes.append(validate_frame(frame, suite, table=table))
             del frame  # one part in memory at a time, not two while the next one is read
     finally:
-        if connection is None:
-            con.close()
+        con.close()
     return _merge_outcomes(outcomes, suite, table, rows)
 
 

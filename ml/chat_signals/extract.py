@@ -8,6 +8,7 @@ splits one text by lines and is POSIX-only, which does not help with many short 
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -108,22 +109,14 @@ def tokenise_texts(
     return hits, tokens
 
 
-def _chunks(
-    text_ids: Sequence[int], texts: Sequence[str], size: int
-) -> Iterator[tuple[list[int], list[str]]]:
-    for start in range(0, len(texts), size):
-        yield list(text_ids[start : start + size]), list(texts[start : start + size])
-
-
-def _batches(reader, size: int) -> Iterator[tuple[list[int], list[str]]]:
-    """(ids, texts) chunks of ``size`` from a DuckDB record batch reader of (text_id, text)."""
+def _batches(reader) -> Iterator[tuple[list[int], list[str]]]:
+    """(ids, texts) batches from a DuckDB Arrow reader of (text_id, text)."""
     while True:
         try:
             batch = reader.read_next_batch()
         except StopIteration:
             return
-        ids, texts = batch.column(0).to_pylist(), batch.column(1).to_pylist()
-        yield from _chunks(ids, texts, size)
+        yield batch.column(0).to_pylist(), batch.column(1).to_pylist()
 
 
 def _tokenise_all(
@@ -131,35 +124,26 @@ def _tokenise_all(
     dictionary: Dictionary,
     workers: int,
 ) -> tuple[pa.Table, pa.Table]:
-    """Tokenise chunk after chunk, in ``workers`` processes when more than one, with at most
-    two chunks per worker in flight (the texts are read as they are tokenised, not all first)."""
-    hits: list[pa.Table] = []
-    tokens: list[pa.Table] = []
-
-    def keep(result: tuple[pa.Table, pa.Table]) -> None:
-        hits.append(result[0])
-        tokens.append(result[1])
-
-    first = next(chunks, None)
-    second = next(chunks, None) if first is not None else None
+    """Tokenise chunk after chunk, in ``workers`` processes when more than one chunk comes,
+    with at most two chunks per worker in flight (the texts are read as they are tokenised,
+    not all first)."""
+    results: list[tuple[pa.Table, pa.Table]] = []
+    first, second = next(chunks, None), next(chunks, None)
+    rest = itertools.chain((c for c in (first, second) if c is not None), chunks)
     if workers > 1 and second is not None:
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(dictionary,)) as pool:
-            pending: deque = deque(pool.submit(_tokenise_chunk, c) for c in (first, second))
-            for chunk in chunks:
+            pending: deque = deque()
+            for chunk in rest:
                 if len(pending) >= 2 * workers:
-                    keep(pending.popleft().result())
+                    results.append(pending.popleft().result())
                 pending.append(pool.submit(_tokenise_chunk, chunk))
-            while pending:
-                keep(pending.popleft().result())
+            results.extend(future.result() for future in pending)
     else:
         tokenizer = ChatTokenizer(dictionary)
-        for chunk in (c for c in (first, second) if c is not None):
-            keep(_as_tables(*tokenise_texts(tokenizer, *chunk)))
-        for chunk in chunks:
-            keep(_as_tables(*tokenise_texts(tokenizer, *chunk)))
-    if not hits:
+        results.extend(_as_tables(*tokenise_texts(tokenizer, *chunk)) for chunk in rest)
+    if not results:
         return _as_tables([], [])
-    return pa.concat_tables(hits), pa.concat_tables(tokens)
+    return pa.concat_tables([h for h, _ in results]), pa.concat_tables([t for _, t in results])
 
 
 def _sql_path(path: Path) -> str:
@@ -194,7 +178,7 @@ def extract_signals(
         (distinct_texts,) = con.execute("select count(*) from texts").fetchall()[0]
         tokenise_started = time.perf_counter()
         reader = con.sql("select text_id, text from texts order by text_id").to_arrow_reader(chunk_size)
-        text_hits, text_tokens = _tokenise_all(_batches(reader, chunk_size), dictionary, workers)
+        text_hits, text_tokens = _tokenise_all(_batches(reader), dictionary, workers)
         tokenise_seconds = time.perf_counter() - tokenise_started
         con.register("text_hits", text_hits)
         con.register("text_tokens", text_tokens)

@@ -104,3 +104,34 @@ def test_extract_keeps_a_run_only_when_some_week_repeats_it(tmp_path, tokenizer)
     kept = {r[2] for r in rows if r[0] == "r1" and r[1] == "2026-09-07"}
     assert pieces and pieces <= kept
     assert not any(r[3] > 1 and "周报" in r[2] for r in rows)
+
+
+def test_signals_in_small_chunks_across_two_processes_equal_one_pass(tmp_path):
+    """The texts are read and tokenised chunk by chunk (two worker processes, at most two
+    chunks each in flight): chunks of one text give the same files as a single pass."""
+    (tmp_path / "bronze").mkdir()
+    con = duckdb.connect()
+    con.execute(
+        "create table chat (message_id varchar, conversation_id varchar, opportunity_id varchar, "
+        "rep_id varchar, sender varchar, sent_at timestamp, text varchar)"
+    )
+    more = [
+        (f"X{i}", "r3", datetime(2026, 9, 10 + i, 10), text)
+        for i, text in enumerate(["预算已经批了", "价格太贵了", "竞品报价更低", "下周招标", "需求还没确定", "审批在走流程"])
+    ]
+    con.executemany(
+        "insert into chat values (?, 'CV1', null, ?, 'rep', ?, ?)", [list(m) for m in MESSAGES + more]
+    )
+    chat = tmp_path / "bronze" / "chat_messages.parquet"
+    con.execute(f"copy chat to '{chat}' (format parquet)")
+    one = extract_signals(chat, tmp_path / "one", workers=1, chunk_size=10_000)
+    chunked = extract_signals(chat, tmp_path / "chunked", workers=2, chunk_size=1)
+    assert chunked.distinct_texts == one.distinct_texts == 10  # 10 chunks: more than 2 × 2 in flight
+    for name in ("keyword_hits", "token_counts"):
+        rows = [
+            con.execute(f"select * from '{folder}/{name}.parquet' order by all").fetchall()
+            for folder in (tmp_path / "one", tmp_path / "chunked")
+        ]
+        assert rows[0] == rows[1], name
+    assert one.token_count_rows > 0 and one.keyword_hits > 1
+    con.close()
