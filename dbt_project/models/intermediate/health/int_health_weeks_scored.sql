@@ -92,79 +92,143 @@ scaled as (
 
 ),
 
+-- The leave-one-out median without pairing every row with its peers (quadratic in the
+-- region's size): the n valued rows of a region-week sorted once; leaving out the row at rank
+-- i shifts the middle of the other n − 1 by at most one place, so the centre is read from the
+-- values at ranks q, q + 1 and q + 2 (q = ⌊n ÷ 2⌋). A row without a value has all n as peers.
+ranked as (
+
+    select
+        scaled.*,
+        count(scaled.scaled_value) over (
+            partition by scaled.scope_level, scaled.metric_code, scaled.region_id, scaled.week_start
+        ) as valued_count,
+        row_number() over (
+            partition by scaled.scope_level, scaled.metric_code, scaled.region_id, scaled.week_start
+            order by case when scaled.scaled_value is null then 1 else 0 end, scaled.scaled_value
+        ) as value_rank
+    from scaled
+
+),
+
+middles as (
+
+    select
+        scope_level,
+        metric_code,
+        region_id,
+        week_start,
+        max(middle_rank) as middle_rank,
+        max(case when value_rank = middle_rank then scaled_value end) as middle_value,
+        max(case when value_rank = middle_rank + 1 then scaled_value end) as next_value,
+        max(case when value_rank = middle_rank + 2 then scaled_value end) as second_next_value,
+        percentile_cont(0.5) within group (order by scaled_value) as all_median,
+        sum(case when scaled_value is not null then item_squares end) as valued_item_squares,
+        sum(case when scaled_value is not null then item_freedom end) as valued_item_freedom
+    from (
+        select
+            ranked.*,
+            cast(floor(ranked.valued_count / 2.0) as {{ dbt.type_bigint() }}) as middle_rank
+        from ranked
+    ) as with_middle
+    group by scope_level, metric_code, region_id, week_start
+
+),
+
 peers as (
 
     select
-        scored.scope_level,
-        scored.unit_id,
-        scored.metric_code,
-        scored.week_start,
-        count(*) as peer_count,
-        percentile_cont(0.5) within group (order by peer.scaled_value) as peer_centre,
-        sum(peer.item_squares) as peer_item_squares,
-        sum(peer.item_freedom) as peer_item_freedom
-    from scaled as scored
-    inner join scaled as peer
-        on peer.scope_level = scored.scope_level
-        and peer.metric_code = scored.metric_code
-        and peer.region_id = scored.region_id
-        and peer.week_start = scored.week_start
-        and peer.unit_id <> scored.unit_id
-    where peer.scaled_value is not null
-    group by scored.scope_level, scored.unit_id, scored.metric_code, scored.week_start
+        ranked.*,
+        case when ranked.scaled_value is null then 0 else 1 end as is_valued,
+        middles.middle_rank,
+        -- the lower and upper middle of the other rows, once the row at value_rank is left out
+        case
+            when middles.middle_rank < ranked.value_rank then middles.middle_value
+            else middles.next_value
+        end as lower_middle,
+        case
+            when middles.middle_rank + 1 < ranked.value_rank then middles.next_value
+            else middles.second_next_value
+        end as upper_middle,
+        middles.all_median,
+        middles.valued_item_squares,
+        middles.valued_item_freedom
+    from ranked
+    inner join middles
+        on middles.scope_level = ranked.scope_level
+        and middles.metric_code = ranked.metric_code
+        and middles.region_id = ranked.region_id
+        and middles.week_start = ranked.week_start
+
+),
+
+centred as (
+
+    select
+        peers.*,
+        peers.valued_count - peers.is_valued as peer_count,
+        case
+            when peers.is_valued = 0 then peers.all_median
+            when peers.valued_count < 2 then null
+            -- n even: the other n − 1 have one middle value
+            when mod(peers.valued_count, 2) = 0 then peers.lower_middle
+            -- n odd: the mean of the two middle values, interpolated as percentile_cont does
+            else peers.lower_middle + (peers.upper_middle - peers.lower_middle) * 0.5
+        end as peer_centre,
+        case
+            when peers.valued_count > peers.is_valued
+                then round(
+                    peers.valued_item_squares - peers.is_valued * coalesce(peers.item_squares, 0),
+                    9
+                )
+        end as peer_item_squares,
+        case
+            when peers.valued_count > peers.is_valued
+                then peers.valued_item_freedom
+                - peers.is_valued * coalesce(peers.item_freedom, 0)
+        end as peer_item_freedom
+    from peers
 
 ),
 
 residuals as (
 
     select
-        scaled.*,
-        coalesce(peers.peer_count, 0) as peer_count,
-        peers.peer_centre,
-        peers.peer_item_squares,
-        peers.peer_item_freedom,
+        centred.*,
         -- rounded: quantised values (0.8 − 0.8 computed two ways) must give exactly 0
-        round(scaled.scaled_value - peers.peer_centre, 9) as residual
-    from scaled
-    left join peers
-        on peers.scope_level = scaled.scope_level
-        and peers.unit_id = scaled.unit_id
-        and peers.metric_code = scaled.metric_code
-        and peers.week_start = scaled.week_start
+        round(centred.scaled_value - centred.peer_centre, 9) as residual
+    from centred
 
 ),
 
--- every scored week with the residuals of its trailing window, ranked by size
-spread_pairs as (
+-- every scored week (region × regime × week), numbered: the windows below are partitioned
+-- by one integer, not five columns
+scored_weeks as (
 
     select
-        scored_weeks.scope_level,
-        scored_weeks.metric_code,
-        scored_weeks.region_id,
-        scored_weeks.process_regime,
-        scored_weeks.week_start,
-        pooled.residual * pooled.residual as squared_residual,
+        week_keys.*,
         row_number() over (
-            partition by
-                scored_weeks.scope_level,
-                scored_weeks.metric_code,
-                scored_weeks.region_id,
-                scored_weeks.process_regime,
-                scored_weeks.week_start
-            order by abs(pooled.residual), pooled.unit_id, pooled.week_start
-        ) as residual_rank,
-        count(*) over (
-            partition by
-                scored_weeks.scope_level,
-                scored_weeks.metric_code,
-                scored_weeks.region_id,
-                scored_weeks.process_regime,
-                scored_weeks.week_start
-        ) as sigma_observations
+            order by
+                week_keys.scope_level,
+                week_keys.metric_code,
+                week_keys.region_id,
+                week_keys.process_regime,
+                week_keys.week_start
+        ) as window_id
     from (
         select distinct scope_level, metric_code, region_id, process_regime, week_start
         from residuals
-    ) as scored_weeks
+    ) as week_keys
+
+),
+
+-- every scored week with the residuals of its trailing window
+spread_pairs as (
+
+    select
+        scored_weeks.window_id,
+        abs(pooled.residual) as absolute_residual
+    from scored_weeks
     cross join settings
     inner join residuals as pooled
         on pooled.scope_level = scored_weeks.scope_level
@@ -179,24 +243,45 @@ spread_pairs as (
 
 ),
 
+-- ranked by size (residuals of equal size have equal squares: their order does not matter)
+spread_ranked as (
+
+    select
+        window_id,
+        absolute_residual,
+        row_number() over (partition by window_id order by absolute_residual) as residual_rank,
+        count(*) over (partition by window_id) as sigma_observations
+    from spread_pairs
+
+),
+
 -- trimmed σ: root mean square of the smallest (1 − sigma_trim_share) of the |residuals|
 spread_windows as (
 
     select
-        spread_pairs.scope_level,
-        spread_pairs.metric_code,
-        spread_pairs.region_id,
-        spread_pairs.process_regime,
-        spread_pairs.week_start,
-        max(spread_pairs.sigma_observations) as sigma_observations,
-        max(settings.trimmed_sigma_factor) * sqrt(
-            sum(spread_pairs.squared_residual) / count(*)
-        ) as trimmed_sigma
-    from spread_pairs
-    cross join settings
-    where spread_pairs.residual_rank
-        <= spread_pairs.sigma_observations * (1 - settings.sigma_trim_share)
-    group by 1, 2, 3, 4, 5
+        scored_weeks.scope_level,
+        scored_weeks.metric_code,
+        scored_weeks.region_id,
+        scored_weeks.process_regime,
+        scored_weeks.week_start,
+        trimmed.sigma_observations,
+        trimmed.trimmed_sigma
+    from (
+        select
+            spread_ranked.window_id,
+            max(spread_ranked.sigma_observations) as sigma_observations,
+            max(settings.trimmed_sigma_factor) * sqrt(
+                sum(spread_ranked.absolute_residual * spread_ranked.absolute_residual)
+                / count(*)
+            ) as trimmed_sigma
+        from spread_ranked
+        cross join settings
+        where spread_ranked.residual_rank
+            <= spread_ranked.sigma_observations * (1 - settings.sigma_trim_share)
+        group by spread_ranked.window_id
+    ) as trimmed
+    inner join scored_weeks
+        on scored_weeks.window_id = trimmed.window_id
 
 ),
 
