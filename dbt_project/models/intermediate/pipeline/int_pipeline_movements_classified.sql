@@ -116,6 +116,8 @@ with_exit as (
         exit_row.is_open as is_open_at_end,
         exit_row.status as exit_status,
         exit_row.amount as exit_amount,
+        exit_row.team_id as exit_team_id,
+        exit_row.expected_close_on as exit_close_on,
         case
             when exit_row.is_open then opportunity_windows.exit_on
             when opportunity_windows.exit_on > opportunity_windows.first_on
@@ -145,15 +147,12 @@ rows_read as (
         with_exit.is_open_at_end,
         with_exit.exit_status,
         cast(coalesce(with_exit.exit_amount, 0) as decimal(18, 2)) as exit_amount,
-        coalesce(judged_row.team_id, exit_row.team_id) as judged_team_id,
+        coalesce(judged_row.team_id, with_exit.exit_team_id) as judged_team_id,
         case
             when judged_row.opportunity_id is not null then judged_row.expected_close_on
-            else exit_row.expected_close_on
+            else with_exit.exit_close_on
         end as judged_close_on
     from with_exit
-    inner join snapshot as exit_row
-        on exit_row.opportunity_id = with_exit.opportunity_id
-        and exit_row.snapshot_date = with_exit.exit_on
     left join snapshot as judged_row
         on judged_row.opportunity_id = with_exit.opportunity_id
         and judged_row.snapshot_date = with_exit.judged_on
@@ -163,40 +162,47 @@ rows_read as (
 
 ),
 
--- the units whose pipeline the opportunity can touch: its team's ancestors at A or at X
-candidate_units as (
+-- the units whose pipeline the opportunity can touch: its team's ancestors at X, and its
+-- team's ancestors at A (when open then) that are not also ancestors at X. Two disjoint parts
+-- instead of a union with duplicates removed: no row of the window × opportunity × unit grain
+-- is held in memory (at SF10 that grain has ~15M rows).
+unit_rows as (
 
     select
-        rows_read.window_grain,
-        rows_read.window_start,
-        rows_read.opportunity_id,
-        closure.ancestor_id as unit_id
+        judged_closure.ancestor_id as unit_id,
+        rows_read.*,
+        start_closure.ancestor_id is not null as start_in_unit,
+        true as judged_in_unit
     from rows_read
-    inner join closure
-        on closure.descendant_id = rows_read.start_team_id
+    inner join closure as judged_closure
+        on judged_closure.descendant_id = rows_read.judged_team_id
+    left join closure as start_closure
+        on start_closure.ancestor_id = judged_closure.ancestor_id
+        and start_closure.descendant_id = rows_read.start_team_id
+
+    union all
+
+    select
+        start_closure.ancestor_id as unit_id,
+        rows_read.*,
+        true as start_in_unit,
+        false as judged_in_unit
+    from rows_read
+    inner join closure as start_closure
+        on start_closure.descendant_id = rows_read.start_team_id
+    left join closure as judged_closure
+        on judged_closure.ancestor_id = start_closure.ancestor_id
+        and judged_closure.descendant_id = rows_read.judged_team_id
     where rows_read.is_open_at_start
-
-    union
-
-    select
-        rows_read.window_grain,
-        rows_read.window_start,
-        rows_read.opportunity_id,
-        closure.ancestor_id as unit_id
-    from rows_read
-    inner join closure
-        on closure.descendant_id = rows_read.judged_team_id
+        and judged_closure.ancestor_id is null
 
 ),
 
 flagged as (
 
     select
-        candidate_units.unit_id,
+        unit_rows.*,
         views.pipeline_view,
-        rows_read.*,
-        start_closure.ancestor_id is not null as start_in_unit,
-        judged_closure.ancestor_id is not null as judged_in_unit,
         case views.pipeline_view
             when 'close_this_month' then windows.this_month_start
             when 'close_next_month' then windows.next_month_start
@@ -205,21 +211,11 @@ flagged as (
             when 'close_this_month' then windows.this_month_end
             when 'close_next_month' then windows.next_month_end
         end as close_window_end
-    from candidate_units
-    inner join rows_read
-        on rows_read.window_grain = candidate_units.window_grain
-        and rows_read.window_start = candidate_units.window_start
-        and rows_read.opportunity_id = candidate_units.opportunity_id
+    from unit_rows
     inner join windows
-        on windows.window_grain = candidate_units.window_grain
-        and windows.window_start = candidate_units.window_start
+        on windows.window_grain = unit_rows.window_grain
+        and windows.window_start = unit_rows.window_start
     cross join views
-    left join closure as start_closure
-        on start_closure.ancestor_id = candidate_units.unit_id
-        and start_closure.descendant_id = rows_read.start_team_id
-    left join closure as judged_closure
-        on judged_closure.ancestor_id = candidate_units.unit_id
-        and judged_closure.descendant_id = rows_read.judged_team_id
 
 ),
 
