@@ -68,6 +68,21 @@ recoveries as (
 
 ),
 
+-- every rep under the unit of each scope: the rep itself, the rep's team (an equality join;
+-- an OR of the two is a nested loop over flags × reps)
+rep_units as (
+
+    select cast('rep' as {{ dbt.type_string() }}) as scope_level, rep_id as unit_id, rep_id
+    from reps
+
+    union all
+
+    select cast('team' as {{ dbt.type_string() }}) as scope_level, team_id as unit_id, rep_id
+    from reps
+    where team_id is not null
+
+),
+
 -- what was done: SOP cards the rep (or the team's reps) used in the following weeks
 responses as (
 
@@ -81,11 +96,11 @@ responses as (
     from flags
     cross join settings
     cross join as_of
-    inner join reps
-        on (flags.scope_level = 'rep' and reps.rep_id = flags.unit_id)
-        or (flags.scope_level = 'team' and reps.team_id = flags.unit_id)
+    inner join rep_units
+        on rep_units.scope_level = flags.scope_level
+        and rep_units.unit_id = flags.unit_id
     inner join sop_usage
-        on sop_usage.rep_id = reps.rep_id
+        on sop_usage.rep_id = rep_units.rep_id
         and sop_usage.used_at >= cast({{ dbt.dateadd('day', 7, 'flags.week_start') }} as timestamp)
         and sop_usage.used_at < cast({{ dbt.dateadd(
             'day', '7 * (settings.sop_followup_weeks + 1)', 'flags.week_start'
@@ -144,14 +159,136 @@ cases as (
 ),
 
 -- the most similar past case: same metric and scope, an earlier week; distance = |Δz|, plus
--- a penalty when from another region; ties go to the most recent week, then the unit id
-similar_ranked as (
+-- a penalty when from another region; ties go to the most recent week, then the unit id.
+-- Comparing every case with every earlier one is quadratic (485M pairs at SF10), so the
+-- search is in two steps that give the same answer: first only the past cases whose z lies
+-- near the case's z (z cut into buckets of width `band`: the bucket and its two neighbours
+-- hold every case within `band`). A case whose best distance there is ≤ `band` ÷ 2 (well
+-- inside, whatever the rounding of z ÷ band) has its answer, since every case outside is
+-- further away. The rest (early weeks, extreme z) are compared with every earlier case.
+-- `band` only trades the two steps' sizes, never the answer.
+{% set band = 0.05 %}
+case_buckets as (
+
+    select
+        cases.*,
+        cast(floor(cases.z_score / {{ band }}) as {{ dbt.type_bigint() }}) as z_bucket
+    from cases
+
+),
+
+bucket_offsets as (
+
+    select -1 as bucket_offset
+    union all
+    select 0 as bucket_offset
+    union all
+    select 1 as bucket_offset
+
+),
+
+band_pairs as (
 
     select
         current_case.scope_level,
         current_case.unit_id,
         current_case.metric_code,
         current_case.week_start,
+        past_case.unit_id as similar_unit_id,
+        past_case.week_start as similar_week_start,
+        abs(current_case.z_score - past_case.z_score) + case
+            when past_case.region_id = current_case.region_id then 0
+            else settings.similar_other_region_penalty
+        end as similarity_distance
+    from case_buckets as current_case
+    cross join settings
+    cross join bucket_offsets
+    inner join case_buckets as past_case
+        on past_case.scope_level = current_case.scope_level
+        and past_case.metric_code = current_case.metric_code
+        and past_case.z_bucket = current_case.z_bucket + bucket_offsets.bucket_offset
+        and past_case.week_start < current_case.week_start
+    -- only these can be the answer for a case answered in the band
+    where abs(current_case.z_score - past_case.z_score) + case
+            when past_case.region_id = current_case.region_id then 0
+            else settings.similar_other_region_penalty
+        end <= {{ band }} / 2
+
+),
+
+band_answered as (
+
+    select distinct scope_level, unit_id, metric_code, week_start
+    from band_pairs
+
+),
+
+similar_pairs as (
+
+    select band_pairs.*
+    from band_pairs
+    inner join band_answered
+        on band_answered.scope_level = band_pairs.scope_level
+        and band_answered.unit_id = band_pairs.unit_id
+        and band_answered.metric_code = band_pairs.metric_code
+        and band_answered.week_start = band_pairs.week_start
+
+    union all
+
+    select
+        current_case.scope_level,
+        current_case.unit_id,
+        current_case.metric_code,
+        current_case.week_start,
+        past_case.unit_id as similar_unit_id,
+        past_case.week_start as similar_week_start,
+        abs(current_case.z_score - past_case.z_score) + case
+            when past_case.region_id = current_case.region_id then 0
+            else settings.similar_other_region_penalty
+        end as similarity_distance
+    from cases as current_case
+    cross join settings
+    left join band_answered
+        on band_answered.scope_level = current_case.scope_level
+        and band_answered.unit_id = current_case.unit_id
+        and band_answered.metric_code = current_case.metric_code
+        and band_answered.week_start = current_case.week_start
+    inner join cases as past_case
+        on past_case.scope_level = current_case.scope_level
+        and past_case.metric_code = current_case.metric_code
+        and past_case.week_start < current_case.week_start
+    where band_answered.unit_id is null
+
+),
+
+nearest as (
+
+    select
+        similar_pairs.*,
+        row_number() over (
+            partition by
+                similar_pairs.scope_level,
+                similar_pairs.unit_id,
+                similar_pairs.metric_code,
+                similar_pairs.week_start
+            order by
+                similar_pairs.similarity_distance,
+                similar_pairs.similar_week_start desc,
+                similar_pairs.similar_unit_id
+        ) as similarity_rank
+    from similar_pairs
+
+),
+
+similar_ranked as (
+
+    select
+        nearest.scope_level,
+        nearest.unit_id,
+        nearest.metric_code,
+        nearest.week_start,
+        nearest.similarity_rank,
+        nearest.similarity_distance,
         past_case.unit_id as similar_unit_id,
         past_case.team_id as similar_team_id,
         past_case.region_id as similar_region_id,
@@ -162,31 +299,14 @@ similar_ranked as (
         past_case.sop_card_ids as similar_sop_card_ids,
         past_case.sop_card_titles as similar_sop_card_titles,
         past_case.recovered as similar_recovered,
-        past_case.recovery_week_start as similar_recovery_week_start,
-        abs(current_case.z_score - past_case.z_score) + case
-            when past_case.region_id = current_case.region_id then 0
-            else settings.similar_other_region_penalty
-        end as similarity_distance,
-        row_number() over (
-            partition by
-                current_case.scope_level,
-                current_case.unit_id,
-                current_case.metric_code,
-                current_case.week_start
-            order by
-                abs(current_case.z_score - past_case.z_score) + case
-                    when past_case.region_id = current_case.region_id then 0
-                    else settings.similar_other_region_penalty
-                end,
-                past_case.week_start desc,
-                past_case.unit_id
-        ) as similarity_rank
-    from cases as current_case
-    cross join settings
+        past_case.recovery_week_start as similar_recovery_week_start
+    from nearest
     inner join cases as past_case
-        on past_case.scope_level = current_case.scope_level
-        and past_case.metric_code = current_case.metric_code
-        and past_case.week_start < current_case.week_start
+        on past_case.scope_level = nearest.scope_level
+        and past_case.metric_code = nearest.metric_code
+        and past_case.unit_id = nearest.similar_unit_id
+        and past_case.week_start = nearest.similar_week_start
+    where nearest.similarity_rank = 1
 
 ),
 
