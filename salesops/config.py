@@ -41,11 +41,15 @@ run must stay within 6 GiB at scale 10 (issue 12): the dbt profile reads the sam
 
 def duckdb_config() -> dict[str, str]:
     """Settings for every DuckDB connection that reads or writes a whole table: the memory
-    limit above, and spill files under ``$SALESOPS_HOME/tmp/duckdb`` (an in-memory connection
-    would spill into the working directory)."""
+    limit above, spill files under ``$SALESOPS_HOME/tmp/duckdb`` (an in-memory connection
+    would spill into the working directory), and no extension downloads: nothing the product
+    uses needs one, and after an SF10 build was killed, reopening its warehouse failed while
+    DuckDB replayed the log of unfinished writes, trying to download ``core_functions`` (built
+    in) with no network; with downloads off the same file opened."""
     return {
         "memory_limit": os.environ.get(DUCKDB_MEMORY_VARIABLE) or DEFAULT_DUCKDB_MEMORY,
         "temp_directory": str(spill_directory()),
+        "autoinstall_known_extensions": "false",
     }
 
 

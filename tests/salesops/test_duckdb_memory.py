@@ -1,6 +1,7 @@
 """Every DuckDB connection of a run that holds whole tables works within the run's memory
-setting (SALESOPS_DUCKDB_MEMORY, default 3GB) and spills under the home: the in-memory
-database of the ingest and the checks (salesops.duck) and the dbt build's warehouse."""
+setting (SALESOPS_DUCKDB_MEMORY, default 3GB), spills under the home and never downloads an
+extension: the in-memory database of the ingest and the checks (salesops.duck) and the dbt
+build's warehouse."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from salesops.config import DBT_PROJECT_DIR, DEFAULT_DUCKDB_MEMORY, DUCKDB_MEMOR
 from salesops.dbt_cli import project_args
 
 DBT = Path(sys.executable).with_name("salesops-dbt")
-SETTINGS = "select current_setting('memory_limit'), current_setting('temp_directory')"
+SETTINGS = (
+    "select current_setting('memory_limit'), current_setting('temp_directory'), "
+    "current_setting('autoinstall_known_extensions') as autoinstall"
+)
 
 
 def limit_of(size: str) -> str:
@@ -35,9 +39,10 @@ def test_the_runs_in_memory_databases_have_the_limit_and_spill_under_the_home(tm
     else:
         monkeypatch.delenv(DUCKDB_MEMORY_VARIABLE, raising=False)
     with open_() as con:
-        limit, spill = con.execute(SETTINGS).fetchall()[0]
+        limit, spill, autoinstall = con.execute(SETTINGS).fetchall()[0]
     assert limit == limit_of(size or DEFAULT_DUCKDB_MEMORY)
     assert Path(spill) == tmp_path / "tmp" / "duckdb"
+    assert autoinstall is False  # no extension downloads at run time
 
 
 @pytest.mark.parametrize("open_", [duck.connect, duck.own_database], ids=["shared", "own"])
@@ -81,3 +86,4 @@ def test_the_dbt_build_has_the_limit_and_spills_under_the_home(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert limit_of("1GB") in done.stdout
     assert str(tmp_path / "tmp" / "duckdb") in done.stdout
+    assert '"autoinstall": false' in done.stdout
