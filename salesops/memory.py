@@ -26,9 +26,18 @@ def _malloc_trim():
         return None
 
 
-def give_back() -> None:
-    """Collect garbage, release Arrow's unused pool memory and trim the C heap."""
-    gc.collect()
+def give_back(*, everything: bool = False) -> None:
+    """Collect garbage, release Arrow's unused pool memory and trim the C heap.
+
+    After a step (``everything`` false) only the young generations are collected: a step's
+    frames and tables are freed when their last reference goes, what remains is handing the
+    pages back, which is cheap. A full collection walks every object of the process (0.3–0.5 s
+    with Dagster, GX and pandas loaded: 19 s over the 42 ingest and check steps of a run, whatever
+    the scale), so it runs once, with ``everything``, before the dbt build starts."""
+    if everything:
+        gc.collect()
+    else:
+        gc.collect(1)
     try:
         import pyarrow as pa
 

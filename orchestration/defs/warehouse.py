@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from salesops.config import DBT_PROJECT_DIR
 from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, ensure_manifest
 from salesops.dbt_exec import SEED_TESTS
+from salesops.memory import give_back
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 MANIFEST = ensure_manifest()
@@ -44,6 +45,7 @@ def salesops_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseConfig
 ):
     """dbt build of staging → intermediate → marts, tests included."""
+    give_back(everything=True)  # what the ingest, checks and signals freed, before dbt starts
     yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
 
 
