@@ -168,6 +168,10 @@ cases as (
 -- further away. The rest (early weeks, extreme z) are compared with every earlier case.
 -- `band` only trades the two steps' sizes, never the answer.
 {% set band = 0.05 %}
+{% set distance -%}
+    abs(current_case.z_score - past_case.z_score)
+    + case when past_case.region_id = current_case.region_id then 0 else settings.similar_other_region_penalty end
+{%- endset %}
 case_buckets as (
 
     select
@@ -196,10 +200,7 @@ band_pairs as (
         current_case.week_start,
         past_case.unit_id as similar_unit_id,
         past_case.week_start as similar_week_start,
-        abs(current_case.z_score - past_case.z_score) + case
-            when past_case.region_id = current_case.region_id then 0
-            else settings.similar_other_region_penalty
-        end as similarity_distance
+        {{ distance }} as similarity_distance
     from case_buckets as current_case
     cross join settings
     cross join bucket_offsets
@@ -209,10 +210,7 @@ band_pairs as (
         and past_case.z_bucket = current_case.z_bucket + bucket_offsets.bucket_offset
         and past_case.week_start < current_case.week_start
     -- only these can be the answer for a case answered in the band
-    where abs(current_case.z_score - past_case.z_score) + case
-            when past_case.region_id = current_case.region_id then 0
-            else settings.similar_other_region_penalty
-        end <= {{ band }} / 2
+    where {{ distance }} <= {{ band }} / 2
 
 ),
 
@@ -242,10 +240,7 @@ similar_pairs as (
         current_case.week_start,
         past_case.unit_id as similar_unit_id,
         past_case.week_start as similar_week_start,
-        abs(current_case.z_score - past_case.z_score) + case
-            when past_case.region_id = current_case.region_id then 0
-            else settings.similar_other_region_penalty
-        end as similarity_distance
+        {{ distance }} as similarity_distance
     from cases as current_case
     cross join settings
     left join band_answered
