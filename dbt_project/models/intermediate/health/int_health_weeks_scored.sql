@@ -140,7 +140,6 @@ peers as (
     select
         ranked.*,
         case when ranked.scaled_value is null then 0 else 1 end as is_valued,
-        middles.middle_rank,
         -- the lower and upper middle of the other rows, once the row at value_rank is left out
         case
             when middles.middle_rank < ranked.value_rank then middles.middle_value
