@@ -172,6 +172,15 @@ cases as (
     abs(current_case.z_score - past_case.z_score)
     + case when past_case.region_id = current_case.region_id then 0 else settings.similar_other_region_penalty end
 {%- endset %}
+{% set pair_columns -%}
+    current_case.scope_level,
+        current_case.unit_id,
+        current_case.metric_code,
+        current_case.week_start,
+        past_case.unit_id as similar_unit_id,
+        past_case.week_start as similar_week_start,
+        {{ distance }} as similarity_distance
+{%- endset %}
 case_buckets as (
 
     select
@@ -194,13 +203,7 @@ bucket_offsets as (
 band_pairs as (
 
     select
-        current_case.scope_level,
-        current_case.unit_id,
-        current_case.metric_code,
-        current_case.week_start,
-        past_case.unit_id as similar_unit_id,
-        past_case.week_start as similar_week_start,
-        {{ distance }} as similarity_distance
+        {{ pair_columns }}
     from case_buckets as current_case
     cross join settings
     cross join bucket_offsets
@@ -221,26 +224,16 @@ band_answered as (
 
 ),
 
+-- the band's pairs (each within `band` ÷ 2: its case is answered there) and, for the cases
+-- without one, every earlier case
 similar_pairs as (
 
-    select band_pairs.*
-    from band_pairs
-    inner join band_answered
-        on band_answered.scope_level = band_pairs.scope_level
-        and band_answered.unit_id = band_pairs.unit_id
-        and band_answered.metric_code = band_pairs.metric_code
-        and band_answered.week_start = band_pairs.week_start
+    select * from band_pairs
 
     union all
 
     select
-        current_case.scope_level,
-        current_case.unit_id,
-        current_case.metric_code,
-        current_case.week_start,
-        past_case.unit_id as similar_unit_id,
-        past_case.week_start as similar_week_start,
-        {{ distance }} as similarity_distance
+        {{ pair_columns }}
     from cases as current_case
     cross join settings
     left join band_answered
