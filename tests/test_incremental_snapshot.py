@@ -1,13 +1,14 @@
-"""The incremental daily snapshot equals a full rebuild, also when an extract corrects the past.
+"""The incremental day-grain models equal a full rebuild, also when an extract corrects the past.
 
 A small world (scale 0.05) is generated once and cut twice (:func:`simulator.truncate.truncate_landing`):
 the landing as it stood on the day before the last day, and on the last day. In the second one
-two past facts are corrected, as a re-exported extract would: one opportunity's amount in an
-old month-end extract, and the day another opportunity entered a stage. Home "daily" builds the
-first landing, then the second one incrementally; home "fresh" builds the second landing from
-nothing. The daily snapshot (intermediate and mart) must be equal row for row, and the
-incremental build must have kept most rows (it did not recompute history) while recomputing
-the corrected opportunities whole.
+three past facts are corrected, as a re-exported extract would: one opportunity's amount in an
+old month-end extract, the day another opportunity entered a stage, and the opportunity an old
+chat message is linked to. Home "daily" builds the first landing, then the second one incrementally; home "fresh"
+builds the second landing from nothing. The daily snapshot (intermediate and mart) and the
+day-grain signal marts must be equal row for row, and the incremental build must have kept most
+rows (it did not recompute history) while recomputing the corrected opportunities and the
+corrected chat day whole.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 
 from salesops.config import DBT_PROJECT_DIR, Paths
 from salesops.dbt_cli import project_args
+from ml.chat_signals.extract import extract_home_signals
 from salesops.ingest import ingest_all
 from simulator.config import load_config
 from simulator.generate import generate
@@ -33,8 +35,21 @@ pytestmark = pytest.mark.e2e
 
 DBT = Path(sys.executable).with_name("salesops-dbt")
 LAST_DAY = date(2026, 10, 31)
-SELECT = "+int_opportunity_daily_snapshot +fct_opportunity_daily_snapshot"
+SELECT = (
+    "+int_opportunity_daily_snapshot +fct_opportunity_daily_snapshot "
+    "+fct_opportunity_signals_daily +fct_rep_signals_daily"
+)
 MART = "marts.fct_opportunity_daily_snapshot"
+SIGNAL_MARTS = {
+    "marts.fct_opportunity_signals_daily": (
+        "opportunity_id, category, negated, keywords, mentions, messages, signal_date, as_of"
+    ),
+    "marts.fct_rep_signals_daily": (
+        "rep_id, team_id, category, negated, keywords, mentions, messages, opportunities, signal_date, as_of"
+    ),
+}
+QUOTE_WORD = "报价"
+"""A price keyword (seed chat_keywords): a message naming it has a keyword hit."""
 BUSINESS = (
     "snapshot_date, opportunity_id, owner_rep_id, team_id, stage, status, amount, "
     "expected_close_date_raw, expected_close_on, probability, is_open"
@@ -43,6 +58,7 @@ BUSINESS = (
 
 def _build(home: Path, select: str = SELECT) -> subprocess.CompletedProcess:
     ingest_all(Paths(home).ensure())
+    extract_home_signals(home)
     env = {**os.environ, "SALESOPS_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     command = [
         str(DBT), "build", "--select", select, "--exclude-resource-type", "test", "unit_test",
@@ -75,7 +91,22 @@ def _correct_the_past(landing: Path) -> dict[str, str]:
     stage_opportunity = history.at[row, "opportunity_id"]
     history.at[row, "entered_at"] = (entered[row] - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
     history.to_csv(history_file, index=False)
-    return {"amount": amount_opportunity, "stage": stage_opportunity}
+
+    # a chat message about a quote re-linked to another opportunity: the day's keyword hits
+    # stay as many, only whose they are changes
+    archive = landing / "chat" / "chat_messages_2026-06.jsonl"
+    messages = pd.read_json(archive, lines=True, dtype=False)
+    linked = messages["opportunity_id"].notna() & (messages["opportunity_id"] != "")
+    about_a_quote = messages.index[linked & messages["text"].str.contains(QUOTE_WORD)]
+    message = about_a_quote[len(about_a_quote) // 2]
+    others = messages.loc[linked & (messages["opportunity_id"] != messages.at[message, "opportunity_id"]), "opportunity_id"]
+    messages.at[message, "opportunity_id"] = others.iloc[0]
+    messages.to_json(archive, orient="records", lines=True, force_ascii=False)
+    return {
+        "amount": amount_opportunity,
+        "stage": stage_opportunity,
+        "chat_day": date.fromisoformat(str(messages.at[message, "sent_at"])[:10]),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +126,9 @@ def builds(tmp_path_factory):
     truncate_landing(full, daily / "landing", LAST_DAY)
     corrected = _correct_the_past(daily / "landing")
     shutil.copytree(daily / "landing", fresh / "landing")
+    marked = _mark_signal_rows(daily, corrected["chat_day"])
     _build(daily)
+    markers = _unmark_signal_rows(daily, marked)
     _build(fresh)
     return {
         "daily": daily,
@@ -103,7 +136,48 @@ def builds(tmp_path_factory):
         "corrected": corrected,
         "rows_before": before,
         "mart_before": mart_before,
+        "markers": markers,
     }
+
+
+MARK = " [kept]"
+
+
+def _mark_signal_rows(home: Path, corrected_day: date) -> dict[str, list[tuple]]:
+    """Before the incremental build, tag `keywords` of every signal-mart row of the first
+    week of October (days the new extracts do not change) and of the corrected chat day: a
+    day that is kept keeps the tag, a day computed again loses it."""
+    marked = {}
+    with duckdb.connect(str(_db(home))) as con:
+        for relation in SIGNAL_MARTS:
+            con.execute(
+                f"update {relation} set keywords = keywords || ? "
+                "where signal_date between date '2026-10-01' and date '2026-10-07' or signal_date = ?",
+                [MARK, corrected_day],
+            )
+            marked[relation] = con.execute(
+                f"select signal_date, count(*) from {relation} where keywords like ? group by 1",
+                [f"%{MARK}"],
+            ).fetchall()
+    return marked
+
+
+def _unmark_signal_rows(home: Path, marked: dict) -> dict[str, dict]:
+    """What the incremental build did to the tagged rows (per mart: tagged rows per day
+    before and after), then the tags removed so the marts compare with a fresh build."""
+    seen = {}
+    with duckdb.connect(str(_db(home))) as con:
+        for relation in SIGNAL_MARTS:
+            after = con.execute(
+                f"select signal_date, count(*) from {relation} where keywords like ? group by 1",
+                [f"%{MARK}"],
+            ).fetchall()
+            seen[relation] = {"before": dict(marked[relation]), "after": dict(after)}
+            con.execute(
+                f"update {relation} set keywords = left(keywords, length(keywords) - ?) where keywords like ?",
+                [len(MARK), f"%{MARK}"],
+            )
+    return seen
 
 
 def _db(home: Path) -> Path:
@@ -144,6 +218,13 @@ def test_the_incremental_snapshot_equals_a_full_rebuild(builds):
             "select count(*), max(snapshot_date) from marts.fct_opportunity_daily_snapshot"
         ).fetchone()
     assert rows > 10_000 and last == LAST_DAY
+    for relation, columns in SIGNAL_MARTS.items():
+        assert _differences(builds, relation, columns) == 0, relation
+        with duckdb.connect(str(_db(builds["fresh"])), read_only=True) as con:
+            rows, last, as_of = con.execute(
+                f"select count(*), max(signal_date), min(as_of) from {relation}"
+            ).fetchone()
+        assert rows > 1_000 and last == as_of == LAST_DAY, relation
 
 
 def test_the_new_day_kept_history_and_recomputed_only_what_changed(builds):
@@ -156,7 +237,7 @@ def test_the_new_day_kept_history_and_recomputed_only_what_changed(builds):
         corrected = con.execute(
             "select opportunity_id, min(_written_as_of), max(_written_as_of), count(*) "
             "from intermediate.int_opportunity_daily_snapshot where opportunity_id in (?, ?) group by 1",
-            list(builds["corrected"].values()),
+            [builds["corrected"]["amount"], builds["corrected"]["stage"]],
         ).fetchall()
     kept = written.get(LAST_DAY - timedelta(days=1), 0)
     assert set(written) <= {LAST_DAY - timedelta(days=1), LAST_DAY}
@@ -176,15 +257,41 @@ def test_the_new_day_kept_history_and_recomputed_only_what_changed(builds):
     assert 0.8 * rows_before < mart_kept < rows_before
 
 
+def test_the_new_day_kept_signal_history_and_recomputed_the_corrected_day(builds):
+    """The day signatures were signed again only for the new day and the corrected chat day;
+    the signal marts kept every other day's rows from the first build (their tags survive)
+    and computed the corrected day again (its tags are gone)."""
+    with duckdb.connect(str(_db(builds["daily"])), read_only=True) as con:
+        writers = con.execute(
+            "select _written_by, count(*), list(signal_date order by signal_date) "
+            "from intermediate.int_keyword_hit_days_signed group by 1 order by 2"
+        ).fetchall()
+    assert len(writers) == 2, writers  # the first build and the incremental one
+    (_, resigned, days), (_, kept_days, _) = writers
+    corrected_day = builds["corrected"]["chat_day"]
+    assert corrected_day in days and LAST_DAY in days
+    assert resigned <= 4 and kept_days > 100
+    for relation, seen in builds["markers"].items():
+        before, after = seen["before"], seen["after"]
+        assert corrected_day in before and len(before) >= 6, relation
+        assert corrected_day not in after, relation
+        assert after == {day: rows for day, rows in before.items() if day != corrected_day}, relation
+
+
 def test_an_unchanged_rerun_rewrites_no_row(builds):
     """The same extracts again (a re-run after a failed publish, the scheduler firing twice):
     nothing to delete, nothing to add. DuckDB gives appended rows new row ids, so equal
     row-id ranges and counts mean no row was rewritten."""
-    relations = ("intermediate.int_opportunity_daily_snapshot", MART)
+    relations = (
+        "intermediate.int_opportunity_daily_snapshot", MART, "intermediate.int_keyword_hit_days_signed",
+        *SIGNAL_MARTS,
+    )
     before = [_row_ids(builds["daily"], relation) for relation in relations]
     _build(builds["daily"])
     assert [_row_ids(builds["daily"], relation) for relation in relations] == before
     assert _differences(builds, "intermediate.int_opportunity_daily_snapshot", BUSINESS) == 0
+    for relation, columns in SIGNAL_MARTS.items():
+        assert _differences(builds, relation, columns) == 0, relation
 
 
 def test_the_mart_built_without_its_spine_is_copied_whole(builds):
@@ -196,3 +303,15 @@ def test_the_mart_built_without_its_spine_is_copied_whole(builds):
     with duckdb.connect(str(_db(builds["daily"])), read_only=True) as con:
         spine = con.execute("select count(*) from intermediate.int_opportunity_daily_snapshot").fetchone()[0]
     assert rows == spine
+
+
+def test_a_signal_mart_built_without_its_day_signatures_is_computed_whole(builds):
+    """A selection without the day signatures cannot know which days they signed since:
+    every row is computed again (no tagged row survives), still equal to a fresh build."""
+    relation = "marts.fct_rep_signals_daily"
+    with duckdb.connect(str(_db(builds["daily"]))) as con:
+        con.execute(f"update {relation} set keywords = keywords || ?", [MARK])
+    _build(builds["daily"], select="fct_rep_signals_daily")
+    assert _differences(builds, relation, SIGNAL_MARTS[relation]) == 0
+    with duckdb.connect(str(_db(builds["daily"])), read_only=True) as con:
+        assert con.execute(f"select count(*) from {relation} where keywords like ?", [f"%{MARK}"]).fetchone()[0] == 0

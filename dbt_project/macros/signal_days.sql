@@ -1,0 +1,108 @@
+{#- An order-free fingerprint of a set of rows: the sum of a 64-bit hash of each row's
+    `columns` (a list of expressions), as decimal(38, 0). Two sets of rows with the same count
+    and the same hash sum are taken as equal; a changed, added or removed row changes the sum
+    except for a 64-bit collision. Not in dbt's cross-database macros: dispatched. -#}
+{% macro hash_sum(columns) -%}
+    {{ return(adapter.dispatch('hash_sum', 'salesops')(columns)) }}
+{%- endmacro %}
+
+{% macro default__hash_sum(columns) -%}
+    {{ exceptions.raise_compiler_error(
+        "hash_sum (the day signatures of the incremental signal marts) has no implementation for "
+        ~ adapter.type() ~ ": add " ~ adapter.type() ~ "__hash_sum in macros/signal_days.sql"
+    ) }}
+{%- endmacro %}
+
+{% macro duckdb__hash_sum(columns) -%}
+    cast(sum(hash({{ columns | join(', ') }})) as decimal(38, 0))
+{%- endmacro %}
+
+{#- Spark's xxhash64 skips null arguments, so (x, null) and (null, x) would hash alike:
+    every column is made text with a marker for null first. -#}
+{% macro spark__hash_sum(columns) -%}
+    {%- set marked = [] -%}
+    {%- for column in columns -%}
+        {%- do marked.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
+    {%- endfor -%}
+    cast(sum(cast(xxhash64({{ marked | join(', ') }}) as decimal(38, 0))) as decimal(38, 0))
+{%- endmacro %}
+
+
+{#- Each signal day's keyword hits as (signal_date, hits, signature): what the day-grain signal
+    marts (fct_opportunity_signals_daily, fct_rep_signals_daily) compute a day's rows from, the
+    hits' columns they read. Two builds agree on a day's rows exactly when they agree on this. -#}
+{% macro keyword_hit_day_signatures() -%}
+    select
+        signal_date,
+        count(*) as hits,
+        {{ hash_sum(['message_id', 'opportunity_id', 'rep_id', 'team_id', 'keyword', 'category', 'negated']) }} as signature
+    from {{ ref('int_keyword_hits_joined_to_messages') }}
+    group by signal_date
+{%- endmacro %}
+
+
+{#- Run before the day signatures are extended (int_keyword_hit_days_signed): deletes what the
+    build must sign again and returns nothing.
+      everything, when the project changed (another salesops version: SALESOPS_DBT_FINGERPRINT);
+      a day, when its hits changed (a corrected chat archive, a message linked to another
+        opportunity, a rep moved to another team) or it has none now (as_of moved back). -#}
+{% macro delete_changed_signal_days(relation) -%}
+    {#- only a run or build writes: compile, show and docs generate must not delete anything -#}
+    {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return('') }}{%- endif -%}
+    {%- set state = run_query(
+        "select count(*) as stored_rows, count(distinct _build_fingerprint) as fingerprints, "
+        ~ "max(_build_fingerprint) as fingerprint from " ~ relation
+    ).rows[0] -%}
+    {%- if state['stored_rows'] == 0 -%}{{ return('') }}{%- endif -%}
+    {%- if state['fingerprints'] != 1 or state['fingerprint'] != env_var('SALESOPS_DBT_FINGERPRINT', 'unknown') -%}
+        {%- do run_query("delete from " ~ relation) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- do run_query(
+        "delete from " ~ relation ~ " where signal_date not in ("
+        ~ "select stored.signal_date from " ~ relation ~ " as stored "
+        ~ "inner join (" ~ keyword_hit_day_signatures() ~ ") as current_day "
+        ~ "on current_day.signal_date = stored.signal_date "
+        ~ "and current_day.hits = stored.hits "
+        ~ "and current_day.signature = stored.signature)"
+    ) -%}
+    {{ return('') }}
+{%- endmacro %}
+
+
+{#- Run before a day-grain signal mart is extended: deletes the days it must compute again and
+    returns nothing.
+      `mirrored` (the day signatures were built in this invocation): every day signed again in
+        this invocation, every day no longer signed, and everything when the mart is not
+        available (`available`, its guard); the kept rows take the new as_of (`as_of_relation`:
+        a day's rows do not depend on as_of once the day is on or before it);
+      otherwise (a selection without the signatures): every row. -#}
+{% macro delete_signal_days_to_recompute(relation, days, as_of_relation, mirrored, available) -%}
+    {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return('') }}{%- endif -%}
+    {%- if mirrored -%}
+        {%- do run_query(
+            "delete from " ~ relation ~ " where not (" ~ available ~ ") "
+            ~ "or signal_date in (select signal_date from " ~ days
+            ~ " where _written_by = '" ~ invocation_id ~ "') "
+            ~ "or signal_date not in (select signal_date from " ~ days ~ ")"
+        ) -%}
+        {%- do run_query(
+            "update " ~ relation ~ " set as_of = (select max(as_of) from " ~ as_of_relation ~ ") "
+            ~ "where as_of <> (select max(as_of) from " ~ as_of_relation ~ ")"
+        ) -%}
+    {%- else -%}
+        {%- do run_query("delete from " ~ relation) -%}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+
+{#- The hits a day-grain signal mart computes in this build: the days signed again in this
+    invocation when it is `mirrored` and already holds rows (else every day). -#}
+{% macro signal_days_to_compute(hits_relation, days, mirrored) -%}
+    select * from {{ hits_relation }}
+    {%- if mirrored %}
+    where signal_date in (select signal_date from {{ days }} where _written_by = '{{ invocation_id }}')
+        or (select count(*) from {{ this }}) = 0
+    {%- endif %}
+{%- endmacro %}
