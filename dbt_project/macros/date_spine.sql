@@ -1,32 +1,36 @@
-{#- Every calendar day from `start_date` to `end_date` (both SQL date expressions, scalar
-    subqueries allowed), inclusive, as a select with one column `date_day` (date).
-
-    Portable: no generate_series / recursive CTE. Day offsets 0 … 2^max_bits − 1 come from
-    a cross join of `max_bits` two-row tables (binary digits), then dbt.dateadd. The default
-    15 bits covers ~89 years, far beyond any CRM history, and is only 32,768 rows. -#}
-{% macro date_spine(start_date, end_date, max_bits=15) -%}
+{#- The whole numbers 0 … 2^max_bits − 1 as a select with one column `whole_number`.
+    Portable: no generate_series / recursive CTE; a cross join of `max_bits` two-row tables
+    (binary digits). -#}
+{% macro whole_numbers(max_bits) -%}
     {%- set bits = range(max_bits) -%}
     select
-        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'spine_bounds.start_on') }} as date) as date_day
-    from (
-        select
-            {% for bit in bits -%}
-            bit_{{ bit }}.digit * {{ 2 ** bit }}{% if not loop.last %} + {% endif %}
-            {%- endfor %} as day_offset
-        from
-            {% for bit in bits -%}
-            (select 0 as digit union all select 1 as digit) as bit_{{ bit }}
-            {%- if not loop.last %}
-            cross join
-            {% endif -%}
-            {%- endfor %}
-    ) as day_offsets
+        {% for bit in bits -%}
+        bit_{{ bit }}.digit * {{ 2 ** bit }}{% if not loop.last %} + {% endif %}
+        {%- endfor %} as whole_number
+    from
+        {% for bit in bits -%}
+        (select 0 as digit union all select 1 as digit) as bit_{{ bit }}
+        {%- if not loop.last %}
+        cross join
+        {% endif -%}
+        {%- endfor %}
+{%- endmacro %}
+
+
+{#- Every calendar day from `start_date` to `end_date` (both SQL date expressions, scalar
+    subqueries allowed), inclusive, as a select with one column `date_day` (date).
+    Day offsets 0 … 2^max_bits − 1 (whole_numbers), then dbt.dateadd. The default 15 bits
+    covers ~89 years, far beyond any CRM history, and is only 32,768 rows. -#}
+{% macro date_spine(start_date, end_date, max_bits=15) -%}
+    select
+        cast({{ dbt.dateadd('day', 'day_offsets.whole_number', 'spine_bounds.start_on') }} as date) as date_day
+    from ({{ whole_numbers(max_bits) }}) as day_offsets
     cross join (
         select
             cast({{ start_date }} as date) as start_on,
             cast({{ end_date }} as date) as end_on
     ) as spine_bounds
-    where day_offsets.day_offset
+    where day_offsets.whole_number
         <= {{ dbt.datediff('spine_bounds.start_on', 'spine_bounds.end_on', 'day') }}
 {%- endmacro %}
 

@@ -40,17 +40,7 @@ settings as (
 
 month_offsets as (
 
-    select
-        {% for bit in range(10) -%}
-        bit_{{ bit }}.digit * {{ 2 ** bit }}{% if not loop.last %} + {% endif %}
-        {%- endfor %} as month_offset
-    from
-        {% for bit in range(10) -%}
-        (select 0 as digit union all select 1 as digit) as bit_{{ bit }}
-        {%- if not loop.last %}
-        cross join
-        {% endif -%}
-        {%- endfor %}
+    select whole_number as month_offset from ({{ whole_numbers(10) }}) as numbers
 
 ),
 
