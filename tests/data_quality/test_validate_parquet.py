@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from data_quality.suites.bronze import bronze_suite
-from data_quality.validate import validate_frame, validate_parquet, validate_parquet_once
+from data_quality.validate import _frame, validate_frame, validate_parquet, validate_parquet_once
 from salesops import contract
 
 ROWS = 600
@@ -136,3 +136,33 @@ def test_an_unchanged_table_reuses_its_outcome_and_a_changed_one_is_checked_agai
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     other_suite, reused = validate_parquet_once(path, fewer, store, table="opportunities")
     assert not reused and other_suite.success
+
+
+def test_a_table_is_read_as_duckdbs_own_frame(tmp_path):
+    """The Arrow read gives the frame DuckDB's ``.df()`` gives (decimals as floats, dates as
+    datetime64, nulls in every type), so the expectations see the same values."""
+    import duckdb
+
+    con = duckdb.connect()
+    relation = con.sql(
+        "select * from (values "
+        "(1, 'a', cast(12.50 as decimal(18, 2)), date '2026-10-31', timestamp '2026-10-31 08:00:00', true), "
+        "(null, null, null, null, null, null), "
+        "(3, '预算', cast(0 as decimal(18, 2)), date '2024-02-29', timestamp '2024-02-29 23:59:59', false)"
+        ") as t(n, text, amount, day, sent_at, flag)"
+    )
+    pd.testing.assert_frame_equal(_frame(relation), relation.df())
+
+
+def test_gx_does_not_fingerprint_the_frames_it_checks(monkeypatch):
+    """GX's batch fingerprint (a hash of every column) is skipped by a threshold setting; if
+    GX renames the setting the fingerprint would run again, and this test fails."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def fingerprint(_frame):
+        raise AssertionError("GX fingerprinted the frame: HASH_THRESHOLD is no longer its setting")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", fingerprint)
+    frame = planted_opportunities()
+    outcome = validate_frame(frame, bronze_suite(contract.table("opportunities")), table="opportunities")
+    assert outcome.evaluated > 0
