@@ -175,20 +175,21 @@
 {%- endmacro %}
 
 
-{#- Run before the published daily snapshot is extended (fct_opportunity_daily_snapshot):
-    deletes what it must copy again from the spine and returns nothing.
-      `mirrored` (the spine was built in this invocation): the rows of every opportunity the
-        spine wrote rows for in this invocation (they are copied again whole) or no longer
-        has; nothing else;
-      otherwise, and whenever the mart is not available (`available`, its guard): every row. -#}
-{% macro delete_snapshot_rows_to_mirror(relation, spine, mirrored, available) -%}
+{#- Run before a mart that mirrors an incremental model is extended (the published daily
+    snapshot mirrors the spine by opportunity; the daily signal marts mirror the day signatures
+    by day): deletes what it must compute again and returns nothing.
+      `mirrored` (`source` was built in this invocation): the rows of every `key` value that
+        `source` wrote in this invocation (`_written_by`) or no longer has, and every row when
+        the mart is not available (`available`, its guard);
+      otherwise: every row. -#}
+{% macro delete_rows_to_mirror(relation, key, source, mirrored, available) -%}
     {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return('') }}{%- endif -%}
     {%- if mirrored -%}
         {%- do run_query(
             "delete from " ~ relation ~ " where not (" ~ available ~ ") "
-            ~ "or opportunity_id in (select opportunity_id from " ~ spine
+            ~ "or " ~ key ~ " in (select " ~ key ~ " from " ~ source
             ~ " where _written_by = '" ~ invocation_id ~ "') "
-            ~ "or opportunity_id not in (select opportunity_id from " ~ spine ~ ")"
+            ~ "or " ~ key ~ " not in (select " ~ key ~ " from " ~ source ~ ")"
         ) -%}
     {%- else -%}
         {%- do run_query("delete from " ~ relation) -%}

@@ -70,37 +70,33 @@
 {%- endmacro %}
 
 
-{#- Run before a day-grain signal mart is extended: deletes the days it must compute again and
-    returns nothing.
-      `mirrored` (the day signatures were built in this invocation): every day signed again in
-        this invocation, every day no longer signed, and everything when the mart is not
-        available (`available`, its guard); the kept rows take the new as_of (`as_of_relation`:
-        a day's rows do not depend on as_of once the day is on or before it);
-      otherwise (a selection without the signatures): every row. -#}
-{% macro delete_signal_days_to_recompute(relation, days, as_of_relation, mirrored, available) -%}
-    {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return('') }}{%- endif -%}
-    {%- if mirrored -%}
-        {%- do run_query(
-            "delete from " ~ relation ~ " where not (" ~ available ~ ") "
-            ~ "or signal_date in (select signal_date from " ~ days
-            ~ " where _written_by = '" ~ invocation_id ~ "') "
-            ~ "or signal_date not in (select signal_date from " ~ days ~ ")"
-        ) -%}
-        {%- do run_query(
-            "update " ~ relation ~ " set as_of = (select max(as_of) from " ~ as_of_relation ~ ") "
-            ~ "where as_of <> (select max(as_of) from " ~ as_of_relation ~ ")"
-        ) -%}
-    {%- else -%}
-        {%- do run_query("delete from " ~ relation) -%}
+{#- A day-grain signal mart (fct_opportunity_signals_daily, fct_rep_signals_daily), incremental
+    by day mirroring int_keyword_hit_days_signed: when that model is built in the same dbt
+    invocation, only the days it signed again (new, or their hits changed) are computed again
+    and the days it no longer has are deleted (delete_rows_to_mirror); every other day's rows
+    stay as stored and take the new as_of (a day's rows do not depend on as_of once the day is
+    on or before it). Built without it (a selection that leaves it out), when the mart is not
+    available, or when it holds no row, the mart is computed whole.
+    tests/test_incremental_snapshot.py checks both marts against a full rebuild.
+
+    Called once at the top of the mart (after its config); returns the select of the keyword
+    hits (int_keyword_hits_joined_to_messages) the mart computes in this build. -#}
+{% macro signal_mart_hits(mart_name) -%}
+    {%- set hits = ref('int_keyword_hits_joined_to_messages') -%}
+    {%- set days = ref('int_keyword_hit_days_signed') -%}
+    {%- set as_of_relation = ref('int_as_of_resolved') -%}
+    {%- set mirrored = is_incremental()
+        and ('model.' ~ project_name ~ '.int_keyword_hit_days_signed') in selected_resources -%}
+    {%- if is_incremental() -%}
+        {%- do delete_rows_to_mirror(this, 'signal_date', days, mirrored, mart_is_available(mart_name)) -%}
+        {%- if mirrored and execute and flags.WHICH in ('run', 'build') -%}
+            {%- do run_query(
+                "update " ~ this ~ " set as_of = (select max(as_of) from " ~ as_of_relation ~ ") "
+                ~ "where as_of <> (select max(as_of) from " ~ as_of_relation ~ ")"
+            ) -%}
+        {%- endif -%}
     {%- endif -%}
-    {{ return('') }}
-{%- endmacro %}
-
-
-{#- The hits a day-grain signal mart computes in this build: the days signed again in this
-    invocation when it is `mirrored` and already holds rows (else every day). -#}
-{% macro signal_days_to_compute(hits_relation, days, mirrored) -%}
-    select * from {{ hits_relation }}
+    select * from {{ hits }}
     {%- if mirrored %}
     where signal_date in (select signal_date from {{ days }} where _written_by = '{{ invocation_id }}')
         or (select count(*) from {{ this }}) = 0

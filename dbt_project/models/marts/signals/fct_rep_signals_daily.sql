@@ -1,29 +1,18 @@
 -- Keyword signals per rep and day 销售每日信号, as of as_of.
---   Incremental by day, mirroring int_keyword_hit_days_signed: when that model is built in
---   the same dbt invocation, only the days it signed again (new, or their hits changed) are
---   computed again, and the days it no longer has are deleted; every other day's rows stay
---   as stored and take the new as_of. Built without it (a selection that leaves it out), when
---   the mart is not available, or when it holds no row, the mart is computed whole.
---   tests/test_incremental_snapshot.py checks it against a full rebuild.
+--   Incremental by day (macro signal_mart_hits): only the days whose keyword hits are new or
+--   changed are computed again; tests/test_incremental_snapshot.py checks it against a full
+--   rebuild.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns'
 ) }}
 
-{%- set days = ref('int_keyword_hit_days_signed') -%}
-{%- set as_of_relation = ref('int_as_of_resolved') -%}
-{%- set mirrored = is_incremental()
-    and ('model.' ~ project_name ~ '.int_keyword_hit_days_signed') in selected_resources -%}
-{%- if is_incremental() -%}
-    {{ delete_signal_days_to_recompute(this, days, as_of_relation, mirrored, mart_is_available('fct_rep_signals_daily')) }}
-{%- endif %}
-
 with
 
 hits as (
 
-    {{ signal_days_to_compute(ref('int_keyword_hits_joined_to_messages'), days, mirrored) }}
+    {{ signal_mart_hits('fct_rep_signals_daily') }}
 
 ),
 

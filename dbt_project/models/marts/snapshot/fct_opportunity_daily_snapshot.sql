@@ -16,7 +16,7 @@
 {%- set mirrored = is_incremental()
     and ('model.' ~ project_name ~ '.int_opportunity_daily_snapshot') in selected_resources -%}
 {%- if is_incremental() -%}
-    {{ delete_snapshot_rows_to_mirror(this, spine, mirrored, mart_is_available('fct_opportunity_daily_snapshot')) }}
+    {{ delete_rows_to_mirror(this, 'opportunity_id', spine, mirrored, mart_is_available('fct_opportunity_daily_snapshot')) }}
 {%- endif %}
 
 with
