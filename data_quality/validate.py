@@ -45,14 +45,14 @@ check's memory stays flat whatever the table's size: a pandas frame of every row
 largest table took about 2 GiB at scale 1, and parts of a million rows still lifted the run's
 process to 5.4 GiB at scale 10 (GX computes each expectation on copies of the columns)."""
 EXAMPLES_KEPT = 20
+"""Unexpected values listed per expectation (GX's own ``partial_unexpected_list`` length)."""
+_UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_columns_to_be_unique": "column_list"}
 
 # GX fingerprints every pandas batch under 1 GB (pandas' hash_pandas_object over all columns,
 # then md5) into a batch marker this project never reads; on bronze chat at scale 1 that was
 # 2.8 s of a 3.7 s validation. A threshold of 0 skips it; the expectations are computed the
-# same. tests/data_quality/test_validate.py fails if GX renames the setting.
+# same. tests/data_quality/test_validate_parquet.py fails if GX renames the setting.
 pandas_execution_engine.HASH_THRESHOLD = 0
-"""Unexpected values listed per expectation (GX's own ``partial_unexpected_list`` length)."""
-_UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_columns_to_be_unique": "column_list"}
 
 
 @dataclass

@@ -4,8 +4,8 @@ A small world (scale 0.05) is generated once and cut twice (:func:`simulator.tru
 the landing as it stood on the day before the last day, and on the last day. In the second one
 three past facts are corrected, as a re-exported extract would: one opportunity's amount in an
 old month-end extract, the day another opportunity entered a stage, and the opportunity an old
-chat message is linked to. Home "daily" builds the first landing, then the second one incrementally; home "fresh"
-builds the second landing from nothing. The daily snapshot (intermediate and mart) and the
+chat message is linked to. Home "daily" builds the first landing, then the second one
+incrementally; home "fresh" builds the second landing from nothing. The daily snapshot (intermediate and mart) and the
 day-grain signal marts must be equal row for row, and the incremental build must have kept most
 rows (it did not recompute history) while recomputing the corrected opportunities and the
 corrected chat day whole.
@@ -23,9 +23,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from ml.chat_signals.extract import extract_home_signals
 from salesops.config import DBT_PROJECT_DIR, Paths
 from salesops.dbt_cli import project_args
-from ml.chat_signals.extract import extract_home_signals
 from salesops.ingest import ingest_all
 from simulator.config import load_config
 from simulator.generate import generate
