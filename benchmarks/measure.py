@@ -37,6 +37,7 @@ STAGE_MEANING = {
     "signals": "chat and note signals",
     "models": "deviation-reason clustering",
     "warehouse": "dbt build (models and tests)",
+    "forecasting": "forecasting models (win probability)",
     "publish": "read-only snapshot published",
     ORCHESTRATION: "between steps inside the job (Dagster)",
     WRAP_UP: "after the last step: job end, run summary, brief, exit",

@@ -13,11 +13,16 @@ export_environment(_paths)
 
 from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
 from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
+from orchestration.defs.forecasting import win_probabilities  # noqa: E402
 from orchestration.defs.ingest import history_specs, ingest_assets, ingest_checks  # noqa: E402
 from orchestration.defs.note_signals import note_signals  # noqa: E402
 from orchestration.defs.publish import published_snapshot  # noqa: E402
 from orchestration.defs.signals import chat_signals  # noqa: E402
-from orchestration.defs.warehouse import dbt_resource, salesops_dbt_assets  # noqa: E402
+from orchestration.defs.warehouse import (  # noqa: E402
+    dbt_resource,
+    salesops_dbt_assets,
+    salesops_dbt_forecast_assets,
+)
 from orchestration.resources import SalesopsHome  # noqa: E402
 from orchestration.run_log import salesops_run_logger  # noqa: E402
 
@@ -48,6 +53,8 @@ defs = dg.Definitions(
         note_signals,
         deviation_reason_clusters,
         salesops_dbt_assets,
+        win_probabilities,
+        salesops_dbt_forecast_assets,
         published_snapshot,
         daily_brief,
     ],

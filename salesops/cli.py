@@ -173,6 +173,7 @@ def run(
     ops_config = (
         {
             "salesops_dbt_assets": {"config": {"as_of": as_of}},
+            "salesops_dbt_forecast_assets": {"config": {"as_of": as_of}},
             "deviation_reason_clusters": {"config": {"as_of": as_of}},
         }
         if as_of

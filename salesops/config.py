@@ -8,6 +8,11 @@ Default: ``data/`` in the repository. Layout under it::
     warehouse/build.duckdb        the one writer's working warehouse (dbt builds here)
     warehouse/salesops.duckdb     the last published, read-only snapshot
     dagster_home/                 Dagster's run history
+    ml/<table>.parquet            the forecasting models' predictions (the dbt source ``ml``)
+
+Trained models and their model cards go to ``models/`` in the repository for the default
+home, to ``<home>/models/`` for any other (``SALESOPS_MODELS`` overrides both), so a test's
+or a second installation's models never mix with the repository's.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 MODELS_DIR = REPO_ROOT / "models"
 
 HOME_VARIABLE = "SALESOPS_HOME"
+MODELS_VARIABLE = "SALESOPS_MODELS"
 
 
 LANDING_VARIABLE = "SALESOPS_LANDING"
@@ -112,6 +118,14 @@ class Paths:
     @property
     def reports(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def models(self) -> Path:
+        """Trained model artifacts and model cards (``models/<name>/<version>/``)."""
+        chosen = os.environ.get(MODELS_VARIABLE)
+        if chosen:
+            return Path(chosen).resolve()
+        return MODELS_DIR if self.home == (REPO_ROOT / "data").resolve() else self.home / "models"
 
     def ensure(self) -> Paths:
         for p in (

@@ -59,16 +59,20 @@ STAGES: tuple[Stage, ...] = (
     Stage("signals", "signals 信号", "steps 步"),
     Stage("models", "models 模型", "steps 步"),
     Stage("warehouse", "warehouse 数仓", "dbt nodes 节点", counts_steps=False),
+    Stage("forecasting", "forecasting 预测", "steps 步"),
     Stage("publish", "publish 发布", "steps 步"),
 )
 """The daily job's stages in the order they run. ``models`` (deviation-reason clustering) runs
-before the warehouse: its tables are dbt sources."""
+before the warehouse: its tables are dbt sources. ``forecasting`` (the SPEC §6 models) runs
+between the warehouse's two dbt builds: it reads marts of the first, the second builds the
+marts on its predictions."""
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 GROUP_STAGES = {
     "ingest": "ingest",
     "signals": "signals",
     "deviation_reasons": "models",
+    "forecasting": "forecasting",
     "publish": "publish",
 }
 WAREHOUSE_GROUP = "warehouse"
@@ -121,7 +125,9 @@ class DbtLines:
     """dbt's progress and error summary, read from the lines dbt prints through dagster-dbt.
 
     dbt numbers every selected node ("12 of 1381 START …", then "12 of 1381 PASS …" when it
-    finished): the total is dbt's own count of the nodes it will run."""
+    finished): the total is dbt's own count of the nodes it will run. A run invokes dbt twice
+    (the marts, then those on the forecasting models' outputs): a new numbering (another
+    total, or node 1 starting again) adds to the nodes counted so far."""
 
     MAX_ERROR_LINES = 40
 
@@ -129,6 +135,8 @@ class DbtLines:
         self.on_progress = on_progress
         self.finished: set[int] = set()
         self.total = 0
+        self.counted_before = 0
+        """Nodes of the earlier dbt invocations of the run."""
         self.error_lines: list[str] = []
         self._in_errors = False
 
@@ -147,11 +155,16 @@ class DbtLines:
         node = _NODE_LINE.match(line)
         if node:
             index, total, word = int(node[1]), int(node[2]), node[3]
+            if self.finished and (total != self.total or (index == 1 and word == "START")):
+                self.counted_before += self.total
+                self.finished = set()
             self.total = total
             if word != "START":
                 self.finished.add(index)
             if self.on_progress:
-                self.on_progress(len(self.finished), total)
+                self.on_progress(
+                    self.counted_before + len(self.finished), self.counted_before + total
+                )
 
 
 # --------------------------------------------------------------------------- warnings

@@ -2,14 +2,14 @@
 
 import dagster as dg
 
-from orchestration.defs.warehouse import salesops_dbt_assets
+from orchestration.defs.warehouse import salesops_dbt_assets, salesops_dbt_forecast_assets
 from orchestration.resources import SalesopsHome
 from salesops.publish import publish_snapshot
 
 
 @dg.asset(
     key=dg.AssetKey(["published_snapshot"]),
-    deps=list(salesops_dbt_assets.keys),
+    deps=[*salesops_dbt_assets.keys, *salesops_dbt_forecast_assets.keys],
     group_name="publish",
     kinds={"duckdb"},
     description=(

@@ -33,19 +33,41 @@ class WarehouseConfig(dg.Config):
     """Build every mart as of this date (YYYY-MM-DD); empty = the latest extract date."""
 
 
+DAILY_EXCLUDE = f"tag:{INTERMEDIATE_LOGIC_TAG} {SEED_TESTS}"
+"""The intermediate models' data tests are the test suite's and the seeds' run at parse, not
+daily checks (dbt_cli.build_args)."""
+AFTER_MODELS = "source:ml+"
+"""The models that read the forecasting models' outputs (the dbt source ``ml``): built by a
+second dbt build, after the forecasting assets, which read the marts of the first."""
+
+
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
-    # the intermediate models' data tests are the test suite's and the seeds' run at parse, not
-    # daily checks (dbt_cli.build_args)
-    exclude=f"tag:{INTERMEDIATE_LOGIC_TAG} {SEED_TESTS}",
+    exclude=f"{DAILY_EXCLUDE} {AFTER_MODELS}",
     dagster_dbt_translator=SalesopsTranslator(),
 )
 def salesops_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseConfig
 ):
-    """dbt build of staging → intermediate → marts, tests included."""
+    """dbt build of staging → intermediate → marts, tests included (all but the marts that read
+    the forecasting models' outputs)."""
     give_back(everything=True)  # what the ingest, checks and signals freed, before dbt starts
+    yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    select=AFTER_MODELS,
+    exclude=DAILY_EXCLUDE,
+    dagster_dbt_translator=SalesopsTranslator(),
+)
+def salesops_dbt_forecast_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseConfig
+):
+    """dbt build of the models that read the forecasting models' predictions (staging/ml and
+    the marts on them), tests included."""
     yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
 
 

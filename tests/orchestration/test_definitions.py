@@ -46,7 +46,9 @@ def test_publish_depends_on_every_dbt_model_and_every_bronze_table_is_checked(de
     graph = definitions.defs.resolve_asset_graph()
     publish = graph.get(dg.AssetKey(["published_snapshot"]))
     dbt_keys = set(definitions.salesops_dbt_assets.keys)
-    assert publish.parent_keys == dbt_keys
+    after_models = set(definitions.salesops_dbt_forecast_assets.keys)
+    assert publish.parent_keys == dbt_keys | after_models
+    assert not dbt_keys & after_models
     checks = {c.asset_key.to_user_string() for c in graph.asset_check_keys if c.name == "contract_suite"}
     assert checks == {f"bronze/{name}" for name in contract.TABLES}
 
@@ -55,3 +57,30 @@ def test_dbt_assets_grouped_by_folder(definitions):
     graph = definitions.defs.resolve_asset_graph()
     groups = {graph.get(k).group_name for k in definitions.salesops_dbt_assets.keys}
     assert groups == {"warehouse_seeds", "warehouse_staging", "warehouse_intermediate", "warehouse_marts"}
+
+
+def test_forecasting_runs_between_the_two_dbt_builds(definitions):
+    """The models read marts of the first dbt build; the marts on their predictions (dbt source
+    ``ml``) are the second build's, so the job runs dbt → models → dbt → publish."""
+    graph = definitions.defs.resolve_asset_graph()
+    first = set(definitions.salesops_dbt_assets.keys)
+    second = set(definitions.salesops_dbt_forecast_assets.keys)
+    predictions = dg.AssetKey(["ml", "win_probabilities"])
+    assert dg.AssetKey(["marts", "fct_opportunity_scoring_days"]) in graph.get(predictions).parent_keys
+    assert graph.get(predictions).parent_keys <= first
+    staged = dg.AssetKey(["staging", "stg_ml__win_probabilities"])
+    assert staged in second and predictions in graph.get(staged).parent_keys
+    assert dg.AssetKey(["marts", "fct_win_probabilities"]) in second
+    job = definitions.defs.resolve_job_def(definitions.DAILY_JOB)
+    structure = job.graph.dependency_structure
+
+    def steps_before(step: str) -> set[str]:
+        return {
+            output.node_name
+            for outputs in structure.input_to_upstream_outputs_for_node(step).values()
+            for output in outputs
+        }
+
+    assert "salesops_dbt_assets" in steps_before("win_probabilities")
+    assert "win_probabilities" in steps_before("salesops_dbt_forecast_assets")
+    assert "salesops_dbt_forecast_assets" in steps_before("published_snapshot")

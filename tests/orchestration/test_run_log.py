@@ -43,8 +43,9 @@ def test_every_asset_and_check_of_the_daily_job_has_exactly_one_stage(definition
     assert len(in_job) > 300 and set(owner) == in_job
     assert set(owner.values()) == {1}
     by_stage = Counter(stages.values())
-    assert by_stage["warehouse"] == 1 and by_stage["publish"] == 1
-    assert stages["salesops_dbt_assets"] == "warehouse"
+    assert by_stage["warehouse"] == 2 and by_stage["publish"] == 1
+    assert stages["salesops_dbt_assets"] == stages["salesops_dbt_forecast_assets"] == "warehouse"
+    assert stages["win_probabilities"] == "forecasting"
     assert stages["deviation_reason_clusters"] == "models"
     assert stages["chat_signals"] == "signals"
     assert stages["bronze__reps"] == "ingest" and stages["bronze__reps_contract_suite"] == "quality"

@@ -82,6 +82,29 @@ def test_verbose_run_log_copies_to_the_console(tmp_path):
     assert "1 of 2 START model a" in (tmp_path / "logs" / "run-x.log").read_text(encoding="utf-8")
 
 
+def test_dbt_counter_adds_the_second_dbt_invocation_to_the_first():
+    """A run builds the marts, then (after the forecasting models) the marts on their
+    outputs: the counter goes on from the first invocation's nodes, whether the second has
+    another total or the same one."""
+    progress: list[tuple[int, int]] = []
+    dbt = DbtLines(on_progress=lambda done, total: progress.append((done, total)))
+    for line in [
+        "1 of 2 START sql table model marts.fct_a ...... [RUN]",
+        "1 of 2 OK created sql table model marts.fct_a . [OK in 0.1s]",
+        "2 of 2 PASS not_null_fct_a_id ................. [PASS in 0.1s]",
+        "1 of 3 START sql view model staging.stg_ml ..... [RUN]",
+        "1 of 3 OK created sql view model staging.stg_ml [OK in 0.1s]",
+        "2 of 3 OK created sql table model marts.fct_b . [OK in 0.1s]",
+        "3 of 3 PASS not_null_fct_b_id ................. [PASS in 0.1s]",
+        "1 of 3 START sql view model staging.stg_ml ..... [RUN]",
+        "1 of 3 OK created sql view model staging.stg_ml [OK in 0.1s]",
+    ]:
+        dbt.feed(line)
+    assert progress == [
+        (0, 2), (1, 2), (2, 2), (2, 5), (3, 5), (4, 5), (5, 5), (5, 8), (6, 8)
+    ]
+
+
 def test_dbt_counter_and_error_summary_come_from_dbt_lines():
     progress: list[tuple[int, int]] = []
     dbt = DbtLines(on_progress=lambda done, total: progress.append((done, total)))
@@ -148,7 +171,7 @@ def test_live_board_redraws_in_place_and_shows_the_dbt_counter():
     board.draw(force=True)
     board.close(success=True)
     text = out.getvalue()
-    assert "\x1b[7F" in text  # cursor back up over the 7 lines (prepare + six stages)
+    assert "\x1b[8F" in text  # cursor back up over the 8 lines (prepare + seven stages)
     assert "[███·········] 5/20 dbt nodes 节点" in text
 
 

@@ -133,14 +133,8 @@ scored as (
         latest_at_lock.submitted_at,
         latest_at_lock.amount as forecast_amount,
         coalesce(booked.booked_amount, 0) as booked_amount,
-        case
-            when reps.hire_date is null then 'unknown'
-            when reps.hire_date > cast(
-                {{ dbt.dateadd('month', '-1 * settings.new_rep_tenure_months', 'latest_at_lock.period_start') }}
-                as date
-            ) then 'new'
-            else 'tenured'
-        end as tenure_cohort,
+        {{ tenure_cohort('reps.hire_date', 'latest_at_lock.period_start', 'settings.new_rep_tenure_months') }}
+            as tenure_cohort,
         cast({{ dbt.dateadd('month', 1, 'latest_at_lock.period_start') }} as date) <= {{ dbt.dateadd('day', 1, 'as_of.as_of') }}
             as is_period_complete,
         as_of.as_of

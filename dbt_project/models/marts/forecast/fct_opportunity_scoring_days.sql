@@ -1,7 +1,8 @@
 -- The open pipeline on every scoring day 评分日在途商机 (int_scoring_days_spined: the lock days
 -- 1/8/15/22 of each month and as_of): each open opportunity as it stood at the end of the day
--- (the daily snapshot), with the stage-probability rules engine evaluated on that day (macro
--- probability_rules_fired) beside the CRM's own probability. The forecasting models read it:
+-- (the daily snapshot) and its owner's tenure cohort that month, with the stage-probability
+-- rules engine evaluated on that day (macro probability_rules_fired) beside the CRM's own
+-- probability. The forecasting models read it:
 -- the win-probability model scores these rows, the backtest sums them per rep and lock point.
 with
 
@@ -20,6 +21,21 @@ scoring_days as (
 history as (
 
     select * from {{ ref('stg_crm__opportunity_stage_history') }}
+
+),
+
+reps as (
+
+    select * from {{ ref('stg_crm__reps') }}
+
+),
+
+settings as (
+
+    select
+        cast(max(case when parameter = 'new_rep_tenure_months' then value end) as integer)
+            as new_rep_tenure_months
+    from {{ ref('forecast_settings') }}
 
 ),
 
@@ -88,6 +104,10 @@ select
     -- owner
     scored.owner_rep_id,
     scored.team_id,
+    cast(
+        {{ tenure_cohort('reps.hire_date', dbt.date_trunc('month', 'scored.scored_on'), 'settings.new_rep_tenure_months') }}
+        as {{ dbt.type_string() }}
+    ) as tenure_cohort,
     -- position
     scored.stage,
     scored.latest_entered_at,
@@ -102,6 +122,10 @@ select
     fired.rule_id,
     cast(fired.probability as {{ type_double() }}) as rule_probability
 from scored
+cross join settings
+left join reps
+    on reps.rep_id = scored.owner_rep_id
 left join fired
     on fired.opportunity_id = scored.opportunity_id
     and fired.scored_on = scored.scored_on
+where {{ mart_is_available('fct_opportunity_scoring_days') }}

@@ -1,7 +1,7 @@
 -- SOP cards linked to each deviation-reason cluster; one row per cluster × card.
 with source as (
 
-    {{ deviation_reasons_source('deviation_reason_card_links', [
+    {{ asset_file_source('deviation_reasons', 'deviation_reason_card_links', [
         ('cluster_id', dbt.type_bigint()),
         ('card_id', 'varchar'),
         ('link_rank', dbt.type_bigint()),

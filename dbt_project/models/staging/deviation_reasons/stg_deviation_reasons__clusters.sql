@@ -1,7 +1,7 @@
 -- Deviation-reason clusters from the deviation_reasons asset; one row per cluster.
 with source as (
 
-    {{ deviation_reasons_source('deviation_reason_clusters', [
+    {{ asset_file_source('deviation_reasons', 'deviation_reason_clusters', [
         ('cluster_id', dbt.type_bigint()),
         ('label', 'varchar'),
         ('top_terms', 'varchar'),

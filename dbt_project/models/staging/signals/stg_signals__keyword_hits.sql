@@ -1,7 +1,7 @@
 -- Dictionary keyword hits from the signals asset; one row per message × keyword × negated.
 with source as (
 
-    {{ signals_source('keyword_hits', [
+    {{ asset_file_source('signals', 'keyword_hits', [
         ('message_id', 'varchar'),
         ('conversation_id', 'varchar'),
         ('opportunity_id', 'varchar'),

@@ -2,7 +2,7 @@
 -- keyword × negated.
 with source as (
 
-    {{ signals_source('note_hits', [
+    {{ asset_file_source('signals', 'note_hits', [
         ('activity_id', 'varchar'),
         ('opportunity_id', 'varchar'),
         ('rep_id', 'varchar'),

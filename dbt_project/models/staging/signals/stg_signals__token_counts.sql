@@ -2,7 +2,7 @@
 -- tokens, n_tokens long: ml/chat_signals/terms.py).
 with source as (
 
-    {{ signals_source('token_counts', [
+    {{ asset_file_source('signals', 'token_counts', [
         ('rep_id', 'varchar'),
         ('week_start', 'date'),
         ('token', 'varchar'),

@@ -7,7 +7,7 @@
 
 with source as (
 
-    {%- if execute and not signals_file_exists(history) %}
+    {%- if execute and not source_file_exists(history) %}
 
     select
         *,

@@ -1,0 +1,90 @@
+"""Forecasting models (SPEC §6): thin assets between the two dbt builds — after the marts they
+read, before the marts that read their predictions (the dbt source ``ml``)."""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from ml.models.warehouse import connect_build
+from ml.models.win_probability.predict import TABLES, score_win_probabilities
+from orchestration.defs.warehouse import salesops_dbt_assets
+from orchestration.resources import SalesopsHome
+from salesops.memory import give_back
+
+FORECASTING_GROUP = "forecasting"
+ML_PREFIX = "ml"
+"""Asset key prefix; the dbt source ``ml`` points its tables at these keys."""
+
+WIN_PROBABILITY_READS = (
+    "fct_opportunity_scoring_days",
+    "fct_opportunity_daily_snapshot",
+    "fct_opportunity_signals_daily",
+    "dim_opportunities",
+    "dim_reps",
+    "dim_org_units",
+    "forecast_settings",
+)
+"""The marts (and the seed) the win-probability features read."""
+
+_DESCRIPTIONS = {
+    "win_probabilities": (
+        "Win probability 赢率: one row per open opportunity per scoring day (lock days 1/8/15/22 "
+        "and as_of), from gradient-boosted trees calibrated with scikit-learn, refitted at each "
+        "month's start on the outcomes known then. Models and cards: models/win_probability/."
+    ),
+    "win_probability_evaluation": (
+        "Held-out Brier score, log loss and calibration error of the model, the rules engine, "
+        "the CRM's probability and the flat default, per stage and tenure cohort."
+    ),
+    "win_probability_reliability": (
+        "Reliability table: predicted vs observed win rate in ten probability bins, per source, "
+        "stage and tenure cohort."
+    ),
+}
+
+
+def ml_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([ML_PREFIX, table])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ml_key(table),
+            deps=[get_asset_key_for_model([salesops_dbt_assets], name) for name in WIN_PROBABILITY_READS],
+            group_name=FORECASTING_GROUP,
+            kinds={"python", "scikitlearn", "parquet"},
+            description=_DESCRIPTIONS[table],
+        )
+        for table in TABLES
+    ],
+)
+def win_probabilities(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
+    """Score every open opportunity on every scoring day with the calibrated win-probability
+    model of its month (loaded from models/win_probability/ when its training input is
+    unchanged, else trained and stored with its model card); write the predictions and their
+    held-out evaluation to $SALESOPS_HOME/ml/."""
+    give_back(everything=True)  # the dbt build's leftovers, before the features are read
+    paths = salesops_home.paths()
+    with connect_build(paths) as con:
+        result = score_win_probabilities(con, paths.home, paths.models)
+    give_back()
+    briefs = {source: result.brier(source) for source in ("ml", "rules", "crm", "flat")}
+    context.log.info(
+        f"{result.scored_rows} rows scored by {result.models} monthly models "
+        f"({result.models_trained} trained, the rest reused) in {result.seconds:.1f} s; "
+        "held-out Brier "
+        + ", ".join(f"{k} {v:.3f}" for k, v in briefs.items() if v is not None)
+    )
+    common = {
+        "scored_rows": result.scored_rows,
+        "models": result.models,
+        "models_trained": result.models_trained,
+        "months_without_model": result.months_without_model,
+        "seconds": round(result.seconds, 2),
+        **{f"brier_{k}": round(v, 4) for k, v in briefs.items() if v is not None},
+    }
+    for table in TABLES:
+        yield dg.MaterializeResult(
+            asset_key=ml_key(table),
+            metadata={**common, "path": dg.MetadataValue.path(str(result.paths[table]))},
+        )
