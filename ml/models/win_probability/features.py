@@ -147,21 +147,20 @@ group by all
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return bool(found[0][0])
 
 
 def build_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per open opportunity per scoring day: the descriptive columns, the features
     (:func:`feature_columns`) and the outcome (``outcome``, ``closed_on``: empty while open)."""
-    frame = con.execute(_BASE_SQL).to_arrow_table().to_pandas()
+    frame = con.sql(_BASE_SQL).to_arrow_table().to_pandas()
     frame["stage_position"] = frame["stage"].map({s: i for i, s in enumerate(STAGES)}).astype(float)
     if _has_table(con, "marts", "fct_opportunity_signals_daily"):
-        signals = con.execute(_SIGNALS_SQL).to_arrow_table().to_pandas()
+        signals = con.sql(_SIGNALS_SQL).to_arrow_table().to_pandas()
         if not signals.empty:
             wide = signals.pivot_table(
                 index=list(KEYS), columns="signal", values="mentions", aggfunc="sum", fill_value=0

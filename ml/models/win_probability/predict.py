@@ -186,10 +186,10 @@ def _predict(
 
 
 def _flat_probability(con: duckdb.DuckDBPyConnection) -> float:
-    row = con.execute(
+    rows = con.execute(
         "select value from seeds.forecast_settings where parameter = 'default_probability'"
-    ).fetchone()
-    return float(row[0])
+    ).fetchall()
+    return float(rows[0][0])
 
 
 def _table(frame: pd.DataFrame, table: str) -> pa.Table:

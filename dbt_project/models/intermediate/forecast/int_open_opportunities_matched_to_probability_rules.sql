@@ -27,7 +27,7 @@ scored as (
         end as expected_close_on,
         positions.latest_entered_at
     from opportunities
-    inner join positions
+    left join positions
         on positions.opportunity_id = opportunities.opportunity_id
 
 ),
