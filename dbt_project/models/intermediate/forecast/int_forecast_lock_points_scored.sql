@@ -3,8 +3,11 @@
 -- for the period made before the end of day d of the period's month (a lock day after
 -- as_of is not reached yet). Bookings A = the rep's credited contract amounts signed in
 -- the period (int_bookings_credited). bias = (F − A) ÷ A, only where A > 0 (no bookings:
--- no ratio). A rep is *new* for a period when hired less than `new_rep_tenure_months`
--- months before the period's first day.
+-- no ratio; macros/forecast_accuracy.sql). A rep is *new* for a period when hired less than
+-- `new_rep_tenure_months` months before the period's first day (forecast_tenure_cohort).
+-- Beside the reps with a forecast stand, at the same lock points, the reps who booked in the
+-- period without one (has_forecast false): their bookings are part of what a unit's forecast
+-- had to predict (fct_forecast_accuracy); having no forecast, they have no bias.
 with
 
 submissions as (
@@ -110,6 +113,23 @@ latest_at_lock as (
 
 ),
 
+forecasts as (
+
+    select * from latest_at_lock where recency = 1
+
+),
+
+-- the lock points of a period at which some rep had a forecast
+period_locks as (
+
+    select distinct
+        period,
+        period_start,
+        lock_day
+    from forecasts
+
+),
+
 booked as (
 
     select
@@ -122,31 +142,52 @@ booked as (
 
 ),
 
+members as (
+
+    select rep_id, period from forecasts
+    union
+    select booked.rep_id, booked.period
+    from booked
+    where exists (
+        select 1
+        from period_locks
+        where period_locks.period = booked.period
+    )
+
+),
+
 scored as (
 
     select
-        latest_at_lock.rep_id,
+        members.rep_id,
         reps.team_id,
-        latest_at_lock.period,
-        latest_at_lock.period_start,
-        latest_at_lock.lock_day,
-        latest_at_lock.submitted_at,
-        latest_at_lock.amount as forecast_amount,
+        period_locks.period,
+        period_locks.period_start,
+        period_locks.lock_day,
+        forecasts.rep_id is not null as has_forecast,
+        forecasts.submitted_at,
+        forecasts.amount as forecast_amount,
         coalesce(booked.booked_amount, 0) as booked_amount,
-        {{ tenure_cohort('reps.hire_date', 'latest_at_lock.period_start', 'settings.new_rep_tenure_months') }}
-            as tenure_cohort,
-        cast({{ dbt.dateadd('month', 1, 'latest_at_lock.period_start') }} as date) <= {{ dbt.dateadd('day', 1, 'as_of.as_of') }}
+        {{ forecast_tenure_cohort(
+            'reps.hire_date', 'period_locks.period_start', 'settings.new_rep_tenure_months'
+        ) }} as tenure_cohort,
+        cast({{ dbt.dateadd('month', 1, 'period_locks.period_start') }} as date) <= {{ dbt.dateadd('day', 1, 'as_of.as_of') }}
             as is_period_complete,
         as_of.as_of
-    from latest_at_lock
+    from members
+    inner join period_locks
+        on period_locks.period = members.period
     cross join settings
     cross join as_of
     left join reps
-        on reps.rep_id = latest_at_lock.rep_id
+        on reps.rep_id = members.rep_id
+    left join forecasts
+        on forecasts.rep_id = members.rep_id
+        and forecasts.period = period_locks.period
+        and forecasts.lock_day = period_locks.lock_day
     left join booked
-        on booked.rep_id = latest_at_lock.rep_id
-        and booked.period = latest_at_lock.period
-    where latest_at_lock.recency = 1
+        on booked.rep_id = members.rep_id
+        and booked.period = period_locks.period
 
 )
 
@@ -160,13 +201,12 @@ select
     -- cohort
     cast(tenure_cohort as {{ dbt.type_string() }}) as tenure_cohort,
     is_period_complete,
+    has_forecast,
     -- amounts
     cast(forecast_amount as {{ type_double() }}) as forecast_amount,
     cast(booked_amount as {{ type_double() }}) as booked_amount,
-    cast(
-        case when booked_amount > 0 then (forecast_amount - booked_amount) / booked_amount end
-        as {{ type_double() }}
-    ) as forecast_bias,
+    cast({{ forecast_abs_error('forecast_amount', 'booked_amount') }} as {{ type_double() }}) as abs_error,
+    cast({{ forecast_bias('forecast_amount', 'booked_amount') }} as {{ type_double() }}) as forecast_bias,
     -- timestamps
     submitted_at,
     as_of

@@ -105,7 +105,7 @@ select
     scored.owner_rep_id,
     scored.team_id,
     cast(
-        {{ tenure_cohort('reps.hire_date', dbt.date_trunc('month', 'scored.scored_on'), 'settings.new_rep_tenure_months') }}
+        {{ forecast_tenure_cohort('reps.hire_date', dbt.date_trunc('month', 'scored.scored_on'), 'settings.new_rep_tenure_months') }}
         as {{ dbt.type_string() }}
     ) as tenure_cohort,
     -- position
