@@ -4,6 +4,8 @@ read, before the marts that read their predictions (the dbt source ``ml``)."""
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from ml.models.backtest.predict import TABLES as BACKTEST_TABLES
+from ml.models.backtest.predict import backtest_components
 from ml.models.warehouse import connect_build
 from ml.models.win_probability.predict import TABLES, score_win_probabilities
 from orchestration.defs.warehouse import salesops_dbt_assets
@@ -25,6 +27,14 @@ WIN_PROBABILITY_READS = (
 )
 """The marts (and the seed) the win-probability features read."""
 
+BACKTEST_READS = (
+    *WIN_PROBABILITY_READS,
+    "fct_forecast_pipeline_lock_points",
+    "int_bookings_credited",
+)
+"""What the backtest's model parts read: the win-probability features' marts, the lock-point
+inputs and the credited bookings."""
+
 _DESCRIPTIONS = {
     "win_probabilities": (
         "Win probability 赢率: one row per open opportunity per scoring day (lock days 1/8/15/22 "
@@ -34,6 +44,14 @@ _DESCRIPTIONS = {
     "win_probability_evaluation": (
         "Held-out Brier score, log loss and calibration error of the model, the rules engine, "
         "the CRM's probability and the flat default, per stage and tenure cohort."
+    ),
+    "forecast_backtest_components": (
+        "The forecast backtest's model parts 回测模型部分: per rep × month × lock day, the open "
+        "pipeline weighted by the calibrated probability of winning within the month, and the "
+        "run-rate of business not yet in the pipeline (statsmodels exponential smoothing)."
+    ),
+    "run_rate_evaluation": (
+        "The run-rate against the seasonal naive forecast: one-step-ahead MAE and MASE per lock day."
     ),
     "win_probability_reliability": (
         "Reliability table: predicted vs observed win rate in ten probability bins, per source, "
@@ -87,4 +105,43 @@ def win_probabilities(context: dg.AssetExecutionContext, salesops_home: Salesops
         yield dg.MaterializeResult(
             asset_key=ml_key(table),
             metadata={**common, "path": dg.MetadataValue.path(str(result.paths[table]))},
+        )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ml_key(table),
+            deps=[get_asset_key_for_model([salesops_dbt_assets], name) for name in BACKTEST_READS],
+            group_name=FORECASTING_GROUP,
+            kinds={"python", "scikitlearn", "statsmodels", "parquet"},
+            description=_DESCRIPTIONS[table],
+        )
+        for table in BACKTEST_TABLES
+    ],
+)
+def forecast_backtest(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
+    """The model-based methods of the forecast backtest: per rep, month and lock day, the open
+    pipeline weighted by the in-month win probability (a calibrated model per month, fitted on
+    the months ended before it, stored in models/in_month_win/) and the run-rate of business not
+    yet in the pipeline; written to $SALESOPS_HOME/ml/ for fct_forecast_backtest."""
+    give_back(everything=True)
+    paths = salesops_home.paths()
+    with connect_build(paths) as con:
+        result = backtest_components(con, paths.home, paths.models)
+    give_back()
+    context.log.info(
+        f"{result.rep_locks} rep lock points, {result.models} monthly in-month models "
+        f"({result.models_trained} trained, the rest reused) in {result.seconds:.1f} s"
+    )
+    for table in BACKTEST_TABLES:
+        yield dg.MaterializeResult(
+            asset_key=ml_key(table),
+            metadata={
+                "rep_lock_points": result.rep_locks,
+                "models": result.models,
+                "models_trained": result.models_trained,
+                "seconds": round(result.seconds, 2),
+                "path": dg.MetadataValue.path(str(result.paths[table])),
+            },
         )
