@@ -123,7 +123,7 @@ def win_probabilities(context: dg.AssetExecutionContext, salesops_home: Salesops
 def forecast_backtest(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
     """The model-based methods of the forecast backtest: per rep, month and lock day, the open
     pipeline weighted by the in-month win probability (a calibrated model per month, fitted on
-    the months ended before it, stored in models/in_month_win/) and the run-rate of business not
+    the months ended before it, stored in models/backtest/) and the run-rate of business not
     yet in the pipeline; written to $SALESOPS_HOME/ml/ for fct_forecast_backtest."""
     give_back(everything=True)
     paths = salesops_home.paths()

@@ -34,7 +34,7 @@ from ml.models.warehouse import write_output
 from ml.models.win_probability.features import build_features, feature_columns
 from ml.models.win_probability.train import PARAMETERS, fit_calibrated
 
-NAME = "in_month_win"
+NAME = "backtest"
 CODE_VERSION = "im1"
 COMPONENTS = "forecast_backtest_components"
 RUN_RATE_SCORES = "run_rate_evaluation"
@@ -161,7 +161,7 @@ def _fit(rows: pd.DataFrame, columns: list[str], origin: pd.Timestamp):
     card = ModelCard(
         name=NAME,
         version="",
-        title="In-month win probability 当月赢单概率",
+        title="Forecast backtest: in-month win probability 回测：当月赢单概率",
         purpose=(
             "The probability that a deal open on a lock day is won by the end of that month: "
             "the model-based pipeline of the forecast backtest (SPEC §6). This model scores the "
