@@ -13,7 +13,7 @@ export_environment(_paths)
 
 from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
 from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
-from orchestration.defs.forecasting import win_probabilities  # noqa: E402
+from orchestration.defs.forecasting import dynamic_baselines, win_probabilities  # noqa: E402
 from orchestration.defs.ingest import history_specs, ingest_assets, ingest_checks  # noqa: E402
 from orchestration.defs.note_signals import note_signals  # noqa: E402
 from orchestration.defs.publish import published_snapshot  # noqa: E402
@@ -54,6 +54,7 @@ defs = dg.Definitions(
         deviation_reason_clusters,
         salesops_dbt_assets,
         win_probabilities,
+        dynamic_baselines,
         salesops_dbt_forecast_assets,
         published_snapshot,
         daily_brief,

@@ -396,8 +396,10 @@ def demand_season(created: pd.Series, origin: pd.Timestamp) -> dict[int, float]:
     fit = sm.OLS(np.log(history.to_numpy()), sm.add_constant(design)).fit()
     effects = {seen[0]: 0.0, **{month: float(fit.params[f"m{month}"]) for month in seen[1:]}}
     centre = float(np.mean(list(effects.values())))
-    return {month: float(np.exp(effects[month] - centre)) if month in effects else 1.0
-            for month in range(1, 13)}
+    return {
+        month: float(np.exp(effects[month] - centre)) if month in effects else 1.0
+        for month in range(1, 13)
+    }
 
 
 def lag_weights(lags: pd.DataFrame, origin: pd.Timestamp) -> np.ndarray:
@@ -417,9 +419,7 @@ def lag_weights(lags: pd.DataFrame, origin: pd.Timestamp) -> np.ndarray:
     return weights / weights.sum()
 
 
-def seasonality_index(
-    created: pd.Series, lags: pd.DataFrame, origin: pd.Timestamp
-) -> float:
+def seasonality_index(created: pd.Series, lags: pd.DataFrame, origin: pd.Timestamp) -> float:
     """The season of the demand that signs in the month starting ``origin``: the demand season
     of each creation month before it (:func:`demand_season`) weighted by how much of the
     bookings signs that many months after creation (:func:`lag_weights`) — a bookings month

@@ -67,8 +67,9 @@ def training_rows(frame: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
     """The rep-months that ended before ``origin``, with bookings."""
     month = pd.to_datetime(frame["month_start"])
     ended = (month + pd.DateOffset(months=1)) <= origin
-    return frame.loc[ended & frame["is_period_complete"].fillna(False).astype(bool)
-                     & frame["bookings"].notna()].copy()
+    return frame.loc[
+        ended & frame["is_period_complete"].fillna(False).astype(bool) & frame["bookings"].notna()
+    ].copy()
 
 
 def is_sufficient(rows: pd.DataFrame, parameters: dict = PARAMETERS) -> bool:
