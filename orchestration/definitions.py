@@ -13,7 +13,11 @@ export_environment(_paths)
 
 from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
 from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
-from orchestration.defs.forecasting import forecast_backtest, win_probabilities  # noqa: E402
+from orchestration.defs.forecasting import (  # noqa: E402
+    dynamic_baselines,
+    forecast_backtest,
+    win_probabilities,
+)
 from orchestration.defs.ingest import history_specs, ingest_assets, ingest_checks  # noqa: E402
 from orchestration.defs.note_signals import note_signals  # noqa: E402
 from orchestration.defs.publish import published_snapshot  # noqa: E402
@@ -55,6 +59,7 @@ defs = dg.Definitions(
         salesops_dbt_assets,
         win_probabilities,
         forecast_backtest,
+        dynamic_baselines,
         salesops_dbt_forecast_assets,
         published_snapshot,
         daily_brief,

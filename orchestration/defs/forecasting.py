@@ -6,6 +6,8 @@ from dagster_dbt import get_asset_key_for_model
 
 from ml.models.backtest.predict import TABLES as BACKTEST_TABLES
 from ml.models.backtest.predict import backtest_components
+from ml.models.baseline.predict import TABLES as BASELINE_TABLES
+from ml.models.baseline.predict import score_baselines
 from ml.models.warehouse import connect_build
 from ml.models.win_probability.predict import TABLES, score_win_probabilities
 from orchestration.defs.warehouse import salesops_dbt_assets
@@ -35,6 +37,21 @@ BACKTEST_READS = (
 """What the backtest's model parts read: the win-probability features' marts, the lock-point
 inputs and the credited bookings."""
 
+BASELINE_READS = (
+    "fct_attainment_rep_month",
+    "fct_opportunity_daily_snapshot",
+    "fct_lead_to_sign",
+    "dim_opportunities",
+    "dim_reps",
+    "dim_org_units",
+    "int_bookings_credited",
+    "stg_crm__leads",
+    "stg_crm__customers",
+    "stg_crm__competitor_events",
+    "stg_crm__market_events",
+)
+"""The models of the first dbt build the baseline drivers and the challenge target read."""
+
 _DESCRIPTIONS = {
     "win_probabilities": (
         "Win probability 赢率: one row per open opportunity per scoring day (lock days 1/8/15/22 "
@@ -57,6 +74,19 @@ _DESCRIPTIONS = {
         "Reliability table: predicted vs observed win rate in ten probability bins, per source, "
         "stage and tenure cohort."
     ),
+    "baselines": (
+        "Dynamic baseline 动态基线: one row per rep-month, a ridge regression of bookings on "
+        "twelve drivers known on the month's first day, refitted at each month's start. "
+        "Models and cards: models/baseline/."
+    ),
+    "baseline_contributions": (
+        "Each driver's contribution to each rep-month's baseline (yuan): the baseline = "
+        "intercept + Σ contributions + floor adjustment."
+    ),
+    "challenge_targets": (
+        "Challenge target 挑战目标 per rep-month: max(committed, baseline, stage + top-3 "
+        "profile + lead-quality potential)."
+    ),
 }
 
 
@@ -68,7 +98,10 @@ def ml_key(table: str) -> dg.AssetKey:
     specs=[
         dg.AssetSpec(
             ml_key(table),
-            deps=[get_asset_key_for_model([salesops_dbt_assets], name) for name in WIN_PROBABILITY_READS],
+            deps=[
+                get_asset_key_for_model([salesops_dbt_assets], name)
+                for name in WIN_PROBABILITY_READS
+            ],
             group_name=FORECASTING_GROUP,
             kinds={"python", "scikitlearn", "parquet"},
             description=_DESCRIPTIONS[table],
@@ -90,8 +123,7 @@ def win_probabilities(context: dg.AssetExecutionContext, salesops_home: Salesops
     context.log.info(
         f"{result.scored_rows} rows scored by {result.models} monthly models "
         f"({result.models_trained} trained, the rest reused) in {result.seconds:.1f} s; "
-        "held-out Brier "
-        + ", ".join(f"{k} {v:.3f}" for k, v in briefs.items() if v is not None)
+        "held-out Brier " + ", ".join(f"{k} {v:.3f}" for k, v in briefs.items() if v is not None)
     )
     common = {
         "scored_rows": result.scored_rows,
@@ -144,4 +176,43 @@ def forecast_backtest(context: dg.AssetExecutionContext, salesops_home: Salesops
                 "seconds": round(result.seconds, 2),
                 "path": dg.MetadataValue.path(str(result.paths[table])),
             },
+        )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ml_key(table),
+            deps=[get_asset_key_for_model([salesops_dbt_assets], name) for name in BASELINE_READS],
+            group_name=FORECASTING_GROUP,
+            kinds={"python", "scikitlearn", "parquet"},
+            description=_DESCRIPTIONS[table],
+        )
+        for table in BASELINE_TABLES
+    ],
+)
+def dynamic_baselines(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
+    """Dynamic baseline of every rep-month with its drivers' contributions, and the challenge
+    target of the dual track (models loaded from models/baseline/ when their training input is
+    unchanged, else trained and stored with their model cards); written to $SALESOPS_HOME/ml/."""
+    give_back(everything=True)
+    paths = salesops_home.paths()
+    with connect_build(paths) as con:
+        result = score_baselines(con, paths.home, paths.models)
+    give_back()
+    context.log.info(
+        f"{result.rep_months} rep-months, {result.models} monthly models "
+        f"({result.models_trained} trained, the rest reused) in {result.seconds:.1f} s"
+    )
+    common = {
+        "rep_months": result.rep_months,
+        "models": result.models,
+        "models_trained": result.models_trained,
+        "months_without_model": result.months_without_model,
+        "seconds": round(result.seconds, 2),
+    }
+    for table in BASELINE_TABLES:
+        yield dg.MaterializeResult(
+            asset_key=ml_key(table),
+            metadata={**common, "path": dg.MetadataValue.path(str(result.paths[table]))},
         )

@@ -75,7 +75,9 @@ def test_the_model_beats_a_flat_fifty_percent_and_converges(planted_world, name)
     for lock_day in (1, 8, 15, 22):
         assert wape[("ml", lock_day)] < wape[("pipeline_flat_50", lock_day)], lock_day
     assert wape[("ml", 22)] < wape[("ml", 1)]
-    assert abs(rows.loc[("ml", 22), "forecast_bias"]) < abs(rows.loc[("pipeline_flat_50", 1), "forecast_bias"])
+    assert abs(rows.loc[("ml", 22), "forecast_bias"]) < abs(
+        rows.loc[("pipeline_flat_50", 1), "forecast_bias"]
+    )
 
 
 @pytest.mark.parametrize("name", WORLDS)

@@ -99,7 +99,11 @@ def test_the_trees_alone_carry_the_old_win_rate_and_calibration_removes_it(fitte
     calibrated_metrics, _ = _reliability(calibrated, outcome)
 
     def error(frame: pd.DataFrame) -> float:
-        row = frame[(frame["source"] == "ml") & (frame["stage"] == "all") & (frame["tenure_cohort"] == "all")]
+        row = frame[
+            (frame["source"] == "ml")
+            & (frame["stage"] == "all")
+            & (frame["tenure_cohort"] == "all")
+        ]
         return float(row["calibration_error"].iloc[0])
 
     assert error(trees_metrics) > 0.1

@@ -49,7 +49,8 @@ def world(planted_world):
     build_db = default.home / "warehouse" / "build.duckdb"
     con = copy_marts(build_db)
     days = sorted(
-        d for (d,) in con.execute(
+        d
+        for (d,) in con.execute(
             "select distinct scored_on from marts.fct_opportunity_scoring_days where lock_day = 15"
         ).fetchall()
     )
@@ -116,7 +117,10 @@ def test_no_feature_of_a_scoring_day_reads_a_later_fact(world):
     pd.testing.assert_frame_equal(before, after[before.columns], check_dtype=False)
     # the rewrite reached the later days: a check that changed nothing would prove nothing
     later = build_features(future)
-    assert (later.loc[pd.to_datetime(later["scored_on"]) > pd.Timestamp(day), "rule_probability"] == 0.99).all()
+    assert (
+        later.loc[pd.to_datetime(later["scored_on"]) > pd.Timestamp(day), "rule_probability"]
+        == 0.99
+    ).all()
 
 
 @pytest.mark.parametrize(
@@ -155,15 +159,21 @@ def test_a_model_knows_only_outcomes_closed_before_its_origin(world):
     # flip every outcome that closed on or after the origin, and close the still-open deals
     changed = frame.copy()
     later = pd.to_datetime(changed["closed_on"]) >= origin
-    changed.loc[later, "outcome"] = changed.loc[later, "outcome"].map({"won": "lost", "lost": "won"})
+    changed.loc[later, "outcome"] = changed.loc[later, "outcome"].map(
+        {"won": "lost", "lost": "won"}
+    )
     still_open = changed["closed_on"].isna()
     changed.loc[still_open, "outcome"] = "won"
     changed.loc[still_open, "closed_on"] = origin + pd.Timedelta(days=3)
     assert later.sum() > 100
     pd.testing.assert_frame_equal(rows, training_rows(changed, origin))
-    month = (pd.to_datetime(frame["scored_on"]).dt.to_period("M").dt.to_timestamp() == origin).to_numpy()
+    month = (
+        pd.to_datetime(frame["scored_on"]).dt.to_period("M").dt.to_timestamp() == origin
+    ).to_numpy()
     with threadpool_limits(1):
-        first = fit_origin(rows, columns, origin).model.predict_proba(frame.loc[month, columns])[:, 1]
+        first = fit_origin(rows, columns, origin).model.predict_proba(frame.loc[month, columns])[
+            :, 1
+        ]
         second = fit_origin(training_rows(changed, origin), columns, origin).model.predict_proba(
             changed.loc[month, columns]
         )[:, 1]

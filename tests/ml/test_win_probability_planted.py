@@ -46,7 +46,9 @@ def test_the_model_beats_the_rules_the_crm_and_a_flat_fifty_percent(planted_worl
 
 
 @pytest.mark.parametrize("name", WORLDS)
-def test_every_open_deal_of_as_of_is_scored_and_each_version_has_its_model_card(planted_world, name):
+def test_every_open_deal_of_as_of_is_scored_and_each_version_has_its_model_card(
+    planted_world, name
+):
     world = planted_world(name)
     today = world.query(
         "select count(*) as rows, count(win_probability) as scored, "

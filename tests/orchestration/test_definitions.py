@@ -83,4 +83,10 @@ def test_forecasting_runs_between_the_two_dbt_builds(definitions):
 
     assert "salesops_dbt_assets" in steps_before("win_probabilities")
     assert "win_probabilities" in steps_before("salesops_dbt_forecast_assets")
+    baselines = dg.AssetKey(["ml", "baselines"])
+    assert dg.AssetKey(["marts", "fct_attainment_rep_month"]) in graph.get(baselines).parent_keys
+    assert graph.get(baselines).parent_keys <= first
+    assert dg.AssetKey(["marts", "fct_dual_track_rep_month"]) in second
+    assert "salesops_dbt_assets" in steps_before("dynamic_baselines")
+    assert "dynamic_baselines" in steps_before("salesops_dbt_forecast_assets")
     assert "salesops_dbt_forecast_assets" in steps_before("published_snapshot")

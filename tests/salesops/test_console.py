@@ -100,9 +100,7 @@ def test_dbt_counter_adds_the_second_dbt_invocation_to_the_first():
         "1 of 3 OK created sql view model staging.stg_ml [OK in 0.1s]",
     ]:
         dbt.feed(line)
-    assert progress == [
-        (0, 2), (1, 2), (2, 2), (2, 5), (3, 5), (4, 5), (5, 5), (5, 8), (6, 8)
-    ]
+    assert progress == [(0, 2), (1, 2), (2, 2), (2, 5), (3, 5), (4, 5), (5, 5), (5, 8), (6, 8)]
 
 
 def test_dbt_counter_and_error_summary_come_from_dbt_lines():

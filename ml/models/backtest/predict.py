@@ -151,7 +151,9 @@ def in_month_columns(frame: pd.DataFrame) -> list[str]:
 def _fit(rows: pd.DataFrame, columns: list[str], origin: pd.Timestamp):
     sample = rows
     if len(sample) > PARAMETERS["max_training_rows"]:
-        sample = sample.sample(PARAMETERS["max_training_rows"], random_state=PARAMETERS["random_state"])
+        sample = sample.sample(
+            PARAMETERS["max_training_rows"], random_state=PARAMETERS["random_state"]
+        )
     model, method, metrics = fit_calibrated(
         sample[columns],
         sample["won_in_month"].to_numpy(),
@@ -193,7 +195,10 @@ def _model_weighted(frame: pd.DataFrame, models_root: Path) -> tuple[pd.DataFram
     models = trained = 0
     for origin in sorted(month.unique()):
         training = rows.loc[month < origin]
-        if training["period"].nunique() < MIN_TRAINING_MONTHS or training["won_in_month"].sum() < 30:
+        if (
+            training["period"].nunique() < MIN_TRAINING_MONTHS
+            or training["won_in_month"].sum() < 30
+        ):
             continue
         if training["opportunity_id"].nunique() < MIN_OUTCOMES:
             continue
@@ -209,7 +214,9 @@ def _model_weighted(frame: pd.DataFrame, models_root: Path) -> tuple[pd.DataFram
         models += 1
         trained += not stored.reused
         scoring = (month == origin).to_numpy()
-        rows.loc[scoring, "probability"] = stored.model.predict_proba(rows.loc[scoring, columns])[:, 1]
+        rows.loc[scoring, "probability"] = stored.model.predict_proba(rows.loc[scoring, columns])[
+            :, 1
+        ]
         rows.loc[scoring, "model_version"] = version
     rows["weighted"] = rows["amount"].fillna(0) * rows["probability"]
     summed = (
@@ -224,16 +231,22 @@ def _model_weighted(frame: pd.DataFrame, models_root: Path) -> tuple[pd.DataFram
 def _run_rate(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per rep × month × lock day run-rate amount, per lock day MASE scores)."""
     new = con.sql(_NEW_BUSINESS_SQL).to_arrow_table().to_pandas()
-    locks = con.sql(
-        "select rep_id, period, lock_day from marts.fct_forecast_pipeline_lock_points"
-    ).to_arrow_table().to_pandas()
+    locks = (
+        con.sql("select rep_id, period, lock_day from marts.fct_forecast_pipeline_lock_points")
+        .to_arrow_table()
+        .to_pandas()
+    )
     if locks.empty:
-        return pd.DataFrame(columns=["rep_id", "period", "lock_day", "run_rate_amount"]), pd.DataFrame()
+        return pd.DataFrame(
+            columns=["rep_id", "period", "lock_day", "run_rate_amount"]
+        ), pd.DataFrame()
     months = pd.period_range(locks["period"].min(), locks["period"].max(), freq="M").astype(str)
     parts, scores = [], []
     for lock_day, per_lock in new.groupby("lock_day"):
         totals = per_lock.groupby("period")["new_business"].sum().reindex(months, fill_value=0.0)
-        by_rep = per_lock.pivot_table(index="period", columns="rep_id", values="new_business", aggfunc="sum")
+        by_rep = per_lock.pivot_table(
+            index="period", columns="rep_id", values="new_business", aggfunc="sum"
+        )
         by_rep = by_rep.reindex(months).fillna(0.0)
         wanted = locks.loc[locks["lock_day"] == lock_day]
         for period, reps in wanted.groupby("period"):

@@ -57,7 +57,11 @@ def _reliability(won: np.ndarray, probability: np.ndarray) -> pd.DataFrame:
     table = (
         pd.DataFrame({"bin": bins, "won": won, "probability": probability})
         .groupby("bin")
-        .agg(rows=("won", "size"), mean_probability=("probability", "mean"), observed_win_rate=("won", "mean"))
+        .agg(
+            rows=("won", "size"),
+            mean_probability=("probability", "mean"),
+            observed_win_rate=("won", "mean"),
+        )
         .reset_index()
     )
     table["bin_lower"] = table["bin"] / BINS
@@ -101,7 +105,5 @@ def evaluate(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             bins.insert(2, "tenure_cohort", cohort)
             reliability.append(bins)
     metric_frame = pd.DataFrame(metrics)
-    reliability_frame = (
-        pd.concat(reliability, ignore_index=True) if reliability else pd.DataFrame()
-    )
+    reliability_frame = pd.concat(reliability, ignore_index=True) if reliability else pd.DataFrame()
     return metric_frame, reliability_frame

@@ -98,7 +98,9 @@ class WinProbabilityResult:
         rows = self.evaluation
         if rows.empty:
             return None
-        hit = rows[(rows["source"] == source) & (rows["stage"] == "all") & (rows["tenure_cohort"] == "all")]
+        hit = rows[
+            (rows["source"] == source) & (rows["stage"] == "all") & (rows["tenure_cohort"] == "all")
+        ]
         return float(hit["brier_score"].iloc[0]) if len(hit) else None
 
 

@@ -133,7 +133,9 @@ def fit_calibrated(
         "calibration_rows": int(len(calibrate)),
         "brier_trees_unseen": round(float(brier_score_loss(held, trees, pos_label=1)), 4),
         "log_loss_trees_unseen": round(float(log_loss(held, trees, labels=[0, 1])), 4),
-        "brier_calibrated_in_sample": round(float(brier_score_loss(held, calibrated, pos_label=1)), 4),
+        "brier_calibrated_in_sample": round(
+            float(brier_score_loss(held, calibrated, pos_label=1)), 4
+        ),
         "log_loss_calibrated_in_sample": round(
             float(log_loss(held, np.clip(calibrated, 1e-6, 1 - 1e-6), labels=[0, 1])), 4
         ),
@@ -149,9 +151,10 @@ def is_sufficient(rows: pd.DataFrame, parameters: dict = PARAMETERS) -> bool:
         return False
     outcomes = rows["opportunity_id"].nunique()
     won = rows.loc[rows["won"] == 1, "opportunity_id"].nunique()
-    return outcomes >= parameters["min_outcomes"] and min(won, outcomes - won) >= parameters[
-        "min_outcomes_per_class"
-    ]
+    return (
+        outcomes >= parameters["min_outcomes"]
+        and min(won, outcomes - won) >= parameters["min_outcomes_per_class"]
+    )
 
 
 def fit_origin(
