@@ -1,6 +1,6 @@
 """The run-rate component against the seasonal naive forecast on a real monthly series shipped
 with statsmodels: the Mauna Loa CO₂ record (weekly, 1958–2001, averaged by month), forecast one
-month ahead for each of its last five years from the months before only. MASE is scaled by the
+month ahead for each of its last three years from the months before only. MASE is scaled by the
 seasonal naive forecast's in-sample error (Hyndman & Koehler 2006)."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ def co2() -> pd.Series:
 
 
 def test_run_rate_beats_seasonal_naive_on_co2(co2):
-    score = score_run_rate(co2, first=len(co2) - 60)
-    assert score is not None and score.months == 60
+    score = score_run_rate(co2, first=len(co2) - 36)
+    assert score is not None and score.months == 36
     print(
-        f"CO2, 60 one-step forecasts: MASE run-rate {score.mase_run_rate:.3f}, "
+        f"CO2, 36 one-step forecasts: MASE run-rate {score.mase_run_rate:.3f}, "
         f"seasonal naive {score.mase_seasonal_naive:.3f}"
     )
     assert score.mase_run_rate < 1
