@@ -94,125 +94,118 @@ def ml_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([ML_PREFIX, table])
 
 
-@dg.multi_asset(
-    specs=[
+def model_specs(tables: tuple[str, ...], reads: tuple[str, ...], kinds: set[str]) -> list:
+    """One asset per output table of a model, after the dbt models it reads."""
+    deps = [get_asset_key_for_model([salesops_dbt_assets], name) for name in reads]
+    return [
         dg.AssetSpec(
             ml_key(table),
-            deps=[
-                get_asset_key_for_model([salesops_dbt_assets], name)
-                for name in WIN_PROBABILITY_READS
-            ],
+            deps=deps,
             group_name=FORECASTING_GROUP,
-            kinds={"python", "scikitlearn", "parquet"},
+            kinds=kinds,
             description=_DESCRIPTIONS[table],
         )
-        for table in TABLES
-    ],
+        for table in tables
+    ]
+
+
+def run_model(salesops_home: SalesopsHome, score):
+    """``score(con, home, models_root)`` on the build warehouse, with the memory the dbt build
+    left behind given back first and what the model held given back after."""
+    give_back(everything=True)
+    paths = salesops_home.paths()
+    with connect_build(paths) as con:
+        result = score(con, paths.home, paths.models)
+    give_back()
+    return result
+
+
+def materializations(tables: tuple[str, ...], paths: dict, metadata: dict):
+    for table in tables:
+        yield dg.MaterializeResult(
+            asset_key=ml_key(table),
+            metadata={**metadata, "path": dg.MetadataValue.path(str(paths[table]))},
+        )
+
+
+@dg.multi_asset(
+    specs=model_specs(TABLES, WIN_PROBABILITY_READS, {"python", "scikitlearn", "parquet"})
 )
 def win_probabilities(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
     """Score every open opportunity on every scoring day with the calibrated win-probability
     model of its month (loaded from models/win_probability/ when its training input is
     unchanged, else trained and stored with its model card); write the predictions and their
     held-out evaluation to $SALESOPS_HOME/ml/."""
-    give_back(everything=True)  # the dbt build's leftovers, before the features are read
-    paths = salesops_home.paths()
-    with connect_build(paths) as con:
-        result = score_win_probabilities(con, paths.home, paths.models)
-    give_back()
+    result = run_model(salesops_home, score_win_probabilities)
     briefs = {source: result.brier(source) for source in ("ml", "rules", "crm", "flat")}
     context.log.info(
         f"{result.scored_rows} rows scored by {result.models} monthly models "
         f"({result.models_trained} trained, the rest reused) in {result.seconds:.1f} s; "
         "held-out Brier " + ", ".join(f"{k} {v:.3f}" for k, v in briefs.items() if v is not None)
     )
-    common = {
-        "scored_rows": result.scored_rows,
-        "models": result.models,
-        "models_trained": result.models_trained,
-        "months_without_model": result.months_without_model,
-        "seconds": round(result.seconds, 2),
-        **{f"brier_{k}": round(v, 4) for k, v in briefs.items() if v is not None},
-    }
-    for table in TABLES:
-        yield dg.MaterializeResult(
-            asset_key=ml_key(table),
-            metadata={**common, "path": dg.MetadataValue.path(str(result.paths[table]))},
-        )
+    yield from materializations(
+        TABLES,
+        result.paths,
+        {
+            "scored_rows": result.scored_rows,
+            "models": result.models,
+            "models_trained": result.models_trained,
+            "months_without_model": result.months_without_model,
+            "seconds": round(result.seconds, 2),
+            **{f"brier_{k}": round(v, 4) for k, v in briefs.items() if v is not None},
+        },
+    )
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            ml_key(table),
-            deps=[get_asset_key_for_model([salesops_dbt_assets], name) for name in BACKTEST_READS],
-            group_name=FORECASTING_GROUP,
-            kinds={"python", "scikitlearn", "statsmodels", "parquet"},
-            description=_DESCRIPTIONS[table],
-        )
-        for table in BACKTEST_TABLES
-    ],
+    specs=model_specs(
+        BACKTEST_TABLES, BACKTEST_READS, {"python", "scikitlearn", "statsmodels", "parquet"}
+    )
 )
 def forecast_backtest(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
     """The model-based methods of the forecast backtest: per rep, month and lock day, the open
     pipeline weighted by the in-month win probability (a calibrated model per month, fitted on
     the months ended before it, stored in models/backtest/) and the run-rate of business not
     yet in the pipeline; written to $SALESOPS_HOME/ml/ for fct_forecast_backtest."""
-    give_back(everything=True)
-    paths = salesops_home.paths()
-    with connect_build(paths) as con:
-        result = backtest_components(con, paths.home, paths.models)
-    give_back()
+    result = run_model(salesops_home, backtest_components)
     context.log.info(
         f"{result.rep_locks} rep lock points, {result.models} monthly in-month models "
         f"({result.models_trained} trained, the rest reused) in {result.seconds:.1f} s"
     )
-    for table in BACKTEST_TABLES:
-        yield dg.MaterializeResult(
-            asset_key=ml_key(table),
-            metadata={
-                "rep_lock_points": result.rep_locks,
-                "models": result.models,
-                "models_trained": result.models_trained,
-                "seconds": round(result.seconds, 2),
-                "path": dg.MetadataValue.path(str(result.paths[table])),
-            },
-        )
+    yield from materializations(
+        BACKTEST_TABLES,
+        result.paths,
+        {
+            "rep_lock_points": result.rep_locks,
+            "models": result.models,
+            "models_trained": result.models_trained,
+            "seconds": round(result.seconds, 2),
+        },
+    )
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            ml_key(table),
-            deps=[get_asset_key_for_model([salesops_dbt_assets], name) for name in BASELINE_READS],
-            group_name=FORECASTING_GROUP,
-            kinds={"python", "scikitlearn", "parquet"},
-            description=_DESCRIPTIONS[table],
-        )
-        for table in BASELINE_TABLES
-    ],
+    specs=model_specs(
+        BASELINE_TABLES, BASELINE_READS, {"python", "scikitlearn", "statsmodels", "parquet"}
+    )
 )
 def dynamic_baselines(context: dg.AssetExecutionContext, salesops_home: SalesopsHome):
     """Dynamic baseline of every rep-month with its drivers' contributions, and the challenge
     target of the dual track (models loaded from models/baseline/ when their training input is
     unchanged, else trained and stored with their model cards); written to $SALESOPS_HOME/ml/."""
-    give_back(everything=True)
-    paths = salesops_home.paths()
-    with connect_build(paths) as con:
-        result = score_baselines(con, paths.home, paths.models)
-    give_back()
+    result = run_model(salesops_home, score_baselines)
     context.log.info(
         f"{result.rep_months} rep-months, {result.models} monthly models "
         f"({result.models_trained} trained, the rest reused) in {result.seconds:.1f} s"
     )
-    common = {
-        "rep_months": result.rep_months,
-        "models": result.models,
-        "models_trained": result.models_trained,
-        "months_without_model": result.months_without_model,
-        "seconds": round(result.seconds, 2),
-    }
-    for table in BASELINE_TABLES:
-        yield dg.MaterializeResult(
-            asset_key=ml_key(table),
-            metadata={**common, "path": dg.MetadataValue.path(str(result.paths[table]))},
-        )
+    yield from materializations(
+        BASELINE_TABLES,
+        result.paths,
+        {
+            "rep_months": result.rep_months,
+            "models": result.models,
+            "models_trained": result.models_trained,
+            "months_without_model": result.months_without_model,
+            "seconds": round(result.seconds, 2),
+        },
+    )

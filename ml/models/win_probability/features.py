@@ -30,17 +30,6 @@ STAGES = ("lead", "qualified", "quote", "negotiation", "contract_approval")
 
 CATEGORICAL = ("product_line", "region_id")
 KEYS = ("scored_on", "opportunity_id")
-DESCRIPTIVE = (
-    "period",
-    "lock_day",
-    "is_as_of",
-    "owner_rep_id",
-    "stage",
-    "tenure_cohort",
-    "amount",
-    "crm_probability",
-    "rule_probability",
-)
 
 _BASE_SQL = """
 with
