@@ -5,8 +5,9 @@
 - The new-rep bias the simulator plants (`truth["forecast"]`: new reps over-forecast, tenured
   reps far less) shows in the backtest's cohort split of the reps' own forecasts.
 - The model-based forecast (bookings to date + the open pipeline × the in-month win
-  probability) beats the pipeline at a flat 50% on WAPE at every lock point, and its error
-  falls as the month goes on; the run-rate is scored against the seasonal naive forecast.
+  probability) beats the pipeline at a flat 50% on WAPE at every lock point, its error falls
+  as the month goes on, and it beats the seasonal naive forecast (MASE < 1); the run-rate is
+  scored against the seasonal naive forecast too.
 
 The figures per world (methods × lock points: accuracy, WAPE, bias) are in the issue-13 note,
 as they came out."""
@@ -78,6 +79,10 @@ def test_the_model_beats_a_flat_fifty_percent_and_converges(planted_world, name)
     assert abs(rows.loc[("ml", 22), "forecast_bias"]) < abs(
         rows.loc[("pipeline_flat_50", 1), "forecast_bias"]
     )
+    # against last year's figure for the same month (MASE below 1 = better than seasonal naive)
+    for lock_day in (1, 8, 15, 22):
+        assert rows.loc[("ml", lock_day), "mase"] < 1, lock_day
+        assert rows.loc[("ml", lock_day), "seasonal_naive_months"] >= 6
 
 
 @pytest.mark.parametrize("name", WORLDS)
