@@ -5,7 +5,9 @@ On the default planted world's warehouse, copied into memory, every fact dated o
 the first day of a month M is rewritten — bookings (amounts and owners), new opportunities,
 the pipeline's later days, leads, competitor and market events, the month's own outcome — and
 the drivers of M's rep-months must come out identical; a deliberately leaky variant (leads
-counted up to the month's end) must be caught."""
+counted up to the month's end) must be caught. The same copy without the optional extracts
+(leads, customers, competitor and market events) still gives every rep-month a baseline and a
+challenge target, those drivers empty or zero."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 
 from ml.models.baseline import features as feature_module
 from ml.models.baseline.features import DRIVERS, build_drivers
+from ml.models.baseline.predict import score_baselines
 
 TABLES = (
     "marts.fct_attainment_rep_month",
@@ -30,13 +33,13 @@ TABLES = (
 )
 
 
-def copy_warehouse(build_db, home) -> duckdb.DuckDBPyConnection:
+def copy_warehouse(build_db, home, tables=TABLES) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"set file_search_path = '{home}'")  # staging views read bronze relative to home
     con.execute(f"attach '{build_db}' as built (read_only)")
     for schema in ("marts", "intermediate", "staging"):
         con.execute(f"create schema {schema}")
-    for table in TABLES:
+    for table in tables:
         con.execute(f"create table {table} as select * from built.{table}")
     con.execute("detach built")
     return con
@@ -137,3 +140,21 @@ def test_a_leaky_driver_is_caught(world, monkeypatch):
     )
     after = drivers_of(future, month)
     assert not after[before.columns].equals(before)
+
+
+def test_without_the_optional_extracts_every_rep_month_still_gets_its_targets(world, tmp_path):
+    _, build_db, home, _ = world
+    required = tuple(t for t in TABLES if not t.startswith("staging."))
+    con = copy_warehouse(build_db, home, required)
+    result = score_baselines(con, tmp_path, tmp_path / "models")
+    con.close()
+    assert result.rep_months > 100 and result.models > 0
+    drivers = pd.read_parquet(result.paths["baseline_contributions"])
+    absent = drivers[
+        drivers["driver"].isin(["lead_count_30d", "competitor_events_3m", "market_events"])
+    ]
+    assert len(absent) and (absent["contribution"].abs() < 1e-6).all()
+    challenges = pd.read_parquet(result.paths["challenge_targets"])
+    assert len(challenges) > 100 and challenges["challenge_target"].notna().all()
+    assert (challenges["new_lead_count"] == 0).all() and (challenges["lead_potential"] == 0).all()
+    assert (challenges["profile_potential"] == 0).all()  # no customers: no profile to match
