@@ -12,3 +12,16 @@
         else 'tenured'
     end
 {%- endmacro %}
+
+
+{#- Each record (a rep's row already rolled up to a unit, `unit_id`) counted twice for the
+    unit's forecast figures: in the unit's 'all' row, and in the row of its rep's tenure cohort
+    when known (`scope_cohort`). One definition of how a unit splits by tenure, for the
+    accuracy mart and the backtest. -#}
+{% macro with_unit_tenure_cohorts(records) -%}
+    select records.*, 'all' as scope_cohort from {{ records }} as records
+    union all
+    select records.*, records.tenure_cohort as scope_cohort
+    from {{ records }} as records
+    where records.tenure_cohort in ('new', 'tenured')
+{%- endmacro %}

@@ -82,11 +82,7 @@ rolled_up as (
 -- every unit row counts all its reps ('all', unknown tenure included) and each known cohort
 cohorted as (
 
-    select rolled_up.*, 'all' as scope_cohort from rolled_up
-    union all
-    select rolled_up.*, rolled_up.tenure_cohort as scope_cohort
-    from rolled_up
-    where rolled_up.tenure_cohort in ('new', 'tenured')
+    {{ with_unit_tenure_cohorts('rolled_up') }}
 
 ),
 
