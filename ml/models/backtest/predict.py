@@ -8,7 +8,8 @@ days of the month are left and whether the expected close date falls in the mont
 is "won by the month's end". A model fitted at the first day of month m learns from the lock
 days of the months before m, whose labels were all known by then (no deal of an ended month
 is still waiting for its label), with the same calibrated trees as the win probability
-(:func:`ml.models.win_probability.train.fit_calibrated`) and the same store: an unchanged
+(:func:`ml.models.win_probability.train.fit_origin`, with the same sufficiency rule) and the
+same store: an unchanged
 training input reuses the stored model.
 
 Run-rate: per lock day, the company's bookings in each month from deals not open on that
@@ -32,16 +33,14 @@ from ml.models.backtest.run_rate import MIN_SEASONAL, run_rate_forecast, score_r
 from ml.models.store import ModelCard, frame_hash, load_or_train, model_version
 from ml.models.warehouse import write_output
 from ml.models.win_probability.features import build_features, feature_columns
-from ml.models.win_probability.train import PARAMETERS, fit_calibrated
+from ml.models.win_probability.train import PARAMETERS, OriginModel, fit_origin, is_sufficient
 
 NAME = "backtest"
-CODE_VERSION = "im1"
+CODE_VERSION = "im2"
 COMPONENTS = "forecast_backtest_components"
 RUN_RATE_SCORES = "run_rate_evaluation"
 TABLES = (COMPONENTS, RUN_RATE_SCORES)
 SHARE_MONTHS = 6
-MIN_TRAINING_MONTHS = 3
-MIN_OUTCOMES = 200
 
 SCHEMAS = {
     COMPONENTS: pa.schema(
@@ -129,13 +128,13 @@ class BacktestResult:
 
 
 def in_month_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The lock-day rows with the in-month label (``won_in_month``: won on or before the
+    """The lock-day rows with the in-month label (``won``: won on or before the
     month's last day) and the two timing features."""
     rows = frame.loc[frame["lock_day"].notna()].copy()
     scored = pd.to_datetime(rows["scored_on"])
     month_end = scored.dt.to_period("M").dt.to_timestamp(how="end").dt.normalize()
     closed = pd.to_datetime(rows["closed_on"])
-    rows["won_in_month"] = ((rows["outcome"] == "won") & (closed <= month_end)).astype(int)
+    rows["won"] = ((rows["outcome"] == "won") & (closed <= month_end)).astype(int)
     rows["days_left_in_month"] = (month_end - scored).dt.days.astype(float)
     expected = rows["days_to_expected_close"]
     rows["expected_close_in_month"] = (
@@ -148,42 +147,31 @@ def in_month_columns(frame: pd.DataFrame) -> list[str]:
     return [*feature_columns(frame), "days_left_in_month", "expected_close_in_month"]
 
 
-def _fit(rows: pd.DataFrame, columns: list[str], origin: pd.Timestamp):
-    sample = rows
-    if len(sample) > PARAMETERS["max_training_rows"]:
-        sample = sample.sample(
-            PARAMETERS["max_training_rows"], random_state=PARAMETERS["random_state"]
-        )
-    model, method, metrics = fit_calibrated(
-        sample[columns],
-        sample["won_in_month"].to_numpy(),
-        pd.to_datetime(sample["scored_on"]).to_numpy(),
-    )
-    scored = pd.to_datetime(sample["scored_on"])
-    card = ModelCard(
+def _card(model: OriginModel, version: str, columns: list[str], snapshot: str) -> ModelCard:
+    return ModelCard(
         name=NAME,
-        version="",
+        version=version,
         title="Forecast backtest: in-month win probability 回测：当月赢单概率",
         purpose=(
             "The probability that a deal open on a lock day is won by the end of that month: "
             "the model-based pipeline of the forecast backtest (SPEC §6). This model scores the "
-            f"lock days of {origin:%Y-%m} and knows only months that ended before it."
+            f"lock days of {model.origin:%Y-%m} and knows only months that ended before it."
         ),
         training_window={
-            "origin": f"{origin:%Y-%m-%d}",
-            "first lock day": f"{scored.min():%Y-%m-%d}",
-            "last lock day": f"{scored.max():%Y-%m-%d}",
+            "origin": f"{model.origin:%Y-%m-%d}",
+            "first lock day": f"{model.first_day:%Y-%m-%d}",
+            "last lock day": f"{model.last_day:%Y-%m-%d}",
         },
         features=columns,
-        data_snapshot_hash="",
-        parameters={**PARAMETERS, "calibration": method},
+        data_snapshot_hash=snapshot,
+        parameters={**PARAMETERS, "calibration": model.method},
         metrics={
-            "training_rows": len(sample),
-            "won_in_month": int(sample["won_in_month"].sum()),
-            **metrics,
+            "training_rows": model.training_rows,
+            "training_outcomes": model.training_outcomes,
+            "won_in_month": model.training_won,
+            **model.calibration_metrics,
         },
     )
-    return model, card
 
 
 def _model_weighted(frame: pd.DataFrame, models_root: Path) -> tuple[pd.DataFrame, int, int]:
@@ -194,21 +182,16 @@ def _model_weighted(frame: pd.DataFrame, models_root: Path) -> tuple[pd.DataFram
     rows["model_version"] = None
     models = trained = 0
     for origin in sorted(month.unique()):
+        # every label of an ended month is known at the origin: all its lock days train
         training = rows.loc[month < origin]
-        if (
-            training["period"].nunique() < MIN_TRAINING_MONTHS
-            or training["won_in_month"].sum() < 30
-        ):
+        if not is_sufficient(training):
             continue
-        if training["opportunity_id"].nunique() < MIN_OUTCOMES:
-            continue
-        snapshot = frame_hash(training[["scored_on", "opportunity_id", *columns, "won_in_month"]])
+        snapshot = frame_hash(training[["scored_on", "opportunity_id", *columns, "won"]])
         version = model_version(f"{CODE_VERSION}-{origin:%Y%m}", snapshot, PARAMETERS)
 
         def train(training=training, origin=origin, version=version, snapshot=snapshot):
-            model, card = _fit(training, columns, origin)
-            card.version, card.data_snapshot_hash = version, snapshot
-            return model, card
+            model = fit_origin(training, columns, origin)
+            return model.model, _card(model, version, columns, snapshot)
 
         stored = load_or_train(models_root, NAME, version, train)
         models += 1
