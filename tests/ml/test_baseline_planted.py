@@ -4,8 +4,8 @@ direction the simulator planted.
 - Seasonality: the simulator plants a calendar pattern of new-opportunity intensity
   (``truth["events"]["seasonality"]``, read here, never in product code). Bookings follow
   creation by the deal cycle, so the planted pattern seen in a bookings month is the planted
-  factors of the months before it weighted by the creation-to-signing lag — the same lag
-  weights the product uses. The estimated seasonality index must follow that planted index, and
+  factors of the months before it weighted by the creation-to-signing lag (weighted here over
+  the whole history, independently of the product's trailing-year weights). The estimated seasonality index must follow that planted index, and
   the seasonal contribution must be higher in the months fed by the planted high season than
   in those fed by the low one.
 - Pipeline: more late-stage open pipeline at the month's start raises the baseline in every
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from ml.models.baseline.challenge import build_potentials, challenge_targets
-from ml.models.baseline.features import SEASON_LAGS, build_drivers, lag_weights, signing_lags
+from ml.models.baseline.features import SEASON_LAGS, build_drivers, signing_lags
 from ml.models.baseline.predict import predict_baselines
 from ml.models.warehouse import connect_build
 from salesops.config import Paths
@@ -39,9 +39,19 @@ def scored(world, models_root):
     return frame, lags, baselines, contributions, stored, challenges
 
 
-def planted_index(truth: dict, lags: pd.DataFrame, month: pd.Timestamp) -> float:
+def history_lag_weights(lags: pd.DataFrame) -> np.ndarray:
+    """Share of all signed amount by months from creation to signing (0 … SEASON_LAGS − 1,
+    the rest in the last), over the whole history: the test's own weighting, not the
+    product's trailing-year one (:func:`ml.models.baseline.features.lag_weights`)."""
+    lag = lags["lag_months"].clip(0, SEASON_LAGS - 1).astype(int).to_numpy()
+    weights = np.bincount(
+        lag, weights=lags["amount"].astype(float).to_numpy(), minlength=SEASON_LAGS
+    )
+    return weights / weights.sum()
+
+
+def planted_index(truth: dict, weights: np.ndarray, month: pd.Timestamp) -> float:
     season = {int(k): float(v) for k, v in truth["events"]["seasonality"].items()}
-    weights = lag_weights(lags, month)
     months = [(month - pd.DateOffset(months=lag)).month for lag in range(SEASON_LAGS)]
     return float(sum(w * season[m] for w, m in zip(weights, months, strict=True)))
 
@@ -56,7 +66,8 @@ def test_drivers_move_the_baseline_in_the_planted_direction(planted_world, name,
     months = frame.groupby("month_start")["seasonality_index"].first()
     estimated = months[months != 1.0]
     assert len(estimated) >= 8
-    planted = pd.Series({m: planted_index(world.truth, lags, m) for m in estimated.index})
+    weights = history_lag_weights(lags)
+    planted = pd.Series({m: planted_index(world.truth, weights, m) for m in estimated.index})
     correlation = float(np.corrcoef(estimated, planted)[0, 1])
     latest = stored[max(stored)].model
     seasonal = contributions[contributions["driver"] == "seasonality_index"].copy()
