@@ -1,8 +1,9 @@
 """Entry point of the dashboards: ``streamlit run dashboards/app.py``.
 
-A router (``st.navigation``) framed by the sidebar every page shares: the language
-switch, the scope picker, the date of the published snapshot the figures come from and
-the data sources 数据源 it was built from (which landing tables have rows).
+A router (``st.navigation``, pages in sections, each with its own URL) framed by what every
+page shares: the language switch (``?lang=``), sign-in (SPEC §7), the scope picker
+(``?unit=``), a header with the snapshot's as-of date and publish time, and the data
+sources 数据源 it was built from (which landing tables have rows).
 """
 
 from __future__ import annotations
@@ -12,10 +13,34 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, scope
+from dashboards import auth, data, scope, ui
 from dashboards.i18n import LANGUAGE_KEY, LANGUAGES, bilingual, t
 
-PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
+HERE = Path(__file__).resolve().parent
+PAGES_DIR = HERE / "app_pages"
+FAVICON = HERE / "static" / "favicon.png"
+LANGUAGE_PARAM = "lang"
+
+# (section, page file, title key, icon, url path); the first is the default page ("/").
+PAGES: list[tuple[str, str, str, str, str]] = [
+    ("nav.today", "today.py", "today.title", ":material/today:", "today"),
+    ("nav.targets", "dual_track.py", "dual_track.title", ":material/target:", "dual-track"),
+    ("nav.targets", "cascade.py", "cascade.title", ":material/account_tree:", "cascade"),
+    ("nav.process", "funnel.py", "funnel.title", ":material/filter_alt:", "funnel"),
+    ("nav.process", "process.py", "process.title", ":material/monitor_heart:", "process"),
+    ("nav.process", "loss.py", "loss.title", ":material/search_insights:", "loss"),
+    ("nav.forecast", "forecast.py", "forecast.title", ":material/query_stats:", "forecast"),
+    ("nav.capability", "knowhow.py", "knowhow.title", ":material/school:", "knowhow"),
+    ("nav.capability", "voice.py", "voice.title", ":material/forum:", "voice"),
+    ("nav.capability", "briefs.py", "briefs.title", ":material/article:", "briefs"),
+    (
+        "nav.capability",
+        "efficiency.py",
+        "efficiency.title",
+        ":material/compare_arrows:",
+        "efficiency",
+    ),
+]
 
 
 def source_list(tables: pd.DataFrame, heading: str, *, rows: bool) -> str:
@@ -31,32 +56,37 @@ def source_list(tables: pd.DataFrame, heading: str, *, rows: bool) -> str:
     return "\n".join(lines)
 
 
-st.set_page_config(page_title="salesops", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="salesops", page_icon=str(FAVICON), layout="wide")
 
+if LANGUAGE_KEY not in st.session_state and st.query_params.get(LANGUAGE_PARAM) in LANGUAGES:
+    st.session_state[LANGUAGE_KEY] = st.query_params[LANGUAGE_PARAM]
 st.sidebar.radio(
     t("language.label"),
     options=list(LANGUAGES),
     format_func=LANGUAGES.__getitem__,
     key=LANGUAGE_KEY,
     horizontal=True,
+    on_change=lambda: st.query_params.update({LANGUAGE_PARAM: st.session_state[LANGUAGE_KEY]}),
 )
 
-page = st.navigation(
-    [
-        st.Page(
-            PAGES_DIR / "funnel.py",
-            title=t("funnel.title"),
-            icon=":material/filter_alt:",
-            url_path="funnel",
-        ),
-        st.Page(
-            PAGES_DIR / "briefs.py",
-            title=t("briefs.title"),
-            icon=":material/forum:",
-            url_path="briefs",
-        ),
-    ]
-)
+
+def navigation(signed_in: bool) -> st.navigation:
+    sections: dict[str, list] = {}
+    for index, (section, file, title, icon, url_path) in enumerate(PAGES):
+        if not (PAGES_DIR / file).exists():
+            continue  # a page still being built (issue 14) is not offered
+        sections.setdefault(t(section), []).append(
+            st.Page(
+                PAGES_DIR / file, title=t(title), icon=icon, url_path=url_path, default=index == 0
+            )
+        )
+    return st.navigation(sections, position="sidebar" if signed_in else "hidden")
+
+
+user = auth.sign_in()
+page = navigation(user is not None)
+if user is None:
+    st.stop()
 
 snapshot = data.current_snapshot()
 if snapshot is None:
@@ -65,21 +95,27 @@ if snapshot is None:
 
 try:
     info = data.publish_info(snapshot)
-    chosen = scope.pick(snapshot)
+    viewer = data.resolve_viewer(
+        snapshot, user.username, user.name, user.role, user.unit_id, user.rep_id
+    )
+    if viewer is None:
+        st.error(
+            t("auth.unknown_subject", subject=user.unit_id or user.rep_id), icon=":material/lock:"
+        )
+        st.stop()
+    chosen = scope.pick(snapshot, viewer)
     sources = data.source_availability(snapshot)
     quarantine_warnings = data.ingest_warnings(snapshot)
 except data.SnapshotUnreadable as error:
     st.error(bilingual("snapshot.unreadable", detail=error), icon=":material/error:")
     st.stop()
 
+st.sidebar.caption(t("auth.signed_in", name=viewer.name))
 if info is None:
     st.sidebar.warning(t("snapshot.unpublished"))
 else:
-    as_of = info.as_of.isoformat() if info.as_of is not None else t("value.missing")
-    st.sidebar.caption(t("snapshot.as_of", as_of=as_of))
-    st.sidebar.caption(
-        t("snapshot.published_at", published_at=f"{info.published_at:%Y-%m-%d %H:%M}")
-    )
+    as_of = ui.day(info.as_of) if info.as_of is not None else t("value.missing")
+    st.caption(t("header.as_of", as_of=as_of, published_at=ui.stamp(info.published_at)))
 
 for warning in quarantine_warnings.itertuples():
     st.warning(

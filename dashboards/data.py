@@ -37,16 +37,76 @@ class Snapshot(NamedTuple):
     mtime_ns: int
 
 
-class Scope(NamedTuple):
-    """What every page loader is asked for: one org unit within one snapshot.
+class Viewer(NamedTuple):
+    """The signed-in person (``salesops.users``) as the data layer needs them.
 
-    SPEC §7 (a manager sees only units under their own) is enforced where scopes are
-    offered (:func:`org_units`); today every viewer is HQ and is offered all units.
+    A manager sees ``unit_id`` and every unit under it; a rep sees only rows of their own
+    ``rep_id`` (``unit_id`` is then their team, for names and context only)."""
+
+    username: str
+    name: str
+    role: str
+    unit_id: str
+    rep_id: str | None = None
+
+    @property
+    def is_rep(self) -> bool:
+        return self.rep_id is not None
+
+
+class Scope(NamedTuple):
+    """What every page loader is asked for: one org unit within one snapshot, for one viewer.
+
+    SPEC §7 is applied here, in SQL, whatever ``unit_id`` holds: every scoped loader filters
+    with :func:`unit_filter`, :func:`subtree_filter` or :func:`rep_filter`, which read only
+    units under the viewer's own (a unit outside it, or a crafted value, matches no row)
+    and, for a rep, only the rep's own rows.
     """
 
     snapshot: Snapshot
+    viewer: Viewer
     unit_id: str
     name_path: str
+    level: str = ""
+
+
+_UNDER = "select descendant_id from marts.dim_org_unit_closure where ancestor_id = ?"
+# the chosen unit's subtree, empty unless the chosen unit is itself under the viewer's
+_CHOSEN_SUBTREE = (
+    "select descendant_id from marts.dim_org_unit_closure where ancestor_id = ? "
+    f"and ancestor_id in ({_UNDER})"
+)
+
+
+def unit_filter(scope: Scope, column: str = "unit_id") -> tuple[str, tuple[Any, ...]]:
+    """SQL condition and parameters: rows of the chosen unit itself (unit-grained marts).
+
+    False for a unit outside the viewer's and for every rep (a rep sees no unit totals)."""
+    condition = f"({column} = ? and {column} in ({_UNDER}) and ?::varchar is null)"
+    return condition, (scope.unit_id, scope.viewer.unit_id, scope.viewer.rep_id)
+
+
+def subtree_filter(scope: Scope, column: str = "unit_id") -> tuple[str, tuple[Any, ...]]:
+    """Rows of units at or under the chosen unit (a drill-down's children); managers only."""
+    condition = f"({column} in ({_CHOSEN_SUBTREE}) and ?::varchar is null)"
+    return condition, (scope.unit_id, scope.viewer.unit_id, scope.viewer.rep_id)
+
+
+def rep_filter(
+    scope: Scope, rep_column: str = "rep_id", team_column: str = "team_id"
+) -> tuple[str, tuple[Any, ...]]:
+    """Rep-grained rows: for a manager, rows whose team lies under the chosen unit; for a
+    rep, their own rows only."""
+    condition = (
+        f"(case when ?::varchar is null then {team_column} in ({_CHOSEN_SUBTREE}) "
+        f"else {rep_column} = ? end)"
+    )
+    return condition, (
+        scope.viewer.rep_id,
+        scope.unit_id,
+        scope.viewer.unit_id,
+        scope.viewer.rep_id,
+    )
 
 
 class PublishInfo(NamedTuple):
@@ -81,7 +141,9 @@ def _database(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     # and hands it out again, so after os.replace a fresh connect would still read the
     # old file while any session holds it. A private in-memory instance that attaches
     # the file read-only always opens the file that is at the path now.
-    connection = duckdb.connect(":memory:")
+    # No replacement scans: a table missing from the snapshot must be an error, never a
+    # Python variable of the same name picked up from the calling frame.
+    connection = duckdb.connect(":memory:", config={"python_enable_replacements": False})
     connection.execute("attach ? as snapshot (read_only)", (snapshot.path,))
     return connection
 
@@ -95,7 +157,7 @@ def _cursor(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     return cursor
 
 
-def _query(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
+def query(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
     try:
         with _cursor(snapshot) as cursor:
             return cursor.execute(sql, params).df()
@@ -103,7 +165,7 @@ def _query(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> pd.Dat
         raise SnapshotUnreadable(str(error)) from error
 
 
-def _query_one(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
+def query_one(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
     try:
         with _cursor(snapshot) as cursor:
             result = cursor.execute(sql, params)
@@ -117,7 +179,7 @@ def _query_one(snapshot: Snapshot, sql: str, params: tuple[Any, ...] = ()) -> di
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def publish_info(snapshot: Snapshot) -> PublishInfo | None:
-    row = _query_one(
+    row = query_one(
         snapshot,
         "select as_of, published_at, run_id from main.publish_info order by published_at desc limit 1",
     )
@@ -125,24 +187,50 @@ def publish_info(snapshot: Snapshot) -> PublishInfo | None:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def org_units(snapshot: Snapshot) -> pd.DataFrame:
-    """Units the viewer may pick as scope, in tree order (HQ first, children after parents)."""
-    return _query(
+def viewer_units(snapshot: Snapshot, viewer: Viewer) -> pd.DataFrame:
+    """Units the viewer may pick as scope, in tree order (their own unit first, children
+    after parents); a rep gets their team only."""
+    return query(
         snapshot,
-        """
-        select unit_id, level, name_path
+        f"""
+        select unit_id, level, name, name_path
         from marts.dim_org_units
+        where unit_id in ({_UNDER})
+            and (?::varchar is null or unit_id = ?)
         order by name_path, unit_id
         """,
+        (viewer.unit_id, viewer.rep_id, viewer.unit_id),
     )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def resolve_viewer(
+    snapshot: Snapshot, username: str, name: str, role: str, unit_id: str | None, rep_id: str | None
+) -> Viewer | None:
+    """The signed-in user as a :class:`Viewer` on this snapshot, or None when their unit
+    (a manager) or their rep id (a rep) is not in it."""
+    if role == "rep":
+        row = query_one(
+            snapshot,
+            "select rep_id, name, team_id from marts.dim_reps where rep_id = ?",
+            (rep_id,),
+        )
+        if row is None or row["team_id"] is None:
+            return None
+        return Viewer(username, row["name"] or name, role, row["team_id"], row["rep_id"])
+    row = query_one(
+        snapshot, "select unit_id from marts.dim_org_units where unit_id = ?", (unit_id,)
+    )
+    return None if row is None else Viewer(username, name, role, row["unit_id"], None)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def funnel_summary(scope: Scope) -> dict[str, Any] | None:
     """The scope's one ``fct_funnel_summary`` row, or None if the unit has none."""
-    return _query_one(
+    condition, params = unit_filter(scope)
+    return query_one(
         scope.snapshot,
-        """
+        f"""
         select
             opportunities_count,
             open_count,
@@ -153,18 +241,19 @@ def funnel_summary(scope: Scope) -> dict[str, Any] | None:
             median_lead_to_sign_days,
             avg_lead_to_sign_days,
         from marts.fct_funnel_summary
-        where unit_id = ?
+        where {condition}
         """,
-        (scope.unit_id,),
+        params,
     )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def funnel_stages(scope: Scope) -> pd.DataFrame:
     """The scope's ``fct_funnel_stages`` rows, in funnel order."""
-    return _query(
+    condition, params = unit_filter(scope)
+    return query(
         scope.snapshot,
-        """
+        f"""
         select
             stage,
             stage_order,
@@ -176,10 +265,10 @@ def funnel_stages(scope: Scope) -> pd.DataFrame:
             open_count,
             lost_count,
         from marts.fct_funnel_stages
-        where unit_id = ?
+        where {condition}
         order by stage_order
         """,
-        (scope.unit_id,),
+        params,
     )
 
 
@@ -188,7 +277,7 @@ def ingest_warnings(snapshot: Snapshot) -> pd.DataFrame:
     """Tables whose quarantined share of rows is above the warning threshold, from the run's
     ``main.ingest_summary`` (empty for a snapshot published before it existed)."""
     try:
-        return _query(
+        return query(
             snapshot,
             """
             select table_name, rows_read, rows_quarantined, quarantined_share, warning_share, top_reasons
@@ -199,7 +288,14 @@ def ingest_warnings(snapshot: Snapshot) -> pd.DataFrame:
         )
     except SnapshotUnreadable:
         return pd.DataFrame(
-            columns=["table_name", "rows_read", "rows_quarantined", "quarantined_share", "warning_share", "top_reasons"]
+            columns=[
+                "table_name",
+                "rows_read",
+                "rows_quarantined",
+                "quarantined_share",
+                "warning_share",
+                "top_reasons",
+            ]
         )
 
 
@@ -207,7 +303,7 @@ def ingest_warnings(snapshot: Snapshot) -> pd.DataFrame:
 def source_availability(snapshot: Snapshot) -> pd.DataFrame:
     """Every landing table with its row count and whether the source has it
     (``fct_source_availability``), by source system then table."""
-    return _query(
+    return query(
         snapshot,
         """
         select table_name, source, row_count, is_available
@@ -221,7 +317,7 @@ def source_availability(snapshot: Snapshot) -> pd.DataFrame:
 def mart_availability(snapshot: Snapshot, mart_names: tuple[str, ...]) -> pd.DataFrame:
     """The ``fct_mart_availability`` rows of the marts a page reads (a page asking for a
     mart the snapshot does not list gets no row for it)."""
-    return _query(
+    return query(
         snapshot,
         """
         select mart_name, is_available, missing_tables, missing_optional_tables

@@ -1,8 +1,16 @@
-"""User-facing text in Chinese and English; the sidebar switch picks one (default Chinese)."""
+"""User-facing text in Chinese and English; the sidebar switch picks one (default Chinese).
+
+The frame's texts are below; each page's are in ``dashboards/texts/<page>.yaml``
+(``key: {zh: …, en: …}``), merged into :data:`TEXTS` at import. A key defined twice is an
+error, so two pages cannot silently overwrite each other's words.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+import yaml
 
 from salesops.contract import STAGE_LABELS_ZH
 
@@ -130,6 +138,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The brief file is missing; run `salesops brief --date {date}` again.",
     },
 }
+
+
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
+
+
+def _page_texts() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(TEXTS_DIR.glob("*.yaml")):
+        for key, texts in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if key in merged or key in TEXTS:
+                raise ValueError(f"{path.name}: text key {key!r} is defined twice")
+            merged[key] = {lang: str(text) for lang, text in texts.items()}
+    return merged
+
+
+TEXTS.update(_page_texts())
 
 
 def language() -> str:

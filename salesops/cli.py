@@ -422,8 +422,70 @@ def demo(
         os.environ.pop(variable, None)
     ctx.invoke(run, verbose=verbose)
     if not no_serve:
+        _echo_demo_users(paths)
         click.echo(f"Demo dashboards on {paths.snapshot_db} 示例看板")
         ctx.invoke(dashboard, port=port)
+
+
+def _echo_demo_users(paths: Paths) -> None:
+    """Create one demo user per role on the published snapshot and say how to sign in."""
+    from salesops.users import create_demo_users, users_file
+
+    path = users_file(paths)
+    created = create_demo_users(path, paths.snapshot_db)
+    click.echo(f"Demo sign-in 演示账号 (written to {path}; new passwords on every demo run):")
+    for user, password in created:
+        sees = user.unit_id if user.role == "manager" else f"rep {user.rep_id}"
+        click.echo(f"  {user.username:<12} password {password:<14} {user.name} · sees {sees}")
+
+
+@main.group("users")
+def users_group() -> None:
+    """Who may sign in to the dashboards, and what each one sees 看板用户 (SPEC §7)."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name shown in the dashboards 姓名.")
+@click.option("--manager-of", "unit_id", help="A manager: the org unit they manage (unit_id).")
+@click.option("--rep", "rep_id", help="A rep: their own rep_id.")
+@click.password_option(help="Prompted when not given; stored as a bcrypt hash only.")
+def users_add(username: str, name: str, unit_id: str | None, rep_id: str | None, password: str) -> None:
+    """Add a user (or replace one with the same username) 添加用户."""
+    from salesops.users import add_user, users_file
+
+    if bool(unit_id) == bool(rep_id):
+        raise click.UsageError("Give exactly one of --manager-of UNIT_ID or --rep REP_ID.")
+    path = users_file()
+    role = "manager" if unit_id else "rep"
+    user = add_user(path, username, name, role, password, unit_id=unit_id, rep_id=rep_id)
+    click.echo(f"{user.username} ({user.role} of {user.unit_id or user.rep_id}) saved in {path} 已保存")
+
+
+@users_group.command("remove")
+@click.argument("username")
+def users_remove(username: str) -> None:
+    """Remove a user 删除用户."""
+    from salesops.users import remove_user, users_file
+
+    path = users_file()
+    if not remove_user(path, username):
+        raise click.ClickException(f"No user {username!r} in {path}. 用户不存在")
+    click.echo(f"{username} removed from {path} 已删除")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """List the users and what each one sees 用户列表."""
+    from salesops.users import load_users, users_file
+
+    path = users_file()
+    users = load_users(path)
+    if not users:
+        click.echo(f"No users in {path}: add one with `salesops users add`. 还没有用户")
+    for user in users.values():
+        sees = user.unit_id if user.role == "manager" else f"rep {user.rep_id}"
+        click.echo(f"{user.username:<16} {user.role:<8} {sees:<16} {user.name}")
 
 
 @main.group("profile")

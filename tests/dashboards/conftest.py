@@ -1,9 +1,18 @@
 """Dashboard test fixtures: SALESOPS_HOME in a tmp dir and a hand-written snapshot.
 
-The snapshot has the marts' public shape (SPEC §5 "Funnel"): rows for HQ, one region,
-one city without opportunities and two teams (one with a quote in its id), and the
-availability reports of a source that has every extract the funnel needs (``missing``
-makes the funnel marts unavailable for lack of those tables).
+The snapshot has the marts' public shape (SPEC §5 "Funnel"): rows for HQ, two regions,
+a city under each (上海 without opportunities of its own, 北京) and teams (one with a
+quote in its id), four reps, and the availability reports of a source that has every
+extract the funnel needs (``missing`` makes the funnel marts unavailable for lack of
+those tables).
+
+Users (SPEC §7; password of each: ``pw-<username>``): ``hq`` (manager of hq), ``east``
+(华东大区), ``sh`` (上海), ``bj`` (北京), ``rep`` (rep s-001 of 上海一组). ``sign_in(app,
+username)`` starts an AppTest session as that user, as the sign-in form leaves it.
+
+Pages add their own marts with :func:`write_rows` (a table from a list of dicts, only the
+columns the page reads); tests/dashboards/test_dashboards_schema.py checks every loader
+against a real published snapshot, so a column the fixture invents is caught there.
 """
 
 from __future__ import annotations
@@ -14,12 +23,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from salesops.config import Paths
 from salesops.run_summary import write_snapshot_table
+from salesops.users import add_user
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
@@ -50,7 +61,46 @@ ORG_UNITS = [
         "r-east",
         None,
     ),
+    ("r-north", "region", "hq", "华北大区", "总部 / 华北大区", "r-north", None),
+    ("c-bj", "city", "r-north", "北京", "总部 / 华北大区 / 北京", "r-north", None),
+    ("t-bj1", "team", "c-bj", "北京一组", "总部 / 华北大区 / 北京 / 北京一组", "r-north", None),
 ]
+
+# rep_id, team_id, name, role, hire_date, termination_date, is_active
+REPS = [
+    ("s-001", "t-sh1", "李娜", "rep", dt.date(2025, 2, 1), None, True),
+    ("s-002", "t-sh1", "王强", "rep", dt.date(2026, 8, 1), None, True),
+    ("s-003", "t-o'brien", "欧阳明", "rep", dt.date(2024, 5, 6), None, True),
+    ("s-101", "t-bj1", "赵敏", "rep", dt.date(2025, 1, 6), None, True),
+]
+
+# username: (name, role, unit_id or rep_id)
+USERS = {
+    "hq": ("周总", "manager", "hq"),
+    "east": ("华东经理", "manager", "r-east"),
+    "sh": ("上海经理", "manager", "c-sh"),
+    "bj": ("北京经理", "manager", "c-bj"),
+    "rep": ("李娜", "rep", "s-001"),
+}
+
+
+def closure_rows(units: list[tuple] = ORG_UNITS) -> list[tuple[str, str, int]]:
+    """(ancestor_id, descendant_id, depth) of the fixture tree, each unit its own at 0."""
+    parents = {unit[0]: unit[2] for unit in units}
+    rows = []
+    for unit_id in parents:
+        ancestor, depth = unit_id, 0
+        while ancestor is not None:
+            rows.append((ancestor, unit_id, depth))
+            ancestor, depth = parents.get(ancestor), depth + 1
+    return rows
+
+
+def write_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """Create ``table`` (``schema.name``) from ``rows`` (dicts with the same keys)."""
+    frame = pd.DataFrame(rows)  # noqa: F841 (read by the SQL below)
+    con.execute(f"create or replace table {table} as select * from frame")
+
 
 # unit_id: (opportunities, open, won, lost, win_rate, signed, median cycle, mean cycle)
 SUMMARIES = {
@@ -162,6 +212,7 @@ def _build_snapshot(
     with_funnel_marts: bool = True,
     missing: tuple[str, ...] = (),
     ingest_summary: list | None = None,
+    extra_tables: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (),
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
@@ -181,6 +232,24 @@ def _build_snapshot(
             """
         )
         con.executemany("insert into marts.dim_org_units values (?, ?, ?, ?, ?, ?, ?)", ORG_UNITS)
+        con.execute(
+            "create table marts.dim_org_unit_closure (ancestor_id varchar, descendant_id varchar, depth bigint)"
+        )
+        con.executemany("insert into marts.dim_org_unit_closure values (?, ?, ?)", closure_rows())
+        con.execute(
+            """
+            create table marts.dim_reps (
+                rep_id varchar, team_id varchar, name varchar, role varchar, hire_date date,
+                termination_date date, is_active boolean, as_of date
+            )
+            """
+        )
+        con.executemany(
+            "insert into marts.dim_reps values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*rep, AS_OF) for rep in REPS],
+        )
+        for extend in extra_tables:
+            extend(con)
         _write_availability(con, missing)
         if not with_funnel_marts:
             return path
@@ -252,6 +321,41 @@ def publish(salesops_home: Paths) -> Callable[..., Path]:
     return _publish
 
 
+@pytest.fixture(scope="session")
+def _users_text(tmp_path_factory) -> str:
+    """The fixture users file, hashed once per session (bcrypt is slow on purpose)."""
+    path = tmp_path_factory.mktemp("users") / "users.yaml"
+    for username, (name, role, subject) in USERS.items():
+        add_user(
+            path,
+            username,
+            name,
+            role,
+            f"pw-{username}",
+            unit_id=subject if role == "manager" else None,
+            rep_id=subject if role == "rep" else None,
+        )
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def users_file(salesops_home: Paths, _users_text: str) -> Path:
+    path = salesops_home.home / "config" / "users.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_users_text, encoding="utf-8")
+    return path
+
+
+def sign_in(app: AppTest, username: str) -> AppTest:
+    """The session as the sign-in form leaves it for ``username`` (see test_dashboards_auth)."""
+    app.session_state["authentication_status"] = True
+    app.session_state["username"] = username
+    app.session_state["name"] = USERS[username][0]
+    app.session_state["logout"] = None
+    return app
+
+
 @pytest.fixture
 def app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60)
+    """The app, signed in as HQ."""
+    return sign_in(AppTest.from_file(APP, default_timeout=60), "hq")

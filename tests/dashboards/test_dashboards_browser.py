@@ -65,6 +65,11 @@ def test_funnel_page_renders_in_chromium(served, tmp_path):
         page.goto(served)
         ready = '[data-testid="stApp"][data-test-script-state="notRunning"]'
         page.wait_for_selector(ready, timeout=60_000)
+        page.get_by_label("用户名").fill("hq")
+        page.get_by_label("密码").fill("pw-hq")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("已登录：周总").wait_for(timeout=30_000)
+        page.get_by_role("link", name="销售漏斗").click()
         metrics = page.get_by_test_id("stMetricValue")
         metrics.filter(has_text="62").first.wait_for(timeout=30_000)  # HQ median lead-to-sign days
         assert "销售漏斗" in page.inner_text("body")

@@ -9,10 +9,13 @@ from dashboards import data
 from salesops.config import Paths
 
 
-def scope(unit_id: str) -> data.Scope:
+HQ = data.Viewer("hq", "周总", "manager", "hq")
+
+
+def scope(unit_id: str, viewer: data.Viewer = HQ) -> data.Scope:
     snapshot = data.current_snapshot()
     assert snapshot is not None
-    return data.Scope(snapshot, unit_id, unit_id)
+    return data.Scope(snapshot, viewer, unit_id, unit_id)
 
 
 def test_the_snapshot_is_the_published_file_under_salesops_home(published: Paths) -> None:
@@ -54,9 +57,34 @@ def test_the_snapshot_is_opened_read_only(published: Paths) -> None:
 
 
 def test_org_units_come_in_tree_order(published: Paths) -> None:
-    units = data.org_units(data.current_snapshot())
+    units = data.viewer_units(data.current_snapshot(), HQ)
     assert units["unit_id"].tolist()[:3] == ["hq", "r-east", "c-sh"]
     assert units["name_path"].iloc[0] == "总部"
+
+
+def test_a_manager_is_offered_their_unit_and_the_units_under_it_only(published: Paths) -> None:
+    city = data.Viewer("sh", "上海经理", "manager", "c-sh")
+    units = data.viewer_units(data.current_snapshot(), city)
+    assert units["unit_id"].tolist() == ["c-sh", "t-sh1", "t-o'brien"]
+
+
+def test_a_rep_is_offered_their_team_only(published: Paths) -> None:
+    rep = data.resolve_viewer(data.current_snapshot(), "rep", "李娜", "rep", None, "s-001")
+    assert rep == data.Viewer("rep", "李娜", "rep", "t-sh1", "s-001")
+    assert data.viewer_units(data.current_snapshot(), rep)["unit_id"].tolist() == ["t-sh1"]
+
+
+@pytest.mark.parametrize("unit_id", ["r-east", "c-sh", "t-sh1", "hq", "x' or '1'='1"])
+def test_a_unit_outside_the_viewers_own_has_no_rows(published: Paths, unit_id: str) -> None:
+    north = data.Viewer("bj", "北京经理", "manager", "c-bj")
+    assert data.funnel_summary(scope(unit_id, north)) is None
+    assert data.funnel_stages(scope(unit_id, north)).empty
+
+
+def test_a_rep_reads_no_unit_totals_not_even_their_teams(published: Paths) -> None:
+    rep = data.Viewer("rep", "李娜", "rep", "t-sh1", "s-001")
+    assert data.funnel_summary(scope("t-sh1", rep)) is None
+    assert data.funnel_summary(scope("t-sh1"))["opportunities_count"] == 20
 
 
 def test_a_missing_column_is_reported_as_an_unreadable_snapshot(published: Paths) -> None:

@@ -41,11 +41,9 @@ def test_hq_kpis_come_from_the_hq_summary_row(app: AppTest) -> None:
     assert metric(app, "签约数") == "30"
 
 
-def test_sidebar_shows_the_snapshot_dates(app: AppTest) -> None:
+def test_the_header_shows_the_snapshot_dates(app: AppTest) -> None:
     open_funnel(app)
-    captions = [c.value for c in app.sidebar.caption]
-    assert "数据截至：2026-11-26" in captions
-    assert "发布时间：2026-11-27 06:05" in captions
+    assert app.caption[0].value == "数据截至 2026年11月26日 · 发布于 2026年11月27日 06:05"
 
 
 def test_stage_table_lists_the_mart_rows_in_funnel_order(app: AppTest) -> None:
@@ -79,7 +77,7 @@ def test_switching_scope_to_a_team_shows_its_figures(app: AppTest) -> None:
     choose_scope(app, "t-sh1")
     assert metric(app, "线索到签约周期（中位数，天）") == "86"
     assert metric(app, "商机数") == "20"
-    assert app.caption[0].value == "总部 / 华东大区 / 上海 / 上海一组"
+    assert app.caption[1].value == "总部 / 华东大区 / 上海 / 上海一组"
     assert app.dataframe[0].value["到达数"].tolist() == [20, 16, 12, 9, 7]
 
 
@@ -121,7 +119,7 @@ def test_english_switches_labels_and_keeps_the_values(app: AppTest) -> None:
         "Lost",
     ]
     assert table["Stage"].iloc[0] == "Lead"
-    assert "Data as of: 2026-11-26" in [c.value for c in app.sidebar.caption]
+    assert app.caption[0].value == "Data as of 26 Nov 2026 · published 27 Nov 2026 06:05"
 
 
 def test_language_and_scope_survive_reruns(app: AppTest) -> None:
@@ -143,7 +141,7 @@ def test_a_new_publish_is_read_on_the_next_rerun(app: AppTest, publish) -> None:
     app.run()
     assert not app.exception
     assert metric(app, "线索到签约周期（中位数，天）") == "58"
-    assert "发布时间：2026-11-28 06:02" in [c.value for c in app.sidebar.caption]
+    assert app.caption[0].value.endswith("发布于 2026年11月28日 06:02")
 
 
 def test_empty_metrics_show_a_dash_not_nan(app: AppTest, publish) -> None:
