@@ -8,7 +8,6 @@ import pytest
 from dashboards import data
 from salesops.config import Paths
 
-
 HQ = data.Viewer("hq", "周总", "manager", "hq")
 
 
