@@ -14,33 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, data, scope, ui
+from dashboards.navigation import PAGES, PAGES_DIR
 from dashboards.i18n import LANGUAGE_KEY, LANGUAGES, bilingual, t
 
 HERE = Path(__file__).resolve().parent
-PAGES_DIR = HERE / "app_pages"
 FAVICON = HERE / "static" / "favicon.png"
 LANGUAGE_PARAM = "lang"
-
-# (section, page file, title key, icon, url path); the first is the default page ("/").
-PAGES: list[tuple[str, str, str, str, str]] = [
-    ("nav.today", "today.py", "today.title", ":material/today:", "today"),
-    ("nav.targets", "dual_track.py", "dual_track.title", ":material/target:", "dual-track"),
-    ("nav.targets", "cascade.py", "cascade.title", ":material/account_tree:", "cascade"),
-    ("nav.process", "funnel.py", "funnel.title", ":material/filter_alt:", "funnel"),
-    ("nav.process", "process.py", "process.title", ":material/monitor_heart:", "process"),
-    ("nav.process", "loss.py", "loss.title", ":material/search_insights:", "loss"),
-    ("nav.forecast", "forecast.py", "forecast.title", ":material/query_stats:", "forecast"),
-    ("nav.capability", "knowhow.py", "knowhow.title", ":material/school:", "knowhow"),
-    ("nav.capability", "voice.py", "voice.title", ":material/forum:", "voice"),
-    ("nav.capability", "briefs.py", "briefs.title", ":material/article:", "briefs"),
-    (
-        "nav.capability",
-        "efficiency.py",
-        "efficiency.title",
-        ":material/compare_arrows:",
-        "efficiency",
-    ),
-]
 
 
 def source_list(tables: pd.DataFrame, heading: str, *, rows: bool) -> str:

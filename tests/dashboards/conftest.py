@@ -359,3 +359,22 @@ def sign_in(app: AppTest, username: str) -> AppTest:
 def app() -> AppTest:
     """The app, signed in as HQ."""
     return sign_in(AppTest.from_file(APP, default_timeout=60), "hq")
+
+
+@pytest.fixture(name="sign_in")
+def _sign_in_fixture() -> Callable[..., AppTest]:
+    """``sign_in(username, language="zh")``: a new AppTest of the entry point, signed in as
+    ``username`` (test modules cannot import this conftest, so its helpers are fixtures)."""
+
+    def _open(username: str, language: str = "zh") -> AppTest:
+        app = sign_in(AppTest.from_file(APP, default_timeout=60), username)
+        app.session_state["language"] = language
+        return app
+
+    return _open
+
+
+@pytest.fixture(name="write_rows")
+def _write_rows_fixture() -> Callable[[duckdb.DuckDBPyConnection, str, list[dict]], None]:
+    """:func:`write_rows` for test modules."""
+    return write_rows
