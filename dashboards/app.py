@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, data, scope, ui
-from dashboards.navigation import PAGES, PAGES_DIR
 from dashboards.i18n import LANGUAGE_KEY, LANGUAGES, bilingual, t
+from dashboards.navigation import PAGES, PAGES_DIR
 
 HERE = Path(__file__).resolve().parent
 FAVICON = HERE / "static" / "favicon.png"
