@@ -248,6 +248,26 @@ def _build_snapshot(
             "insert into marts.dim_reps values (?, ?, ?, ?, ?, ?, ?, ?)",
             [(*rep, AS_OF) for rep in REPS],
         )
+        # the default page's marts (今日概览), empty: a test's first run lands there
+        con.execute(
+            """
+            create table marts.fct_attention_items (
+                item_kind varchar, item_id varchar, rep_id varchar, team_id varchar,
+                opportunity_id varchar, customer_name varchar, kind_label_zh varchar,
+                kind_label_en varchar, page varchar, sort_order integer, amount double,
+                measure double, note_zh varchar, note_en varchar, item_on date, as_of date
+            )
+            """
+        )
+        con.execute(
+            """
+            create table marts.fct_attention_summary (
+                unit_id varchar, unit_level varchar, item_kind varchar, kind_label_zh varchar,
+                kind_label_en varchar, page varchar, sort_order integer, item_count bigint,
+                rep_count bigint, amount_sum double, as_of date
+            )
+            """
+        )
         for extend in extra_tables:
             extend(con)
         _write_availability(con, missing)
