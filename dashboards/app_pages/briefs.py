@@ -33,6 +33,9 @@ index = data.brief_index(brief_date) or {"managers": [], "reps": []}
 manager = next((m for m in index["managers"] if m["unit_id"] == current.unit_id), None)
 under_scope = set(manager["rep_ids"]) if manager else set()
 reps = {rep["rep_id"]: rep for rep in index["reps"] if rep["rep_id"] in under_scope}
+if current.viewer.is_rep:  # a rep reads their own brief only (SPEC §7)
+    manager = None
+    reps = {rep["rep_id"]: rep for rep in index["reps"] if rep["rep_id"] == current.viewer.rep_id}
 
 
 def show(kind: str, subject_id: str) -> None:

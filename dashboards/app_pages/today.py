@@ -74,7 +74,7 @@ else:
                     t("today.col.date"): rows["item_on"],
                     t("today.col.detail"): [_detail(row) for _, row in rows.iterrows()],
                 }
-            )
+            ).dropna(axis="columns", how="all")  # e.g. no customer on a coaching alert
             ui.table(
                 shown,
                 f"today_{kind.item_kind}",
