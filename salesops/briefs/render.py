@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
-from salesops.briefs.files import INDEX_JSON, LANGUAGES, brief_file
+from salesops.briefs.files import LANGUAGES, brief_file
 from salesops.briefs.model import (
     Brief,
     ManagerBrief,
@@ -26,8 +26,6 @@ from salesops.briefs.model import (
     Signal,
 )
 from salesops.contract import STAGE_LABELS_EN, STAGE_LABELS_ZH
-
-__all__ = ["INDEX_JSON", "anchor", "format_amount", "render_html", "render_markdown"]
 
 CATEGORY_LABELS = {
     "zh": {
