@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from salesops import briefs
+from salesops.briefs import files as brief_files
 from salesops.config import Paths
 
 # Results are keyed on the snapshot file, so a new publish is seen on the next rerun;
@@ -335,11 +335,11 @@ def brief_dates() -> list[dt.date]:
     Not cached: a directory listing is cheap and a brief written at 06:30 must show up on
     the next rerun.
     """
-    return briefs.brief_dates(briefs.briefs_dir(Paths.from_env()))
+    return brief_files.brief_dates(brief_files.briefs_dir(Paths.from_env()))
 
 
 def _brief_folder(brief_date: dt.date) -> Path:
-    return briefs.briefs_dir(Paths.from_env()) / brief_date.isoformat()
+    return brief_files.briefs_dir(Paths.from_env()) / brief_date.isoformat()
 
 
 def _stamp(path: Path) -> int:
@@ -361,19 +361,17 @@ def _read_brief_index(path: str, stamp: int) -> dict[str, Any] | None:
 def brief_index(brief_date: dt.date) -> dict[str, Any] | None:
     """The date's ``index.json``: its rep briefs (rep_id, name, team_id) and manager briefs
     (unit_id, name_path, rep_ids under the unit)."""
-    path = _brief_folder(brief_date) / briefs.INDEX_JSON
+    path = _brief_folder(brief_date) / brief_files.INDEX_JSON
     return _read_brief_index(str(path), _stamp(path))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _read_brief(path: str, stamp: int, language: str) -> str | None:
-    try:
-        return briefs.markdown_section(Path(path).read_text(encoding="utf-8"), language)
-    except FileNotFoundError:
-        return None
+def _read_brief(folder: str, kind: str, subject_id: str, language: str, stamp: int) -> str | None:
+    return brief_files.read_brief(Path(folder), kind, subject_id, language)
 
 
 def brief_markdown(brief_date: dt.date, kind: str, subject_id: str, language: str) -> str | None:
     """One rep's (``kind="rep"``) or unit's (``"manager"``) brief in one language, or None."""
-    path = _brief_folder(brief_date) / briefs.brief_file(kind, subject_id)
-    return _read_brief(str(path), _stamp(path), language)
+    folder = _brief_folder(brief_date)
+    stamp = _stamp(folder / brief_files.brief_file(kind, subject_id, language))
+    return _read_brief(str(folder), kind, subject_id, language, stamp)

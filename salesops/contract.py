@@ -50,6 +50,16 @@ STAGE_LABELS_ZH: dict[str, str] = {
     "lost": "输单",
 }
 
+STAGE_LABELS_EN: dict[str, str] = {
+    "lead": "Lead",
+    "qualified": "Qualified",
+    "quote": "Quote",
+    "negotiation": "Negotiation",
+    "contract_approval": "Contract approval",
+    "won": "Won",
+    "lost": "Lost",
+}
+
 MOT_FACTS: tuple[str, ...] = ("budget_range", "decision_date", "decision_maker_access")
 """Facts that must all be recorded before an opportunity may enter ``quote`` (MOT gate)."""
 

@@ -28,8 +28,11 @@ brief_partitions = dg.DailyPartitionsDefinition(
     description=(
         "沟通洞察简报 Daily communication brief for the morning of the partition date: per rep and "
         "per manager (every org unit with reps under it), the previous day's chat signals, "
-        "opportunities at risk and the teams' weekly top-3 keywords. Read from the published "
-        "snapshot (read-only); written to $SALESOPS_HOME/briefs/<date>/ with a folder rename."
+        "opportunities at risk ranked by amount at risk (customer, amount, stage, expected close, "
+        "suggested SOP card) and the teams' weekly top-3 keywords. Read from the published "
+        "snapshot (read-only; rules in the seeds briefs_*); written to "
+        "$SALESOPS_HOME/briefs/<date>/ (Markdown and HTML, one file per language) with a folder "
+        "rename."
     ),
 )
 def daily_brief(

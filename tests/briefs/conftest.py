@@ -6,6 +6,12 @@ rows from earlier days feed the "approval still pending" rule. Opportunity owner
 from an optional ``dim_opportunities`` and reps' names from an optional ``dim_reps`` (the
 marts the brief asks the warehouse for; teams also come with the rep signals); ``owner_in_signals`` puts the owner on the signal mart
 instead, ``with_dimensions=False`` leaves both out.
+
+The risky opportunities carry customers, amounts, stages, industries, expected close dates
+(``fct_opportunity_daily_snapshot``) and SOP recommendations, so the ranking by amount at
+risk is known: o5 ¥250万 × 2 > o1 ¥123.5万 × 3 > o3 ¥80万 × 3 > o4 ¥30万 × 5 > o6 ¥5万 × 3
+> o8 ¥9,800 × 1. The rules' seeds (``dbt_project/seeds/briefs/*.csv``) are loaded as they
+ship into schema ``seeds``, as the dbt build does; ``with_seeds=False`` leaves them out.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from salesops.config import Paths
+from salesops.briefs.load import load_rules
+from salesops.briefs.model import BriefRules
+from salesops.config import DBT_PROJECT_DIR, Paths
 
+BRIEF_SEEDS = DBT_PROJECT_DIR / "seeds" / "briefs"
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 BRIEF_DATE = dt.date(2026, 11, 27)
 DAY = dt.date(2026, 11, 26)
@@ -94,6 +103,41 @@ REP_SIGNALS = [
     ("r4", D(2026, 11, 27), "competitor", False, 1, "竞品"),
 ]
 
+OPPORTUNITIES = {
+    # opportunity_id: customer_name, customer_industry, latest_stage, amount
+    "o1": ("上海浦江精密制造有限公司", "制造", "quote", 1_234_567),
+    "o2": ("上海浦江精密制造有限公司", "制造", "qualified", 200_000),
+    "o3": ("杭州西湖医疗器械有限公司", "医疗", "negotiation", 800_000),
+    "o4": ("苏州工业园区新材料科技有限公司", "制造", "qualified", 300_000),
+    "o5": ("上海临港智能装备股份有限公司", "制造", "contract_approval", 2_500_000),
+    "o6": ("宁波港口物流集团有限公司", "物流", "quote", 50_000),
+    "o7": ("北京中关村软件有限公司", "软件", "quote", 600_000),
+    "o8": (None, None, "lead", 9_800),
+}
+
+EXPECTED_CLOSES = [
+    # opportunity_id, snapshot_date, expected_close_date_raw
+    ("o1", D(2026, 11, 20), "2026-12-01"),
+    ("o1", DAY, "2026-12-15"),
+    ("o1", D(2026, 11, 27), "2027-02-01"),
+    ("o3", DAY, "2026-12-31"),
+    ("o4", DAY, "尽快"),
+    ("o5", DAY, "2026-12-05"),
+    ("o6", DAY, "2027-01-20"),
+]
+
+RECOMMENDATIONS = [
+    # unit_id (team), industry, stage, recommendation_rank, card_id, title
+    ("t-sh1", "制造", "quote", 1, "K1", "报价后48小时回访"),
+    ("t-sh1", "制造", "quote", 2, "K9", "竞品对比一页纸"),
+    ("t-sh1", "医疗", "negotiation", 1, "K4", "医疗行业商务谈判让步清单"),
+    ("t-sh2", "制造", "qualified", 1, "K3", "需求确认三问"),
+    ("t-bj1", "制造", "qualified", 1, "K2", "预算摸底清单"),
+    ("t-sh2", "制造", "contract_approval", 1, "K5", "合同审批加速：拉通采购与法务"),
+]
+"""o4 (t-sh1, 制造, qualified) has no card of its own team: the card most teams rank first
+(a tie, so the lower card_id K2); o6 (物流) and o8 (no industry) have no card."""
+
 TEAM_KEYWORDS = [
     # unit_id (the team), week_start, rank, keyword, mentions
     ("t-sh1", D(2026, 11, 16), 1, "旧词", 9),
@@ -114,6 +158,7 @@ def build_brief_snapshot(
     as_of: dt.date = AS_OF,
     with_dimensions: bool = True,
     owner_in_signals: bool = False,
+    with_seeds: bool = True,
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
@@ -202,19 +247,73 @@ def build_brief_snapshot(
                 "insert into marts.dim_reps values (?, ?, ?, ?, date '2024-01-01', ?, ?)",
                 [(*row, as_of) for row in REPS],
             )
-            if not owner_in_signals:
-                con.execute(
-                    """
-                    create table marts.dim_opportunities (
-                        opportunity_id varchar, owner_rep_id varchar, stage varchar, as_of date
+            owner = "" if owner_in_signals else "owner_rep_id varchar, "
+            con.execute(
+                f"""
+                create table marts.dim_opportunities (
+                    opportunity_id varchar, {owner}team_id varchar, customer_name varchar,
+                    customer_industry varchar, latest_stage varchar, status_as_of varchar,
+                    amount decimal(18, 2), next_step_locked_at timestamp, as_of date
+                )
+                """
+            )
+            con.executemany(
+                "insert into marts.dim_opportunities values (?, "
+                + ("" if owner_in_signals else "?, ")
+                + "?, ?, ?, ?, 'open', ?, null, ?)",
+                [
+                    (
+                        opportunity,
+                        *(() if owner_in_signals else (OWNERS.get(opportunity),)),
+                        TEAMS.get(OWNERS.get(opportunity)),
+                        customer,
+                        industry,
+                        stage,
+                        amount,
+                        as_of,
                     )
-                    """
+                    for opportunity, (customer, industry, stage, amount) in OPPORTUNITIES.items()
+                ],
+            )
+            con.execute(
+                """
+                create table marts.fct_opportunity_daily_snapshot (
+                    snapshot_date date, opportunity_id varchar, stage varchar, amount double,
+                    expected_close_date_raw varchar, expected_close_on date
                 )
-                con.executemany(
-                    "insert into marts.dim_opportunities values (?, ?, 'quote', ?)",
-                    [(opportunity, rep, as_of) for opportunity, rep in OWNERS.items()],
+                """
+            )
+            con.executemany(
+                "insert into marts.fct_opportunity_daily_snapshot values "
+                "(?, ?, 'quote', 0, ?, try_cast(? as date))",
+                [(day, opportunity, raw, raw) for opportunity, day, raw in EXPECTED_CLOSES],
+            )
+            con.execute(
+                """
+                create table marts.fct_sop_recommendations (
+                    unit_id varchar, industry varchar, stage varchar,
+                    recommendation_rank bigint, card_id varchar, title varchar, as_of date
                 )
+                """
+            )
+            con.executemany(
+                "insert into marts.fct_sop_recommendations values (?, ?, ?, ?, ?, ?, ?)",
+                [(*row, as_of) for row in RECOMMENDATIONS],
+            )
+        if with_seeds:
+            load_brief_seeds(con)
     return path
+
+
+def load_brief_seeds(con: duckdb.DuckDBPyConnection) -> None:
+    """The rules' seeds as they ship, into schema ``seeds`` (as ``dbt seed`` loads them)."""
+    con.execute("create schema if not exists seeds")
+    for csv in sorted(BRIEF_SEEDS.glob("*.csv")):
+        con.execute(
+            f"create table seeds.{csv.stem} as select * from read_csv(?, header = true, "
+            "all_varchar = true)",
+            [str(csv)],
+        )
 
 
 @pytest.fixture
@@ -246,3 +345,13 @@ def _fresh_streamlit_caches() -> Iterator[None]:
 @pytest.fixture
 def app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
+
+
+@pytest.fixture
+def shipped_rules() -> BriefRules:
+    """The rules as the seeds ship them, read by the loader (for briefs built by hand)."""
+    with duckdb.connect(":memory:") as con:
+        con.execute("attach ':memory:' as snapshot")
+        con.execute("use snapshot")
+        load_brief_seeds(con)
+        return load_rules(con, Path("shipped seeds"))

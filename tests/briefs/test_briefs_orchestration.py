@@ -78,7 +78,8 @@ def test_cli_brief_defaults_to_the_morning_after_as_of(published):
     result = CliRunner().invoke(main, ["brief"])
     assert result.exit_code == 0, result.output
     assert "Brief of 2026-11-27: 4 rep and 8 manager briefs" in result.output
-    assert (published.home / "briefs" / "2026-11-27" / "rep" / "r1.md").is_file()
+    folder = published.home / "briefs" / "2026-11-27"
+    assert (folder / "rep" / "r1.zh.md").is_file() and (folder / "rep" / "r1.en.html").is_file()
 
 
 def test_cli_brief_for_a_given_date_says_when_the_snapshot_is_older(published):

@@ -43,11 +43,17 @@ def test_manager_brief_of_the_chosen_scope_and_its_reps(app, published):
     texts = [m.value for m in app.markdown]
     manager = next(t for t in texts if t.startswith("## 沟通洞察简报 · 团队"))
     assert "总部 / 华东大区 / 上海 / 上海一组" in manager
-    assert "- **o3** (负责人 李四): 审批未批 (自 2026-11-18 起; 领导还没批)" in manager
-    assert "Approval pending" not in manager  # one language at a time
+    assert (
+        "2. **杭州西湖医疗器械有限公司** · ¥80.0万 · 商务谈判 · 预计成交 2026-12-31 — "
+        "风险：审批未批 (自 2026-11-18 起; 领导还没批) — 建议打法卡：医疗行业商务谈判让步清单"
+    ) in manager
+    assert "Approval pending" not in manager  # one language per file
     assert rep_picker.options == ["张三 (r1)", "李四 (r2)"]  # only the reps under t-sh1
     rep = next(t for t in texts if t.startswith("## 沟通洞察简报 · 销售: 张三"))
-    assert "- **o1**: 审批未批 (自 2026-11-26 起; 领导还没批)" in rep
+    assert (
+        "1. **上海浦江精密制造有限公司** · ¥123.5万 · 方案报价 · 预计成交 2026-12-15 — "
+        "风险：审批未批 (自 2026-11-26 起; 领导还没批) — 建议打法卡：报价后48小时回访 (商机 o1)"
+    ) in rep
 
     rep_picker.set_value("r2").run()
     rep = next(m.value for m in app.markdown if m.value.startswith("## 沟通洞察简报 · 销售"))
@@ -65,6 +71,7 @@ def test_the_page_follows_the_language_and_the_date(app, published):
     )
     assert "Conversations of 2026-11-25" in manager
     assert "· 2026-11-26" in manager
+    assert "审批未批" not in manager and "amount at risk" in manager
 
 
 def test_a_unit_without_reps_has_no_manager_brief(app, published):

@@ -47,6 +47,7 @@ select
     opportunities.customer_id,
     -- attributes
     customers.name as customer_name,
+    customers.industry as customer_industry,
     opportunities.product_line,
     positions.latest_stage,
     positions.status_as_of,
