@@ -72,7 +72,7 @@ def measure(home: Path, loads: int = 20) -> dict:
         return seconds
 
     pages = {}
-    for _, file, title, _, url_path in PAGES:
+    for _, file, _title, _, url_path in PAGES:
         if not (PAGES_DIR / file).exists():
             continue
         cold, warm = [], []
