@@ -79,7 +79,9 @@ def briefs_tab(current: data.Scope) -> None:
 
 def week_label(weeks: pd.DataFrame) -> dict[dt.date, str]:
     return {
-        week: t("voice.week.partial", day=ui.day(week)) if partial else ui.day(week)
+        pd.Timestamp(week).date(): (
+            t("voice.week.partial", day=ui.day(week)) if partial else ui.day(week)
+        )
         for week, partial in zip(weeks["week_start"], weeks["is_partial_week"], strict=True)
     }
 

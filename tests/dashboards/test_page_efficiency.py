@@ -18,11 +18,32 @@ PAGE = "app_pages/efficiency.py"
 
 KPIS = [
     # kpi, sort_order, label_zh, label_en, unit, better_direction
-    ("attainment_volatility_pp", 1, "月度达成率波动", "Monthly attainment volatility", "pp", "lower"),
+    (
+        "attainment_volatility_pp",
+        1,
+        "月度达成率波动",
+        "Monthly attainment volatility",
+        "pp",
+        "lower",
+    ),
     ("lead_to_sign_days", 2, "线索到签约周期", "Lead-to-sign cycle", "days", "lower"),
     ("new_rep_retention_90d", 3, "新人3个月留存率", "New-rep 3-month retention", "share", "higher"),
-    ("loss_reason_traceability", 4, "丢单原因可追溯率", "Loss-reason traceability", "share", "higher"),
-    ("best_practice_reuse_rate", 5, "最佳实践复用率", "Best-practice reuse rate", "share", "higher"),
+    (
+        "loss_reason_traceability",
+        4,
+        "丢单原因可追溯率",
+        "Loss-reason traceability",
+        "share",
+        "higher",
+    ),
+    (
+        "best_practice_reuse_rate",
+        5,
+        "最佳实践复用率",
+        "Best-practice reuse rate",
+        "share",
+        "higher",
+    ),
 ]
 
 # unit_id: per KPI (traditional, structured, traditional sample, structured sample, label, improves)
