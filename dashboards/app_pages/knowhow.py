@@ -156,8 +156,10 @@ def recommend_tab(current: data.Scope) -> None:
         key=lambda code: stage_order.index(code) if code in stage_order else len(stage_order),
     )
     stay_in(STAGE_KEY, stages)
+    # format functions look labels up in this run's language (a dict, not a call to t())
+    stage_labels = {code: stage_label(code) for code in stages}
     stage = stage_column.selectbox(
-        t("knowhow.recommend.stage"), stages, format_func=stage_label, key=STAGE_KEY
+        t("knowhow.recommend.stage"), stages, format_func=stage_labels.__getitem__, key=STAGE_KEY
     )
     rows = knowhow.recommendations(current, team_id=team_id, industry=industry, stage=stage)
     if rows.empty:
@@ -308,8 +310,12 @@ def iteration_tab(snapshot: data.Snapshot) -> None:
         st.info(t("no_rows"))
     else:
         stay_in(MONTH_KEY, months)
+        month_labels = {month: ui.month(month) for month in months}
         month = st.selectbox(
-            t("knowhow.iteration.month"), months, format_func=ui.month, key=MONTH_KEY
+            t("knowhow.iteration.month"),
+            months,
+            format_func=month_labels.__getitem__,
+            key=MONTH_KEY,
         )
         rows = knowhow.iteration_list(snapshot, month)
         ui.table(

@@ -45,7 +45,11 @@ def briefs_tab(current: data.Scope) -> None:
         return
     if st.session_state.get(BRIEF_DATE_KEY) not in dates:
         st.session_state.pop(BRIEF_DATE_KEY, None)
-    brief_date = st.selectbox(t("voice.brief.date"), dates, format_func=ui.day, key=BRIEF_DATE_KEY)
+    # format functions look labels up in this run's language (a dict, not a call to t())
+    date_labels = {day: ui.day(day) for day in dates}
+    brief_date = st.selectbox(
+        t("voice.brief.date"), dates, format_func=date_labels.__getitem__, key=BRIEF_DATE_KEY
+    )
     index = data.brief_index(brief_date) or {"managers": [], "reps": []}
     if current.viewer.is_rep:
         if any(rep["rep_id"] == current.viewer.rep_id for rep in index["reps"]):
