@@ -248,7 +248,15 @@ def insights_tab(current: data.Scope) -> None:
     labels = week_label(weeks)
     if st.session_state.get(WEEK_KEY) not in labels:
         st.session_state.pop(WEEK_KEY, None)
-    week = st.selectbox(t("voice.week"), list(labels), format_func=labels.__getitem__, key=WEEK_KEY)
+    # the latest complete week by default: on a Monday morning the running week is nearly empty
+    complete = [index for index, partial in enumerate(weeks["is_partial_week"]) if not partial]
+    week = st.selectbox(
+        t("voice.week"),
+        list(labels),
+        index=complete[0] if complete else 0,
+        format_func=labels.__getitem__,
+        key=WEEK_KEY,
+    )
     keywords_section(current, week)
     emerging_section(current, week)
     requirements_section(current, week)

@@ -209,53 +209,60 @@ def test_a_region_manager_sees_briefs_and_the_latest_week_of_their_teams() -> No
     ]
     week = app.selectbox(key="voice_week")
     assert week.options == ["2026年11月23日（本周进行中）", "2026年11月16日"]
-    keywords, requirements, signals = tables(app)
-    assert keywords.values.tolist() == [
-        ["上海一组", 1, "领导还没批", "审批", 14, 2],
-        ["上海一组", 2, "价格", "价格", 9, 0],
-        ["上海一组", 3, "招标", "招标", 4, 0],
+    assert week.value == W1  # the latest complete week
+    keywords, emerging, requirements, signals = tables(app)
+    assert keywords.values.tolist() == [["上海一组", 1, "竞品", "竞品", 6, 1]]
+    assert emerging.values.tolist() == [["上海一组", 1, "防水等级", 7, 0.5, 1.67]]
+    assert requirements.values.tolist() == [["协同办公套件", "移动端", 2, 2]]
+    assert signals[["销售", "团队", "关键词", "否定"]].values.tolist() == [
+        ["李娜", "上海一组", "竞品", False]
     ]
-    assert "该周还没有新兴词（进行中的一周在周末后计算）。" in [i.value for i in app.info]
-    assert requirements.values.tolist() == [
-        ["协同办公套件", "审批流", 7, 6],
-        ["工业传感器", "防水等级", 12, 5],
-        ["工业传感器", "测量精度", 4, 3],
-    ]
-    assert signals["销售"].tolist() == ["李娜", "王强"]
-    assert signals["关键词"].tolist() == ["领导还没批", "价格,太贵"]
-    assert signals["否定"].tolist() == [True, False]
     chart = json.loads(app.get("plotly_chart")[0].proto.spec)
-    assert sorted(x for trace in chart["data"] for x in plotted(trace["x"])) == [4, 9, 14]
+    assert [x for trace in chart["data"] for x in plotted(trace["x"])] == [6]
     app.selectbox(key="brief_rep_id").set_value("s-003").run()
     assert "简报文件缺失，请重新运行 `salesops brief --date 2026-11-27`。" in [
         w.value for w in app.warning
     ]
 
 
-def test_english_and_an_earlier_week_and_brief_date() -> None:
-    app = open_page("east", language="en", voice_week=W1, brief_date=BRIEF_DATES[1])
+def test_english_and_the_running_week_and_an_earlier_brief_date() -> None:
+    app = open_page("east", language="en", voice_week=W2, brief_date=BRIEF_DATES[1])
     assert app.title[0].value == "Voice of the customer"
     assert markdown(app)[0] == "## brief manager r-east en 2026-11-26"
-    keywords, emerging, requirements, signals = tables(app)
-    assert keywords.values.tolist() == [["上海一组", 1, "竞品", "Competitor", 6, 1]]
-    assert list(emerging.columns) == [
+    keywords, requirements, signals = tables(app)
+    assert list(keywords.columns) == [
         "Team",
         "Rank",
-        "Term",
+        "Keyword",
+        "Category",
         "Messages",
-        "Previous 4 weeks (mean per week)",
-        "Rise",
+        "Of which negated",
     ]
-    assert emerging.values.tolist() == [["上海一组", 1, "防水等级", 7, 0.5, 1.67]]
-    assert requirements.values.tolist() == [["协同办公套件", "移动端", 2, 2]]
-    assert signals[["Rep", "Category"]].values.tolist() == [["李娜", "Competitor"]]
+    assert keywords.values.tolist() == [
+        ["上海一组", 1, "领导还没批", "Approval", 14, 2],
+        ["上海一组", 2, "价格", "Price", 9, 0],
+        ["上海一组", 3, "招标", "Tender", 4, 0],
+    ]
+    assert "No emerging terms for this week (a week in progress is computed after it ends)." in [
+        i.value for i in app.info
+    ]
+    assert requirements.values.tolist() == [
+        ["协同办公套件", "审批流", 7, 6],
+        ["工业传感器", "防水等级", 12, 5],
+        ["工业传感器", "测量精度", 4, 3],
+    ]
+    assert signals[["Rep", "Category", "Keywords", "Negated"]].values.tolist() == [
+        ["李娜", "Approval", "领导还没批", True],
+        ["王强", "Price", "价格,太贵", False],
+    ]
 
 
 def test_a_city_manager_never_sees_beijing_and_an_empty_team_says_so() -> None:
     app = open_page("sh")
     shown = " ".join(frame.to_string() for frame in tables(app))
     assert "上海一组" in shown and "李娜" in shown
-    assert "北京" not in shown and "赵敏" not in shown and "预算已批" not in shown
+    assert "北京" not in shown and "赵敏" not in shown
+    assert "接口" not in shown and "北京专属词" not in shown  # 北京一组's rows of the week
     assert markdown(app)[0] == "## brief manager c-sh zh 2026-11-27"
     app.sidebar.selectbox(key="scope_unit_id").set_value("t-o'brien").run()
     assert not app.exception
@@ -273,6 +280,5 @@ def test_a_rep_sees_only_their_own_brief_and_signals() -> None:
     assert "brief_rep_id" not in [box.key for box in app.selectbox]
     requirements, signals = tables(app)  # product requirements are company-wide
     assert requirements["产品线"].tolist()[0] == "协同办公套件"
-    assert signals["销售"].tolist() == ["李娜"]
-    assert signals["关键词"].tolist() == ["领导还没批"]
+    assert signals[["销售", "关键词"]].values.tolist() == [["李娜", "竞品"]]
     assert [c.value for c in app.caption].count("此部分为团队汇总，仅对经理可见。") == 2
