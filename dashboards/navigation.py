@@ -18,7 +18,6 @@ PAGES: list[tuple[str, str, str, str, str]] = [
     ("nav.forecast", "forecast.py", "forecast.title", ":material/query_stats:", "forecast"),
     ("nav.capability", "knowhow.py", "knowhow.title", ":material/school:", "knowhow"),
     ("nav.capability", "voice.py", "voice.title", ":material/forum:", "voice"),
-    ("nav.capability", "briefs.py", "briefs.title", ":material/article:", "briefs"),
     (
         "nav.capability",
         "efficiency.py",

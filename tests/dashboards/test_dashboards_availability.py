@@ -167,7 +167,7 @@ def test_a_table_with_many_rows_quarantined_is_a_warning_on_every_page(
         for w in warnings
     ), warnings
     assert not any(w.startswith("leads") for w in warnings)  # 1% is under the threshold
-    app.switch_page("app_pages/briefs.py").run()
+    app.switch_page("app_pages/voice.py").run()
     assert any(w.value.startswith("opportunities：30 / 200") for w in app.warning)
 
 

@@ -1,0 +1,488 @@
+"""能力沉淀 / Know-how: the SOP card library, recommendations, practice, iteration,
+retirement, best-practice reuse and new-rep retention.
+
+Figures come from the capability marts as they are (loaders in
+:mod:`dashboards.queries.knowhow`); the card scorecard, iteration list and retirement
+candidates are company-wide, the rest follow the chosen unit. The page only labels and
+formats them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboards import data, scope, ui
+from dashboards.i18n import STAGE_LABELS_EN, TEXTS, stage_label, t
+from dashboards.queries import knowhow
+from salesops.contract import STAGE_LABELS_ZH
+
+SEARCH_KEY = "knowhow_search"
+TEAM_KEY = "knowhow_team"
+INDUSTRY_KEY = "knowhow_industry"
+STAGE_KEY = "knowhow_stage"
+CARD_KEY = "knowhow_card"
+MONTH_KEY = "knowhow_month"
+
+
+def pp(value: object) -> str:
+    """Percentage points as the marts store them (20.5 = +20.5 pp)."""
+    return ui.MISSING if ui.is_missing(value) else ui.points(float(value) / 100)
+
+
+def interval(low: object, high: object) -> str:
+    if ui.is_missing(low) or ui.is_missing(high):
+        return ui.MISSING
+    return f"{float(low):+.1f} ~ {float(high):+.1f}"
+
+
+def all_or(value: object, label: str | None = None) -> str:
+    return t("knowhow.all") if ui.is_missing(value) or value == "" else (label or str(value))
+
+
+def labelled_text(prefix: str, value: object) -> str:
+    key = f"{prefix}.{value}"
+    return t(key) if key in TEXTS else ("" if ui.is_missing(value) else str(value))
+
+
+def matching_stages(search: str) -> tuple[str, ...]:
+    """Stage codes whose Chinese or English label contains the search text."""
+    needle = search.strip().lower()
+    if not needle:
+        return ()
+    return tuple(
+        code
+        for code in STAGE_LABELS_EN
+        if needle in STAGE_LABELS_EN[code].lower() or needle in STAGE_LABELS_ZH.get(code, "")
+    )
+
+
+def month_column(label: str) -> object:
+    return st.column_config.DateColumn(label, format="YYYY-MM")
+
+
+def stay_in(key: str, options: list) -> None:
+    """Forget a widget's value that is no longer among its options (new snapshot, scope)."""
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+
+
+def card_table(cards: pd.DataFrame, name: str) -> None:
+    frame = pd.DataFrame(
+        {
+            t("knowhow.col.title"): cards["title"],
+            t("knowhow.col.industry"): [all_or(v) for v in cards["industry"]],
+            t("knowhow.col.stage"): [
+                all_or(v, None if ui.is_missing(v) else stage_label(v)) for v in cards["stage"]
+            ],
+            t("knowhow.col.status"): [labelled_text("knowhow.status", v) for v in cards["status"]],
+            t("knowhow.col.source"): [labelled_text("knowhow.source", v) for v in cards["source"]],
+            t("knowhow.col.uses"): cards["uses_count"],
+            t("knowhow.col.usage_rate"): cards["usage_rate"],
+            t("knowhow.col.negative_share"): cards["negative_feedback_share"],
+            t("knowhow.col.feedback_48h"): cards["feedback_within_window_rate"],
+            t("knowhow.col.uplift"): cards["uplift_pp"],
+            t("knowhow.col.uplift_ci"): [
+                interval(low, high)
+                for low, high in zip(
+                    cards["uplift_ci_low_pp"], cards["uplift_ci_high_pp"], strict=True
+                )
+            ],
+            t("knowhow.col.used_sample"): cards["used_closed_count"],
+            t("knowhow.col.rank"): cards["uplift_rank"],
+            t("knowhow.col.retirement"): cards["is_retirement_candidate"].astype(bool),
+            t("knowhow.col.card"): cards["card_id"],
+        }
+    )
+    ui.table(
+        frame,
+        name,
+        column_config={
+            t("knowhow.col.uses"): ui.count_column(t("knowhow.col.uses")),
+            t("knowhow.col.usage_rate"): ui.percent_column(t("knowhow.col.usage_rate")),
+            t("knowhow.col.negative_share"): ui.percent_column(t("knowhow.col.negative_share")),
+            t("knowhow.col.feedback_48h"): ui.percent_column(t("knowhow.col.feedback_48h")),
+            t("knowhow.col.uplift"): st.column_config.NumberColumn(
+                t("knowhow.col.uplift"), format="%+.1f"
+            ),
+            t("knowhow.col.used_sample"): ui.count_column(t("knowhow.col.used_sample")),
+            t("knowhow.col.rank"): ui.count_column(t("knowhow.col.rank")),
+            t("knowhow.col.retirement"): st.column_config.CheckboxColumn(
+                t("knowhow.col.retirement")
+            ),
+        },
+        key=name,
+    )
+
+
+def library_tab(snapshot: data.Snapshot) -> None:
+    search = st.text_input(
+        t("knowhow.search"), key=SEARCH_KEY, placeholder=t("knowhow.search.placeholder")
+    ).strip()
+    cards = knowhow.cards(snapshot, search or None, matching_stages(search))
+    if cards.empty:
+        st.info(t("knowhow.cards.none") if search else t("no_rows"))
+        return
+    st.caption(t("knowhow.cards.count", count=len(cards)))
+    card_table(cards, "sop_cards")
+
+
+def recommend_tab(current: data.Scope) -> None:
+    st.caption(t("knowhow.recommend.intro"))
+    options = knowhow.recommendation_options(current)
+    if options.empty:
+        st.info(t("no_rows"))
+        return
+    teams = dict(zip(options["unit_id"], options["team_name"], strict=True))
+    team_column, industry_column, stage_column = st.columns(3)
+    stay_in(TEAM_KEY, list(teams))
+    team_id = team_column.selectbox(
+        t("knowhow.recommend.team"),
+        list(teams),
+        format_func=teams.__getitem__,
+        key=TEAM_KEY,
+        disabled=len(teams) == 1,
+    )
+    of_team = options[options["unit_id"] == team_id]
+    industries = sorted(of_team["industry"].unique())
+    stay_in(INDUSTRY_KEY, industries)
+    industry = industry_column.selectbox(
+        t("knowhow.recommend.industry"), industries, key=INDUSTRY_KEY
+    )
+    stage_order = list(STAGE_LABELS_EN)
+    stages = sorted(
+        of_team.loc[of_team["industry"] == industry, "stage"].unique(),
+        key=lambda code: stage_order.index(code) if code in stage_order else len(stage_order),
+    )
+    stay_in(STAGE_KEY, stages)
+    # format functions look labels up in this run's language (a dict, not a call to t())
+    stage_labels = {code: stage_label(code) for code in stages}
+    stage = stage_column.selectbox(
+        t("knowhow.recommend.stage"), stages, format_func=stage_labels.__getitem__, key=STAGE_KEY
+    )
+    rows = knowhow.recommendations(current, team_id=team_id, industry=industry, stage=stage)
+    if rows.empty:
+        st.info(t("no_rows"))
+        return
+    labels = [
+        "；".join(
+            label
+            for label, holds in (
+                (t("knowhow.label.top_new_rep_practice"), row.is_top_new_rep_practice),
+                (t("knowhow.label.top_rep_lift"), row.has_top_rep_lift),
+            )
+            if not ui.is_missing(holds) and bool(holds)
+        )
+        for row in rows.itertuples()
+    ]
+    for column, row, label in zip(st.columns(3), rows.itertuples(), labels, strict=False):
+        with column.container(border=True):
+            st.markdown(
+                f"**{t('knowhow.recommend.card', rank=row.recommendation_rank, title=row.title)}**"
+            )
+            st.caption(
+                t(
+                    "knowhow.recommend.uplift",
+                    uplift=pp(row.uplift_pp),
+                    sample=ui.count(row.used_closed_count),
+                )
+            )
+            if label:
+                st.markdown(" ".join(f":green-badge[{part}]" for part in label.split("；")))
+    ui.table(
+        pd.DataFrame(
+            {
+                t("knowhow.col.recommendation_rank"): rows["recommendation_rank"],
+                t("knowhow.col.title"): rows["title"],
+                t("knowhow.col.industry"): [all_or(v) for v in rows["card_industry"]],
+                t("knowhow.col.uplift"): rows["uplift_pp"],
+                t("knowhow.col.used_sample"): rows["used_closed_count"],
+                t("knowhow.col.new_rep_practice"): rows["new_rep_practice_rate"],
+                t("knowhow.col.top_rep_uplift"): rows["top_rep_uplift_pp"],
+                t("knowhow.col.labels"): labels,
+                t("knowhow.col.card"): rows["card_id"],
+            }
+        ),
+        "sop_recommendations",
+        column_config={
+            t("knowhow.col.uplift"): st.column_config.NumberColumn(
+                t("knowhow.col.uplift"), format="%+.1f"
+            ),
+            t("knowhow.col.used_sample"): ui.count_column(t("knowhow.col.used_sample")),
+            t("knowhow.col.new_rep_practice"): ui.percent_column(t("knowhow.col.new_rep_practice")),
+            t("knowhow.col.top_rep_uplift"): st.column_config.NumberColumn(
+                t("knowhow.col.top_rep_uplift"), format="%+.1f"
+            ),
+        },
+    )
+
+
+def practice_tab(current: data.Scope, cards: pd.DataFrame) -> None:
+    if ui.rep_only_notice(current):
+        return
+    practised = cards[cards["status"] != "draft"]
+    if practised.empty:
+        st.info(t("no_rows"))
+        return
+    titles = dict(zip(practised["card_id"], practised["title"], strict=True))
+    stay_in(CARD_KEY, list(titles))
+    card_id = st.selectbox(
+        t("knowhow.practice.card"),
+        list(titles),
+        format_func=lambda card: f"{titles[card]} ({card})",
+        key=CARD_KEY,
+    )
+    card = practised[practised["card_id"] == card_id].iloc[0]
+    uplift, usage, feedback = st.columns(3)
+    uplift.metric(
+        t("knowhow.practice.uplift"),
+        pp(card["uplift_pp"]),
+        help=t(
+            "knowhow.practice.uplift.help",
+            low=pp(card["uplift_ci_low_pp"]),
+            high=pp(card["uplift_ci_high_pp"]),
+            used=ui.count(card["used_closed_count"]),
+            comparable=ui.count(card["comparable_count"]),
+        ),
+        border=True,
+    )
+    usage.metric(t("knowhow.practice.usage"), ui.percent(card["usage_rate"]), border=True)
+    feedback.metric(
+        t("knowhow.practice.feedback"),
+        ui.percent(card["feedback_within_window_rate"]),
+        border=True,
+    )
+    rows = knowhow.practice_weekly(current, card_id=card_id)
+    if rows.empty:
+        st.info(t("no_rows"))
+        return
+    figure = px.line(
+        rows,
+        x="week_start",
+        y="practice_rate",
+        color="team_name",
+        markers=True,
+        labels={
+            "week_start": t("knowhow.col.week"),
+            "practice_rate": t("knowhow.col.practice_rate"),
+            "team_name": t("knowhow.col.team"),
+        },
+        title=t("knowhow.practice.chart", title=titles[card_id]),
+    )
+    figure.update_layout(height=340, margin={"l": 0, "r": 0, "t": 40, "b": 0})
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    st.plotly_chart(figure, width="stretch")
+    ui.table(
+        pd.DataFrame(
+            {
+                t("knowhow.col.week"): rows["week_start"],
+                t("knowhow.col.team"): rows["team_name"],
+                t("knowhow.col.regime"): [
+                    labelled_text("knowhow.regime", v) for v in rows["process_regime"]
+                ],
+                t("knowhow.col.team_reps"): rows["team_reps"],
+                t("knowhow.col.practicing_reps"): rows["practicing_reps"],
+                t("knowhow.col.practice_rate"): rows["practice_rate"],
+                t("knowhow.col.new_rep_practice"): rows["new_rep_practice_rate"],
+                t("knowhow.col.uses"): rows["uses_count"],
+                t("knowhow.col.feedback_48h"): rows["feedback_within_window_rate"],
+            }
+        ),
+        "sop_practice_weekly",
+        column_config={
+            t("knowhow.col.week"): ui.date_column(t("knowhow.col.week")),
+            t("knowhow.col.team_reps"): ui.count_column(t("knowhow.col.team_reps")),
+            t("knowhow.col.practicing_reps"): ui.count_column(t("knowhow.col.practicing_reps")),
+            t("knowhow.col.practice_rate"): ui.percent_column(t("knowhow.col.practice_rate")),
+            t("knowhow.col.new_rep_practice"): ui.percent_column(t("knowhow.col.new_rep_practice")),
+            t("knowhow.col.uses"): ui.count_column(t("knowhow.col.uses")),
+            t("knowhow.col.feedback_48h"): ui.percent_column(t("knowhow.col.feedback_48h")),
+        },
+        height=320,
+    )
+
+
+def iteration_tab(snapshot: data.Snapshot) -> None:
+    st.subheader(t("knowhow.iteration.title"))
+    months = knowhow.iteration_months(snapshot)
+    if not months:
+        st.info(t("no_rows"))
+    else:
+        stay_in(MONTH_KEY, months)
+        month_labels = {month: ui.month(month) for month in months}
+        month = st.selectbox(
+            t("knowhow.iteration.month"),
+            months,
+            format_func=month_labels.__getitem__,
+            key=MONTH_KEY,
+        )
+        rows = knowhow.iteration_list(snapshot, month)
+        ui.table(
+            pd.DataFrame(
+                {
+                    t("knowhow.col.improvement_rank"): rows["improvement_rank"],
+                    t("knowhow.col.title"): rows["title"],
+                    t("knowhow.col.status"): [
+                        labelled_text("knowhow.status", v) for v in rows["status"]
+                    ],
+                    t("knowhow.col.feedback_count"): rows["feedback_count"],
+                    t("knowhow.col.not_fully"): rows["not_fully_count"],
+                    t("knowhow.col.improvement_share"): rows["improvement_share"],
+                    t("knowhow.col.top_reason"): rows["top_reason_text"],
+                    t("knowhow.col.card"): rows["card_id"],
+                }
+            ),
+            "sop_iteration_list",
+            column_config={
+                t("knowhow.col.feedback_count"): ui.count_column(t("knowhow.col.feedback_count")),
+                t("knowhow.col.not_fully"): ui.count_column(t("knowhow.col.not_fully")),
+                t("knowhow.col.improvement_share"): ui.percent_column(
+                    t("knowhow.col.improvement_share")
+                ),
+            },
+        )
+
+    st.subheader(t("knowhow.retirement.title"))
+    rules = knowhow.rules(snapshot)
+    if rules is not None:
+        st.caption(
+            t(
+                "knowhow.retirement.rule",
+                window=rules["usage_window_days"],
+                usage=ui.percent(rules["retirement_max_usage_rate"], 0),
+                feedback=rules["retirement_min_feedback"],
+                negative=ui.percent(rules["retirement_min_negative_share"], 0),
+            )
+        )
+    candidates = knowhow.retirement_candidates(snapshot)
+    if candidates.empty:
+        st.info(t("knowhow.retirement.none"))
+    else:
+        card_table(candidates, "sop_retirement_candidates")
+
+
+def reuse_tab(current: data.Scope) -> None:
+    if ui.rep_only_notice(current):
+        return
+    st.subheader(t("knowhow.reuse.title"))
+    reuse = knowhow.reuse_monthly(current)
+    if reuse.empty:
+        st.info(t("no_rows"))
+    else:
+        latest = reuse.iloc[-1]
+        st.metric(
+            t("knowhow.reuse.latest", month=ui.month(latest["created_month"])),
+            ui.percent(latest["reuse_rate"]),
+            border=True,
+        )
+        regimes = [labelled_text("knowhow.regime", v) for v in reuse["process_regime"]]
+        figure = px.line(
+            reuse.assign(regime=regimes),
+            x="created_month",
+            y="reuse_rate",
+            color="regime",
+            markers=True,
+            labels={
+                "created_month": t("knowhow.col.month"),
+                "reuse_rate": t("knowhow.col.reuse_rate"),
+                "regime": t("knowhow.col.regime"),
+            },
+        )
+        figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+        figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+        st.plotly_chart(figure, width="stretch")
+        ui.table(
+            pd.DataFrame(
+                {
+                    t("knowhow.col.month"): reuse["created_month"],
+                    t("knowhow.col.regime"): regimes,
+                    t("knowhow.col.opportunities"): reuse["opportunities_count"],
+                    t("knowhow.col.eligible"): reuse["eligible_count"],
+                    t("knowhow.col.reused"): reuse["reused_count"],
+                    t("knowhow.col.reuse_rate"): reuse["reuse_rate"],
+                }
+            ),
+            "best_practice_reuse",
+            column_config={
+                t("knowhow.col.month"): month_column(t("knowhow.col.month")),
+                t("knowhow.col.opportunities"): ui.count_column(t("knowhow.col.opportunities")),
+                t("knowhow.col.eligible"): ui.count_column(t("knowhow.col.eligible")),
+                t("knowhow.col.reused"): ui.count_column(t("knowhow.col.reused")),
+                t("knowhow.col.reuse_rate"): ui.percent_column(t("knowhow.col.reuse_rate")),
+            },
+            height=300,
+        )
+
+    st.subheader(t("knowhow.retention.title"))
+    cohorts = knowhow.retention(current)
+    if cohorts.empty:
+        st.info(t("no_rows"))
+        return
+    regimes = [labelled_text("knowhow.regime", v) for v in cohorts["process_regime"]]
+    figure = px.bar(
+        cohorts.assign(regime=regimes),
+        x="hire_month",
+        y="retention_rate",
+        color="regime",
+        hover_data={"hired_count": True, "retained_count": True},
+        labels={
+            "hire_month": t("knowhow.col.hire_month"),
+            "retention_rate": t("knowhow.col.retention_rate"),
+            "regime": t("knowhow.col.regime"),
+            "hired_count": t("knowhow.col.hired"),
+            "retained_count": t("knowhow.col.retained"),
+        },
+    )
+    figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    figure.update_yaxes(tickformat=".0%", range=[0, 1])
+    st.plotly_chart(figure, width="stretch")
+    ui.table(
+        pd.DataFrame(
+            {
+                t("knowhow.col.hire_month"): cohorts["hire_month"],
+                t("knowhow.col.regime"): regimes,
+                t("knowhow.col.hired"): cohorts["hired_count"],
+                t("knowhow.col.retained"): cohorts["retained_count"],
+                t("knowhow.col.retention_rate"): cohorts["retention_rate"],
+            }
+        ),
+        "new_rep_retention",
+        column_config={
+            t("knowhow.col.hire_month"): month_column(t("knowhow.col.hire_month")),
+            t("knowhow.col.hired"): ui.count_column(t("knowhow.col.hired")),
+            t("knowhow.col.retained"): ui.count_column(t("knowhow.col.retained")),
+            t("knowhow.col.retention_rate"): ui.percent_column(t("knowhow.col.retention_rate")),
+        },
+        height=300,
+    )
+
+
+current = scope.current()
+st.title(t("knowhow.title"))
+st.caption(current.name_path)
+
+if ui.unavailable_marts(current.snapshot, knowhow.MARTS):
+    st.stop()
+
+library, recommend, practice, iteration, reuse = st.tabs(
+    [
+        t("knowhow.tab.library"),
+        t("knowhow.tab.recommend"),
+        t("knowhow.tab.practice"),
+        t("knowhow.tab.iteration"),
+        t("knowhow.tab.reuse"),
+    ]
+)
+with library:
+    library_tab(current.snapshot)
+with recommend:
+    recommend_tab(current)
+with practice:
+    practice_tab(current, knowhow.cards(current.snapshot))
+with iteration:
+    iteration_tab(current.snapshot)
+with reuse:
+    reuse_tab(current)
+
+st.caption(t("knowhow.definitions"))
