@@ -165,7 +165,8 @@ def _gaps_section(period: str) -> None:
             t("cascade.col.gap"): ui.money_column(t("cascade.col.gap")),
             t("cascade.col.ratio"): ui.percent_column(t("cascade.col.ratio")),
         },
-        key="cascade.gaps",
+        # per scope: a selection left in the widget must not drill again in the child's scope
+        key=f"cascade.gaps.{current.unit_id}",
         on_select="rerun",
         selection_mode="single-row",
     )

@@ -119,7 +119,8 @@ def _children_table(children: pd.DataFrame) -> None:
             t("dual_track.col.gap"): ui.percent_column(t("dual_track.col.gap")),
             t("dual_track.col.attainment"): ui.percent_column(t("dual_track.col.attainment")),
         },
-        key="dual_track.units",
+        # per scope: a selection left in the widget must not drill again in the child's scope
+        key=f"dual_track.units.{current.unit_id}",
         on_select="rerun",
         selection_mode="single-row",
     )
