@@ -48,9 +48,7 @@ def cascade_steps(row: dict[str, Any]) -> list[tuple[str, float, float | None]]:
     scope's targets have, each with the mart's ratio of the step that reaches it."""
     has_team = row["team_target_sum"] is not None and not ui.is_missing(row["team_target_sum"])
     scope_rank = LEVEL_RANK.get(row["unit_level"], 0)
-    steps: list[tuple[str, float, float | None]] = [
-        (row["unit_level"], row["unit_target"], None)
-    ]
+    steps: list[tuple[str, float, float | None]] = [(row["unit_level"], row["unit_target"], None)]
     below = [
         ("region", row["region_target_sum"], row["region_over_hq"]),
         ("city", row["city_target_sum"], row["city_over_region"]),
@@ -58,7 +56,9 @@ def cascade_steps(row: dict[str, Any]) -> list[tuple[str, float, float | None]]:
         (
             "rep",
             row["rep_committed_sum"],
-            row["rep_over_team"] if has_team or row["unit_level"] == "team" else row["rep_over_city"],
+            row["rep_over_team"]
+            if has_team or row["unit_level"] == "team"
+            else row["rep_over_city"],
         ),
     ]
     for level, amount, rate in below:
@@ -144,7 +144,9 @@ def _gaps_section(period: str) -> None:
     frame = pd.DataFrame(
         {
             t("cascade.col.unit"): gaps["unit_path"],
-            t("cascade.col.level"): [_label("cascade.level", level) for level in gaps["unit_level"]],
+            t("cascade.col.level"): [
+                _label("cascade.level", level) for level in gaps["unit_level"]
+            ],
             t("cascade.col.child_level"): [
                 _label("cascade.level", level) for level in gaps["child_level"]
             ],
@@ -267,7 +269,9 @@ def _events_table(period: str) -> None:
             t("cascade.col.response_kind"): [
                 _label("cascade.response", kind) for kind in events["first_response_kind"]
             ],
-            t("cascade.col.in_time"): [_in_time(value) for value in events["is_calibrated_in_time"]],
+            t("cascade.col.in_time"): [
+                _in_time(value) for value in events["is_calibrated_in_time"]
+            ],
         }
     )
     ui.table(
@@ -375,9 +379,7 @@ if not period_options:
     st.stop()
 if st.session_state.get(PERIOD_KEY) not in period_options:
     st.session_state.pop(PERIOD_KEY, None)
-period = st.selectbox(
-    t("cascade.month"), period_options, format_func=_period_label, key=PERIOD_KEY
-)
+period = st.selectbox(t("cascade.month"), period_options, format_func=_period_label, key=PERIOD_KEY)
 
 if ui.rep_only_notice(current):
     pass

@@ -204,7 +204,13 @@ def test_regional_manager_sees_the_units_tracks_and_the_flagged_reps_first() -> 
     # the first flagged rep with a baseline is explained: 90,000 + 40,000 − 15,000 + 5,000
     assert app.selectbox(key="dual_track.rep").value == "s-003"
     waterfall = chart(app, 1)["data"][0]
-    assert waterfall["x"] == ["截距（平均水平）", "司龄（月）", "商机覆盖率", "非负调整", "动态基线"]
+    assert waterfall["x"] == [
+        "截距（平均水平）",
+        "司龄（月）",
+        "商机覆盖率",
+        "非负调整",
+        "动态基线",
+    ]
     assert waterfall["y"][:4] == [90_000.0, 40_000.0, -15_000.0, 5_000.0]
     assert waterfall["measure"] == ["absolute", "relative", "relative", "relative", "total"]
     assert waterfall["text"] == ["¥9.0万", "¥4.0万", "-¥1.5万", "¥5,000", "¥12.0万"]
