@@ -145,10 +145,10 @@ def _gaps_section(period: str) -> None:
         {
             t("cascade.col.unit"): gaps["unit_path"],
             t("cascade.col.level"): [
-                _label("cascade.level", level) for level in gaps["unit_level"]
+                _label("cascade.unit_level", level) for level in gaps["unit_level"]
             ],
             t("cascade.col.child_level"): [
-                _label("cascade.level", level) for level in gaps["child_level"]
+                _label("cascade.children", level) for level in gaps["child_level"]
             ],
             t("cascade.col.child_count"): gaps["child_count"],
             t("cascade.col.unit_target"): gaps["unit_target"],

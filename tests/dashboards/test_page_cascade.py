@@ -328,7 +328,8 @@ def test_a_regional_manager_sees_the_cascade_deviation_points_and_reasons() -> N
         "总部 / 华东大区 / 上海 / 欧'布莱恩组",
     ]
     assert gaps["未分解缺口"].tolist() == [60_000.0, 40_000.0, 30_000.0, 20_000.0]
-    assert gaps["下级层级"].tolist() == ["城市", "团队", "销售承诺", "销售承诺"]
+    assert gaps["层级"].tolist() == ["大区", "城市", "团队", "团队"]
+    assert gaps["下级层级"].tolist() == ["城市", "团队", "销售", "销售"]
     # the trend: October then November, month grain only
     trend = chart(app, 1)["data"]
     assert trend[0]["x"] == ["2026年10月", "2026年11月"]
