@@ -376,8 +376,23 @@ def measure_scale(scale: float, args, result: dict, save) -> None:
                 f"  {kind} failed: the later runs of scale {key} are skipped; see {run['output']}"
             )
             return
+    entry["dashboards"] = measure_dashboards(home, runs_out / "dashboards.json")
     entry["complete"] = True
     save(result)
+
+
+def measure_dashboards(home: Path, out: Path) -> dict:
+    """Each dashboard page's load time on the scale's published snapshot
+    (:mod:`benchmarks.dashboards`, in a process of its own so its caches start empty)."""
+    print("  dashboards: loading every page, cold and warm …", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.dashboards", "--home", str(home), "--json", str(out)],
+        cwd=REPO_ROOT,
+        text=True,
+    )
+    if done.returncode != 0 or not out.exists():
+        return {"ok": False}
+    return {"ok": True, **json.loads(out.read_text(encoding="utf-8"))}
 
 
 # --------------------------------------------------------------------------- results

@@ -199,6 +199,43 @@ def _goal_limit(goal: dict) -> str:
     return f"≤ {_goal_number(goal, goal['limit'], measured=False)}"
 
 
+def dashboards_markdown(result: dict) -> list[str]:
+    """Per scale, each page's load time (benchmarks/dashboards.py) and the slowest page."""
+    lines: list[str] = []
+    for key in sorted(result["scales"], key=float):
+        board = result["scales"][key].get("dashboards")
+        if not board:
+            continue
+        lines += [f"## Dashboard page loads at SF{key} (issue 14)", ""]
+        if not board.get("ok"):
+            lines += ["The page-load measurement failed; see the bench output.", ""]
+            continue
+        lines += [
+            f"Snapshot {board['snapshot_mib']} MiB, viewed as the {board['viewer']}; "
+            f"{next(iter(board['pages'].values()))['loads'] if board['pages'] else 0} loads per page in "
+            "Streamlit's AppTest (the server side of a page view). Cold: caches cleared first (the "
+            "first view after a publish); warm: a new session with the caches kept.",
+            "",
+            "| page | cold median | cold p95 | warm median | warm p95 |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name, page in sorted(board["pages"].items(), key=lambda item: -item[1]["cold_p95_s"]):
+            lines.append(
+                f"| {name} | {page['cold_median_s']:.2f} s | {page['cold_p95_s']:.2f} s | "
+                f"{page['warm_median_s']:.2f} s | {page['warm_p95_s']:.2f} s |"
+            )
+        if board.get("slowest_page"):
+            slow = board["pages"][board["slowest_page"]]
+            lines += [
+                "",
+                f"Slowest page: **{board['slowest_page']}** (cold p95 {slow['cold_p95_s']:.2f} s). "
+                f"Goal p95 ≤ {board['goal_p95_s']:g} s for every page: "
+                f"**{'met' if board['goal_met'] else 'missed'}**.",
+            ]
+        lines.append("")
+    return lines
+
+
 def markdown(result: dict) -> str:
     if "summary" not in result:
         summarize(result)
