@@ -66,7 +66,10 @@ def _window_label(row: pd.Series | dict) -> str:
 def _window_picker(windows: pd.DataFrame, key: str) -> object:
     """A window select box over ``windows`` (newest first), the latest by default."""
     starts = windows["window_start"].tolist()
-    labels = {start: _window_label(row) for start, (_, row) in zip(starts, windows.iterrows())}
+    labels = {
+        start: _window_label(row)
+        for start, (_, row) in zip(starts, windows.iterrows(), strict=True)
+    }
     if st.session_state.get(key) not in labels:
         st.session_state.pop(key, None)
     return st.selectbox(
@@ -92,9 +95,7 @@ def funnel_section(current: data.Scope, stages: pd.DataFrame) -> None:
                 textinfo="value+text",
                 hovertemplate=t("funnel.chart.hover") + "<extra></extra>",
             )
-        ).update_layout(
-            title=t("funnel.chart.counts"), margin=CHART_MARGIN, height=340
-        ),
+        ).update_layout(title=t("funnel.chart.counts"), margin=CHART_MARGIN, height=340),
         width="stretch",
         key="funnel.chart.counts",
     )
@@ -127,7 +128,9 @@ def funnel_section(current: data.Scope, stages: pd.DataFrame) -> None:
                     text=[
                         t("funnel.chart.amount_text", amount=ui.yuan(amount), rate=ui.percent(rate))
                         for amount, rate in zip(
-                            by_stage["reached_amount"], by_stage["amount_conversion_rate"]
+                            by_stage["reached_amount"],
+                            by_stage["amount_conversion_rate"],
+                            strict=True,
                         )
                     ],
                     textinfo="text",
@@ -161,13 +164,16 @@ def movement_section(current: data.Scope) -> None:
         return
     grain_column, window_column, view_column = st.columns([1, 2, 2])
     with grain_column:
-        grain = st.segmented_control(
-            t("funnel.movement.grain"),
-            GRAINS,
-            format_func=lambda grain: t(f"funnel.movement.grain.{grain}"),
-            default="month",
-            key="funnel.movement.grain",
-        ) or "month"
+        grain = (
+            st.segmented_control(
+                t("funnel.movement.grain"),
+                GRAINS,
+                format_func=lambda grain: t(f"funnel.movement.grain.{grain}"),
+                default="month",
+                key="funnel.movement.grain",
+            )
+            or "month"
+        )
     windows = queries.movement_windows(current, grain=grain)
     if windows.empty:
         st.info(t("no_rows"))
@@ -181,9 +187,7 @@ def movement_section(current: data.Scope) -> None:
             format_func=lambda view: t(f"funnel.movement.view.{view}"),
             key="funnel.movement.view",
         )
-    movement = queries.pipeline_movement(
-        current, grain=grain, window_start=window_start, view=view
-    )
+    movement = queries.pipeline_movement(current, grain=grain, window_start=window_start, view=view)
     if movement is None:
         st.info(t("no_rows"))
         return
@@ -197,7 +201,7 @@ def movement_section(current: data.Scope) -> None:
     steps = queries.MOVEMENT_STEPS
     labels = [t(f"funnel.step.{step}") for step, _, _, _ in steps]
     amounts = [float(movement[amount] or 0) for _, _, amount, _ in steps]
-    shown = [amount * (sign or 1) for amount, (_, _, _, sign) in zip(amounts, steps)]
+    shown = [amount * (sign or 1) for amount, (_, _, _, sign) in zip(amounts, steps, strict=True)]
     figure = go.Figure(
         go.Waterfall(
             x=labels,
@@ -270,9 +274,7 @@ def _coverage_cards(row: pd.Series) -> None:
     second = st.columns(4)
     second[0].metric(t("funnel.coverage.target"), ui.yuan(row["target_amount"]), border=True)
     second[1].metric(t("funnel.coverage.bookings"), ui.yuan(row["bookings_to_date"]), border=True)
-    second[2].metric(
-        t("funnel.coverage.remaining"), ui.yuan(row["remaining_target"]), border=True
-    )
+    second[2].metric(t("funnel.coverage.remaining"), ui.yuan(row["remaining_target"]), border=True)
     second[3].metric(
         t("funnel.movement.undated"),
         t(
@@ -398,13 +400,16 @@ def transitions_section(current: data.Scope) -> None:
         return
     grain_column, window_column = st.columns([1, 2])
     with grain_column:
-        grain = st.segmented_control(
-            t("funnel.movement.grain"),
-            (*GRAINS, "all"),
-            format_func=lambda grain: t(f"funnel.movement.grain.{grain}"),
-            default="month",
-            key="funnel.transitions.grain",
-        ) or "month"
+        grain = (
+            st.segmented_control(
+                t("funnel.movement.grain"),
+                (*GRAINS, "all"),
+                format_func=lambda grain: t(f"funnel.movement.grain.{grain}"),
+                default="month",
+                key="funnel.transitions.grain",
+            )
+            or "month"
+        )
     window_start = None
     if grain != "all":
         windows = queries.movement_windows(current, grain=grain)

@@ -131,9 +131,7 @@ def pipeline_movement(
     when ``window_start`` is None) and one pipeline view (all open, closing this month,
     closing next month); amounts as floats."""
     condition, params = data.unit_filter(scope)
-    amounts = ",\n".join(
-        f"{amount}::double as {amount}" for _, _, amount, _ in MOVEMENT_STEPS
-    )
+    amounts = ",\n".join(f"{amount}::double as {amount}" for _, _, amount, _ in MOVEMENT_STEPS)
     counts = ",\n".join(count for _, count, _, _ in MOVEMENT_STEPS)
     return data.query_one(
         scope.snapshot,
