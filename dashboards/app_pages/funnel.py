@@ -334,8 +334,8 @@ def velocity_section(current: data.Scope) -> None:
         )
         figure = go.Figure(
             go.Scatter(
-                x=velocity["month_start"],
-                y=velocity["sales_velocity"],
+                x=velocity["month_start"].tolist(),
+                y=velocity["sales_velocity"].tolist(),
                 mode="lines+markers",
                 name=t("funnel.velocity.title"),
             )
@@ -352,7 +352,12 @@ def velocity_section(current: data.Scope) -> None:
         ]
         figure = go.Figure(
             [
-                go.Scatter(x=win_rate["month_start"], y=win_rate[column], mode="lines", name=t(key))
+                go.Scatter(
+                    x=win_rate["month_start"].tolist(),
+                    y=win_rate[column].tolist(),
+                    mode="lines",
+                    name=t(key),
+                )
                 for column, key in lines
                 if win_rate[column].notna().any()
             ]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.dashboards.test_page_funnel import write_funnel_page_marts
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,6 +29,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def published(salesops_home, build_snapshot):
+    """The frame's snapshot with the funnel page's own marts."""
+    build_snapshot(salesops_home.snapshot_db, extra_tables=(write_funnel_page_marts,))
+    return salesops_home
 
 
 @pytest.fixture
@@ -69,13 +78,13 @@ def test_funnel_page_renders_in_chromium(served, tmp_path):
         page.get_by_label("密码").fill("pw-hq")
         page.get_by_role("button", name="登录").click()
         page.get_by_text("已登录：周总").wait_for(timeout=30_000)
-        page.get_by_role("link", name="销售漏斗").click()
+        page.get_by_role("link", name="漏斗与管道").click()
         metrics = page.get_by_test_id("stMetricValue")
         metrics.filter(has_text="62").first.wait_for(timeout=30_000)  # HQ median lead-to-sign days
-        assert "销售漏斗" in page.inner_text("body")
+        assert "漏斗与管道" in page.inner_text("body")
         page.screenshot(path=str(tmp_path / "funnel_zh.png"), full_page=True)
 
         page.get_by_text("English").click()
         page.get_by_text("Lead-to-sign cycle").first.wait_for(timeout=30_000)
-        assert "Sales funnel" in page.inner_text("body")
+        assert "Funnel and pipeline" in page.inner_text("body")
         browser.close()
