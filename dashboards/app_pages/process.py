@@ -147,7 +147,7 @@ def health_section(current: data.Scope) -> None:
         st.info(t("no_rows"))
         return
     names = {
-        index: t(f"process.subject.{row.scope_level}", name=row.name)
+        index: t(f"process.subject.{row['scope_level']}", name=row["name"])
         for index, row in subjects.iterrows()
     }
     left, right = st.columns(2)
@@ -227,7 +227,9 @@ def flags_section(current: data.Scope) -> None:
         if ui.is_missing(row.similar_week_start)
         else t(
             "process.similar.case",
-            unit=row.similar_unit_name or ui.MISSING,
+            unit=t("process.similar.elsewhere")
+            if ui.is_missing(row.similar_unit_name)
+            else row.similar_unit_name,
             week=ui.day(row.similar_week_start),
             value=metric_value(row.similar_metric_value, unit),
         )

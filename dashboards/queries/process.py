@@ -82,8 +82,9 @@ def health_weekly(
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
 def health_flags(scope: data.Scope, weeks: int = 4) -> pd.DataFrame:
     """``fct_process_health_flags`` rows in scope of the last ``weeks`` weeks up to the latest
-    flagged week, newest first, with full names and the most similar past case (its team's
-    name; the similar rep is not named: they may be outside the viewer's scope)."""
+    flagged week, newest first, with full names and the most similar past case: its team's
+    name only when that team is within the viewer's own unit (SPEC §7; the similar rep is
+    never named), else empty."""
     condition, params = data.rep_filter(scope, "flags.rep_id", "flags.unit_id")
     return data.query(
         scope.snapshot,
@@ -120,17 +121,19 @@ def health_flags(scope: data.Scope, weeks: int = 4) -> pd.DataFrame:
             scoped.similar_metric_value,
             scoped.similar_sop_card_titles,
             scoped.similar_recovered,
-            scoped.similar_recovery_week_start,
         from scoped
         left join metrics on metrics.metric_code = scoped.metric_code
         left join marts.dim_org_units as units on units.unit_id = scoped.unit_id
         left join marts.dim_reps as reps on reps.rep_id = scoped.rep_id
         left join marts.dim_org_units as similar_units
             on similar_units.unit_id = scoped.similar_unit_id
+            and similar_units.unit_id in (
+                select descendant_id from marts.dim_org_unit_closure where ancestor_id = ?
+            )
         where scoped.week_start > (select max(week_start) from scoped) - to_weeks(?::integer)
         order by scoped.week_start desc, abs(scoped.z_score) desc, units.name, reps.name
         """,
-        (*params, weeks),
+        (*params, scope.viewer.unit_id, weeks),
     )
 
 
@@ -232,7 +235,7 @@ def mot_violations(scope: data.Scope, week_start: Any = None) -> pd.DataFrame:
         left join marts.dim_reps as reps on reps.rep_id = violations.rep_id
         left join marts.dim_org_units as units on units.unit_id = violations.team_id
         where {condition} and violations.week_start = ?::date
-        order by violations.entered_at desc
+        order by violations.entered_at desc, violations.opportunity_id
         """,
         (*params, week_start),
     )

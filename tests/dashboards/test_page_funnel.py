@@ -214,8 +214,13 @@ def write_funnel_page_marts(con: duckdb.DuckDBPyConnection) -> None:
                 end_amount=1_230_000.0,
             ),
             _movement_row(
-                "r-east", "iso_week", dt.date(2026, 11, 23), dt.date(2026, 11, 29), "all_open",
-                scale=0.1, partial=True,
+                "r-east",
+                "iso_week",
+                dt.date(2026, 11, 23),
+                dt.date(2026, 11, 29),
+                "all_open",
+                scale=0.1,
+                partial=True,
             ),
             _movement_row("c-bj", "month", NOV, dt.date(2026, 11, 30), "all_open", scale=7.0),
         ],
@@ -231,9 +236,7 @@ def write_funnel_page_marts(con: duckdb.DuckDBPyConnection) -> None:
             ),
             _coverage_row("unit", "c-sh", None, "as_of", coverage=0.65, target_amount=3_000_000.0),
             _coverage_row("unit", "c-bj", None, "as_of", coverage=2.22),
-            _coverage_row(
-                "rep", "t-sh1", "s-001", "as_of", coverage=1.5, target_amount=600_000.0
-            ),
+            _coverage_row("rep", "t-sh1", "s-001", "as_of", coverage=1.5, target_amount=600_000.0),
             _coverage_row("rep", "t-sh1", "s-002", "as_of", coverage=0.3),
             _coverage_row("rep", "t-bj1", "s-101", "as_of", coverage=3.33),
         ],
