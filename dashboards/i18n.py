@@ -50,22 +50,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "数据快照不完整，无法读取：{detail}。请重新运行 `make run`。",
         "en": "The data snapshot is incomplete and cannot be read: {detail}. Run `make run` again.",
     },
-    "funnel.title": {"zh": "销售漏斗", "en": "Sales funnel"},
-    "funnel.no_data": {
-        "zh": "该范围在此快照中没有商机。",
-        "en": "This scope has no opportunities in this snapshot.",
-    },
-    "funnel.unavailable": {
-        "zh": "销售漏斗不可用：此数据源没有 {tables} 数据（缺少该提取文件），无法计算漏斗。",
-        "en": "Sales funnel not available: this source has no {tables} extract.",
-    },
-    "funnel.degraded": {
-        "zh": "此数据源没有 {tables}，漏斗按降级规则计算（无 org_units：只有“全部”一级；无 contracts：签约数为 0、签约周期为空）。",
-        "en": (
-            "This source has no {tables}; the funnel is computed with fallbacks (no org_units: "
-            "a single “All” level; no contracts: nothing signed, no cycle)."
-        ),
-    },
     "ingest.warning": {
         "zh": "{table}：{quarantined:,} / {read:,} 行被隔离（{share:.1%}，超过 {threshold:.0%}），这些行不在任何看板中。原因：{reasons}",
         "en": "{table}: {quarantined:,} of {read:,} rows quarantined ({share:.1%}, above {threshold:.0%}); they are in no dashboard. Reasons: {reasons}",
@@ -75,49 +59,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "sources.missing": {"zh": "无数据（{count}）", "en": "Missing ({count})"},
     "sources.rows": {"zh": "{rows} 行", "en": "{rows} rows"},
     "sources.none": {"zh": "无", "en": "none"},
-    "kpi.opportunities": {"zh": "商机数", "en": "Opportunities"},
-    "kpi.win_rate": {"zh": "赢率（按数量）", "en": "Win rate (by count)"},
-    "kpi.win_rate.help": {
-        "zh": "赢单数 ÷（赢单数 + 输单数）",
-        "en": "won ÷ (won + lost)",
-    },
-    "kpi.cycle": {"zh": "线索到签约周期（中位数，天）", "en": "Lead-to-sign cycle (median, days)"},
-    "kpi.cycle.help": {
-        "zh": "从线索创建到合同签约的天数，取已签约商机的中位数；平均 {avg} 天。",
-        "en": "Days from lead creation to contract signature, median over signed deals; mean {avg} days.",
-    },
-    "kpi.signed": {"zh": "签约数", "en": "Signed deals"},
-    "funnel.chart.text": {"zh": "转化率 {rate}", "en": "conv. {rate}"},
-    "funnel.chart.hover": {
-        "zh": "到达 %{x}<br>%{text}",
-        "en": "reached %{x}<br>%{text}",
-    },
-    "col.stage": {"zh": "阶段", "en": "Stage"},
-    "col.reached": {"zh": "到达数", "en": "Reached"},
-    "col.advanced": {"zh": "推进数", "en": "Advanced"},
-    "col.conversion": {"zh": "转化率", "en": "Conversion"},
-    "col.median_dwell": {"zh": "停留天数（中位数）", "en": "Median dwell (days)"},
-    "col.open": {"zh": "在途", "en": "Open"},
-    "col.lost": {"zh": "输单", "en": "Lost"},
-    "funnel.definitions": {
-        "zh": (
-            "到达数：到达该阶段或更后阶段的商机数（跳过的阶段也算到达）；"
-            "推进数：到达下一阶段的商机数（合同审批的下一阶段为赢单）；"
-            "转化率 = 推进数 ÷ 到达数；停留天数：已结束的停留中，在该阶段停留天数的中位数；"
-            "在途：当前处于该阶段的未关闭商机；输单：最远停在该阶段后输单的商机。"
-            "线索到签约周期：线索创建到合同签约的天数（已签约商机的中位数）。"
-            "口径见 dbt 文档 fct_funnel_stages / fct_funnel_summary。"
-        ),
-        "en": (
-            "Reached: opportunities at this stage or beyond (a skipped stage counts as "
-            "reached); advanced: those that reached the next stage (won, after contract "
-            "approval); conversion = advanced ÷ reached; dwell: median days spent in the "
-            "stage, ended stays only; open: open opportunities now in the stage; lost: lost "
-            "with this as their furthest stage. Lead-to-sign: days from lead creation to "
-            "contract signature, median over signed deals. Definitions: dbt docs of "
-            "fct_funnel_stages / fct_funnel_summary."
-        ),
-    },
     "value.missing": {"zh": "—", "en": "—"},
     "briefs.title": {"zh": "沟通洞察简报", "en": "Daily brief"},
     "briefs.date": {"zh": "简报日期（晨会日）", "en": "Brief date (morning of)"},

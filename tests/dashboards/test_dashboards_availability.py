@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data
+from tests.dashboards.test_page_funnel import write_funnel_page_marts
 
 FUNNEL_PAGE = "app_pages/funnel.py"
 
@@ -32,7 +33,7 @@ def test_funnel_without_stage_history_shows_the_missing_extract_not_a_chart(
 ) -> None:
     publish(missing=("opportunity_stage_history",))
     open_funnel(app)
-    assert app.title[0].value == "销售漏斗"
+    assert app.title[0].value == "漏斗与管道"
     [notice] = [w.value for w in app.warning]
     assert "销售漏斗不可用：此数据源没有 `opportunity_stage_history` 数据" in notice
     assert (
@@ -59,16 +60,21 @@ def test_every_missing_required_table_is_named_once(
 def test_an_optional_missing_extract_keeps_the_funnel_and_says_what_is_degraded(
     app: AppTest, publish: Callable[..., Path]
 ) -> None:
-    publish(missing=("contracts",))
+    publish(missing=("contracts",), extra_tables=(write_funnel_page_marts,))
     open_funnel(app)
+    assert not app.error
     assert not app.warning
     assert [m.value for m in app.metric if m.label == "商机数"] == ["100"]
     assert any(c.value.startswith("此数据源没有 `contracts`") for c in app.caption)
 
 
-def test_a_complete_source_shows_the_funnel_without_notices(app: AppTest, published) -> None:
+def test_a_complete_source_shows_the_funnel_without_notices(
+    app: AppTest, publish: Callable[..., Path]
+) -> None:
+    publish(extra_tables=(write_funnel_page_marts,))
     open_funnel(app)
     assert not app.warning
+    assert not app.error
     assert app.get("plotly_chart")
     assert not any("此数据源没有" in c.value for c in app.caption)
 

@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from dashboards import data
+from dashboards.queries import funnel
 from salesops.config import Paths
 
 HQ = data.Viewer("hq", "周总", "manager", "hq")
@@ -29,24 +30,24 @@ def test_no_snapshot_before_the_first_publish(salesops_home: Paths) -> None:
 
 def test_a_publish_yields_a_new_snapshot_and_new_rows(published: Paths, publish) -> None:
     before = data.current_snapshot()
-    assert data.funnel_summary(scope("hq"))["median_lead_to_sign_days"] == 62.0
+    assert funnel.funnel_summary(scope("hq"))["median_lead_to_sign_days"] == 62.0
     publish(summaries={"hq": (100, 30, 30, 40, 0.43, 30, 58.0, 66.0)})
     assert data.current_snapshot() != before
-    assert data.funnel_summary(scope("hq"))["median_lead_to_sign_days"] == 58.0
+    assert funnel.funnel_summary(scope("hq"))["median_lead_to_sign_days"] == 58.0
 
 
 def test_a_unit_id_with_a_quote_finds_its_rows(published: Paths) -> None:
-    assert data.funnel_summary(scope("t-o'brien"))["opportunities_count"] == 8
-    assert data.funnel_stages(scope("t-o'brien"))["reached_count"].tolist() == [8, 7, 6, 5, 4]
+    assert funnel.funnel_summary(scope("t-o'brien"))["opportunities_count"] == 8
+    assert funnel.funnel_stages(scope("t-o'brien"))["reached_count"].tolist() == [8, 7, 6, 5, 4]
 
 
 @pytest.mark.parametrize(
     "unit_id", ["x' or '1'='1", "hq' --", "hq'; drop table marts.fct_funnel_summary; --"]
 )
 def test_a_unit_id_is_a_value_never_sql(published: Paths, unit_id: str) -> None:
-    assert data.funnel_summary(scope(unit_id)) is None
-    assert data.funnel_stages(scope(unit_id)).empty
-    assert data.funnel_summary(scope("hq"))["opportunities_count"] == 100
+    assert funnel.funnel_summary(scope(unit_id)) is None
+    assert funnel.funnel_stages(scope(unit_id)).empty
+    assert funnel.funnel_summary(scope("hq"))["opportunities_count"] == 100
 
 
 def test_the_snapshot_is_opened_read_only(published: Paths) -> None:
@@ -76,18 +77,18 @@ def test_a_rep_is_offered_their_team_only(published: Paths) -> None:
 @pytest.mark.parametrize("unit_id", ["r-east", "c-sh", "t-sh1", "hq", "x' or '1'='1"])
 def test_a_unit_outside_the_viewers_own_has_no_rows(published: Paths, unit_id: str) -> None:
     north = data.Viewer("bj", "北京经理", "manager", "c-bj")
-    assert data.funnel_summary(scope(unit_id, north)) is None
-    assert data.funnel_stages(scope(unit_id, north)).empty
+    assert funnel.funnel_summary(scope(unit_id, north)) is None
+    assert funnel.funnel_stages(scope(unit_id, north)).empty
 
 
 def test_a_rep_reads_no_unit_totals_not_even_their_teams(published: Paths) -> None:
     rep = data.Viewer("rep", "李娜", "rep", "t-sh1", "s-001")
-    assert data.funnel_summary(scope("t-sh1", rep)) is None
-    assert data.funnel_summary(scope("t-sh1"))["opportunities_count"] == 20
+    assert funnel.funnel_summary(scope("t-sh1", rep)) is None
+    assert funnel.funnel_summary(scope("t-sh1"))["opportunities_count"] == 20
 
 
 def test_a_missing_column_is_reported_as_an_unreadable_snapshot(published: Paths) -> None:
     with duckdb.connect(str(published.snapshot_db)) as writer:
         writer.execute("alter table marts.fct_funnel_summary drop column signed_count")
     with pytest.raises(data.SnapshotUnreadable, match="signed_count"):
-        data.funnel_summary(scope("hq"))
+        funnel.funnel_summary(scope("hq"))
