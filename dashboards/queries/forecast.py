@@ -250,7 +250,32 @@ def hygiene(scope: data.Scope, period: str | None = None) -> dict | None:
     return data.query_one(
         scope.snapshot,
         f"""
-        select * exclude (as_of, unit_id, unit_name, unit_level)
+        select
+            period,
+            is_as_of_month,
+            warn_check_count,
+            bad_close_date_share,
+            close_date_status,
+            close_date_finding_zh,
+            close_date_finding_en,
+            default_probability_share,
+            max_distinct_probabilities_per_stage,
+            probability_binding_status,
+            probability_binding_finding_zh,
+            probability_binding_finding_en,
+            forecast_over_doc_mean,
+            forecast_vs_requirement_doc_status,
+            forecast_vs_requirement_doc_finding_zh,
+            forecast_vs_requirement_doc_finding_en,
+            new_minus_tenured_bias,
+            new_rep_bias_status,
+            new_rep_bias_finding_zh,
+            new_rep_bias_finding_en,
+            median_sync_lag_hours,
+            misread_high_risk_count,
+            finance_sync_status,
+            finance_sync_finding_zh,
+            finance_sync_finding_en,
         from marts.fct_forecast_hygiene
         where {condition}
             and (period = ? or (?::varchar is null and is_as_of_month))

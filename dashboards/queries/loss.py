@@ -195,7 +195,6 @@ def deal_evidence(scope: data.Scope, opportunity_id: str | None = None) -> pd.Da
         select
             evidence.evidence_at,
             evidence.source_kind,
-            evidence.source_detail,
             evidence.evidence_text,
             evidence.matched_terms,
             evidence.loss_reason,
