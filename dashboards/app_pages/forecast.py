@@ -65,6 +65,13 @@ def _signed_percent(value: object) -> str:
     return ui.MISSING if ui.is_missing(value) else f"{float(value):+.1%}"  # type: ignore[arg-type]
 
 
+def _largest_note(deals: pd.DataFrame) -> None:
+    """Say so when a deal list shows only the largest of more deals."""
+    total = int(deals["total_count"].iloc[0])
+    if total > len(deals):
+        st.caption(t("forecast.deals.largest", shown=ui.count(len(deals)), count=ui.count(total)))
+
+
 def _rows(frame: pd.DataFrame, column: str, value: object) -> pd.DataFrame:
     return frame[frame[column] == value]
 
@@ -453,6 +460,7 @@ def hygiene_tab(current: data.Scope, as_of: str) -> None:
     if deals.empty:
         st.info(t("no_rows"))
     else:
+        _largest_note(deals)
         ui.table(
             pd.DataFrame(
                 {
@@ -532,6 +540,7 @@ def open_deals_tab(current: data.Scope, as_of: str) -> None:
     if deals.empty:
         st.info(t("no_rows"))
         return
+    _largest_note(deals)
     ui.table(
         pd.DataFrame(
             {

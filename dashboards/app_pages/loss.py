@@ -212,7 +212,6 @@ if not ui.rep_only_notice(current):
 
 # --- lost deals and their evidence -------------------------------------------------------------
 st.subheader(t("loss.deals.header"))
-deals = loss.lost_deals(current, first_month, last_month)
 shown_filter = st.segmented_control(
     t("loss.deals.filter"),
     ["all", "mismatch", "untraceable"],
@@ -221,15 +220,16 @@ shown_filter = st.segmented_control(
     key=FILTER_KEY,
     on_change=_forget_selected_deal,
 )
-if shown_filter == "mismatch":
-    deals = deals[deals["stated_matches_evidence"].eq(False)]
-elif shown_filter == "untraceable":
-    deals = deals[~deals["is_traceable"].astype(bool)]
-deals = deals.reset_index(drop=True)
+deals = loss.lost_deals(current, first_month, last_month, shown_filter or "all")
 if deals.empty:
     st.info(t("no_rows"))
 else:
-    st.caption(t("loss.deals.count", count=ui.count(len(deals))))
+    total = int(deals["total_count"].iloc[0])
+    st.caption(
+        t("loss.deals.count", count=ui.count(total))
+        if total <= len(deals)
+        else t("loss.deals.latest", shown=ui.count(len(deals)), count=ui.count(total))
+    )
     none = t("loss.none")
     event = ui.table(
         pd.DataFrame(

@@ -17,6 +17,9 @@ from dashboards import data
 # the backtest's methods in the order the page shows them
 METHODS = ("rep_submission", "pipeline_flat_50", "rules_engine", "ml", "ml_run_rate")
 _METHOD_ORDER = "list_position(?, method)"
+# deal lists show the largest deals only: HQ has thousands of open deals, more than a reader
+# scrolls and slow to turn into an Excel download on every page load
+DEALS_LIMIT = 500
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
@@ -285,9 +288,10 @@ def hygiene(scope: data.Scope, period: str | None = None) -> dict | None:
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def hygiene_opportunities(scope: data.Scope) -> pd.DataFrame:
+def hygiene_opportunities(scope: data.Scope, limit: int = DEALS_LIMIT) -> pd.DataFrame:
     """Open deals at or under the chosen unit (a rep: their own) with an empty or non-date
-    expected close date or a default probability, largest amount first, with names."""
+    expected close date or a default probability, the ``limit`` largest, with names and
+    ``total_count`` (the deals before the limit)."""
     condition, params = data.rep_filter(scope, "deals.owner_rep_id", "deals.team_id")
     return data.query(
         scope.snapshot,
@@ -307,6 +311,7 @@ def hygiene_opportunities(scope: data.Scope) -> pd.DataFrame:
             deals.forecast_amount,
             deals.requirement_doc_amount,
             deals.forecast_over_doc,
+            count(*) over () as total_count,
         from marts.fct_forecast_hygiene_opportunities as deals
         left join marts.dim_opportunities as opportunities
             on opportunities.opportunity_id = deals.opportunity_id
@@ -317,8 +322,9 @@ def hygiene_opportunities(scope: data.Scope) -> pd.DataFrame:
         where {condition}
             and (deals.is_bad_close_date or deals.is_default_probability)
         order by deals.amount desc nulls last, deals.opportunity_id
+        limit ?
         """,
-        params,
+        (*params, limit),
     )
 
 
@@ -358,9 +364,10 @@ def misread_contracts(scope: data.Scope) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def open_deal_probabilities(scope: data.Scope) -> pd.DataFrame:
+def open_deal_probabilities(scope: data.Scope, limit: int = DEALS_LIMIT) -> pd.DataFrame:
     """Open deals at or under the chosen unit (a rep: their own) scored on the as-of date,
-    largest amount first: calibrated win probability beside the rules engine's and the CRM's."""
+    the ``limit`` largest: calibrated win probability beside the rules engine's and the CRM's,
+    and ``total_count`` (the deals before the limit)."""
     condition, params = data.rep_filter(scope, "scores.owner_rep_id", "scores.team_id")
     return data.query(
         scope.snapshot,
@@ -376,6 +383,7 @@ def open_deal_probabilities(scope: data.Scope) -> pd.DataFrame:
             scores.rule_probability,
             scores.crm_probability,
             scores.model_weighted_amount,
+            count(*) over () as total_count,
         from marts.fct_win_probabilities as scores
         left join marts.dim_opportunities as opportunities
             on opportunities.opportunity_id = scores.opportunity_id
@@ -386,6 +394,7 @@ def open_deal_probabilities(scope: data.Scope) -> pd.DataFrame:
         where {condition}
             and scores.is_as_of
         order by scores.amount desc nulls last, scores.opportunity_id
+        limit ?
         """,
-        params,
+        (*params, limit),
     )

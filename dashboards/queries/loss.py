@@ -22,6 +22,9 @@ _LABELS = """
     select distinct reason_code, label_zh, label_en, sort_order
     from marts.fct_loss_reason_mix_monthly
 """
+# the deal list shows the latest deals only: a region's year is thousands of rows, more than
+# a reader scrolls and slow to turn into an Excel download on every page load
+DEALS_LIMIT = 1000
 _IN_RANGE = "(?::date is null or {column} >= ?::date) and (?::date is null or {column} <= ?::date)"
 
 
@@ -138,10 +141,16 @@ def traceability_monthly(
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
 def lost_deals(
-    scope: data.Scope, first_month: dt.date | None = None, last_month: dt.date | None = None
+    scope: data.Scope,
+    first_month: dt.date | None = None,
+    last_month: dt.date | None = None,
+    view: str = "all",
+    limit: int = DEALS_LIMIT,
 ) -> pd.DataFrame:
     """Deals lost in the range at or under the chosen unit (a rep: their own), latest first,
-    with customer, rep and team names, amount, and stated and evidence reasons (labels)."""
+    at most ``limit``, with customer, rep and team names, amount, stated and evidence reasons
+    (labels) and ``total_count``, the deals before the limit. ``view``: all, mismatch (stated
+    ≠ evidence-based) or untraceable."""
     condition, params = data.rep_filter(scope, "lost.owner_rep_id", "lost.team_id")
     return data.query(
         scope.snapshot,
@@ -164,6 +173,7 @@ def lost_deals(
             lost.evidence_count,
             lost.is_traceable,
             lost.stated_matches_evidence,
+            count(*) over () as total_count,
         from marts.fct_lost_opportunity_reasons as lost
         left join marts.dim_opportunities as opportunities
             on opportunities.opportunity_id = lost.opportunity_id
@@ -177,9 +187,15 @@ def lost_deals(
             on evidence.reason_code = lost.evidence_reason_code
         where {condition}
             and {_IN_RANGE.format(column="lost.lost_month")}
+            and (
+                ? = 'all'
+                or (? = 'mismatch' and not lost.stated_matches_evidence)
+                or (? = 'untraceable' and not lost.is_traceable)
+            )
         order by lost.lost_at desc, lost.opportunity_id
+        limit ?
         """,
-        (*params, *_range(first_month, last_month)),
+        (*params, *_range(first_month, last_month), view, view, view, limit),
     )
 
 

@@ -309,3 +309,23 @@ def test_a_scope_without_lost_deals_says_so() -> None:
     assert not app.exception, app.exception
     assert [i.value for i in app.info] == ["该范围内暂无数据。"]
     assert not app.dataframe
+
+
+def test_the_filter_lists_deals_whose_stated_reason_the_evidence_contradicts() -> None:
+    app = open_loss("east")
+    app.segmented_control(key="loss.deals.filter").set_value("mismatch").run()
+    assert not app.exception, app.exception
+    assert table(app, "输单日期")["客户"].tolist() == ["上海浦江机械有限公司"]
+    app.segmented_control(key="loss.deals.filter").set_value("untraceable").run()
+    assert table(app, "输单日期")["客户"].tolist() == ["上海申达物流有限公司"]
+
+
+def test_the_deal_list_keeps_the_latest_and_counts_them_all(published) -> None:
+    from dashboards import data
+    from dashboards.queries import loss
+
+    snapshot = data.current_snapshot()
+    viewer = data.Viewer("east", "华东经理", "manager", "r-east")
+    deals = loss.lost_deals(data.Scope(snapshot, viewer, "r-east", "总部 / 华东大区"), limit=1)
+    assert deals["opportunity_id"].tolist() == ["o-1"]
+    assert deals["total_count"].tolist() == [2]
