@@ -140,7 +140,7 @@ select
     cast(method as {{ dbt.type_string() }}) as method,
     cast(scope_level as {{ dbt.type_string() }}) as scope_level,
     cast(unit_id as {{ dbt.type_string() }}) as unit_id,
-    {{ org_unit_name('unit_id') }} as unit_name,
+    {{ org_unit_name('scopes.unit_id') }} as unit_name,
     cast(period as {{ dbt.type_string() }}) as period,
     cast(period_start as date) as period_start,
     cast(lock_day as {{ dbt.type_bigint() }}) as lock_day,

@@ -1,0 +1,611 @@
+"""预测 / Forecast: which forecast to trust, how it converges, where it goes wrong.
+
+Reads the backtest and accuracy marts (SPEC §5 "Forecasting", §6 "Forecast backtest"),
+the company-wide win-probability evaluation, the hygiene diagnostics of the article's
+troubleshooting case and the open deals' calibrated win probabilities, all through
+:mod:`dashboards.queries.forecast`; this page only lays out and formats. Unit totals are for
+managers; a rep sees their own accuracy, deals and contracts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import data, scope, ui
+from dashboards.i18n import language, stage_label, t
+from dashboards.queries import forecast
+
+FORECAST_MARTS = (
+    "fct_forecast_backtest_summary",
+    "fct_forecast_backtest",
+    "fct_forecast_accuracy",
+    "fct_win_probability_reliability",
+    "fct_win_probability_evaluation",
+    "fct_forecast_hygiene",
+    "fct_forecast_hygiene_opportunities",
+    "fct_finance_contracts_reconciled",
+    "fct_win_probabilities",
+)
+LOCK_DAYS = (1, 8, 15, 22)
+CHECKS = (
+    "close_date",
+    "probability_binding",
+    "forecast_vs_requirement_doc",
+    "new_rep_bias",
+    "finance_sync",
+)
+STATUS_COLOURS = {"pass": "green", "warn": "orange", "not_evaluated": "gray", "no_data": "gray"}
+METHOD_COLOURS = {
+    "rep_submission": "#ff7f0e",
+    "pipeline_flat_50": "#9aa5b1",
+    "rules_engine": "#8c564b",
+    "ml": "#1f77b4",
+    "ml_run_rate": "#2ca02c",
+}
+SOURCE_COLOURS = {"ml": "#1f77b4", "rules": "#8c564b", "crm": "#ff7f0e", "flat": "#9aa5b1"}
+COHORT_COLOURS = {"all": "#1f77b4", "new": "#d62728", "tenured": "#2ca02c"}
+MARGIN = {"l": 0, "r": 0, "t": 10, "b": 0}
+
+
+def _lock_day(day: int) -> str:
+    return t("forecast.lock_day.option", day=day)
+
+
+def _method(method: str) -> str:
+    return t(f"forecast.method.{method}")
+
+
+def _period(period: str) -> str:
+    return ui.month(f"{period}-01")
+
+
+def _signed_percent(value: object) -> str:
+    return ui.MISSING if ui.is_missing(value) else f"{float(value):+.1%}"  # type: ignore[arg-type]
+
+
+def _largest_note(deals: pd.DataFrame) -> None:
+    """Say so when a deal list shows only the largest of more deals."""
+    total = int(deals["total_count"].iloc[0])
+    if total > len(deals):
+        st.caption(t("forecast.deals.largest", shown=ui.count(len(deals)), count=ui.count(total)))
+
+
+def _rows(frame: pd.DataFrame, column: str, value: object) -> pd.DataFrame:
+    return frame[frame[column] == value]
+
+
+def _line_chart(
+    frame: pd.DataFrame,
+    series: str,
+    names: dict[str, str],
+    colours: dict[str, str],
+    x: str,
+    y: str,
+    key: str,
+    x_title: str,
+) -> None:
+    """One line per value of ``series`` (in first-seen order), y as a share."""
+    figure = go.Figure(
+        [
+            go.Scatter(
+                name=names[value],
+                x=rows[x].tolist(),
+                y=rows[y].tolist(),
+                mode="lines+markers",
+                line={"color": colours.get(value)},
+            )
+            for value in frame[series].unique()
+            for rows in [_rows(frame, series, value)]
+        ]
+    )
+    figure.update_layout(
+        height=320,
+        margin=MARGIN,
+        xaxis={"title": x_title},
+        yaxis={"tickformat": ".0%", "title": t("forecast.col.accuracy")},
+        legend={"orientation": "h", "y": 1.15},
+    )
+    st.plotly_chart(figure, width="stretch", key=key)
+
+
+def methods_tab(current: data.Scope, lock_day: int) -> None:
+    if ui.rep_only_notice(current):
+        return
+    summary = forecast.backtest_summary(current)
+    if summary.empty:
+        st.info(t("no_rows"))
+        return
+    at_lock = _rows(summary, "lock_day", lock_day)
+    for card, row in zip(st.columns(len(at_lock)), at_lock.itertuples(), strict=True):
+        card.metric(
+            _method(row.method),
+            ui.percent(row.mean_accuracy),
+            help=t(
+                "forecast.methods.card_help",
+                wape=ui.percent(row.forecast_wape),
+                bias=_signed_percent(row.forecast_bias),
+                mase=ui.number(row.mase, 2),
+                months=row.months,
+                first=_period(row.first_period),
+                last=_period(row.last_period),
+            ),
+            border=True,
+        )
+    st.markdown(f"**{t('forecast.methods.convergence')}**")
+    _line_chart(
+        summary.assign(lock_label=[_lock_day(day) for day in summary["lock_day"]]),
+        "method",
+        {method: _method(method) for method in forecast.METHODS},
+        METHOD_COLOURS,
+        "lock_label",
+        "mean_accuracy",
+        "forecast.convergence.chart",
+        t("forecast.col.lock_day"),
+    )
+    ui.table(
+        pd.DataFrame(
+            {
+                t("forecast.col.method"): [_method(method) for method in summary["method"]],
+                t("forecast.col.lock_day"): [_lock_day(day) for day in summary["lock_day"]],
+                t("forecast.col.months"): summary["months"],
+                t("forecast.col.mean_accuracy"): summary["mean_accuracy"],
+                t("forecast.col.wape"): summary["forecast_wape"],
+                t("forecast.col.bias"): summary["forecast_bias"],
+                t("forecast.col.mase"): summary["mase"],
+            }
+        ),
+        "forecast_methods",
+        column_config={
+            t("forecast.col.months"): ui.count_column(t("forecast.col.months")),
+            t("forecast.col.mean_accuracy"): ui.percent_column(t("forecast.col.mean_accuracy")),
+            t("forecast.col.wape"): ui.percent_column(t("forecast.col.wape")),
+            t("forecast.col.bias"): ui.percent_column(t("forecast.col.bias")),
+            t("forecast.col.mase"): ui.number_column(t("forecast.col.mase"), digits=2),
+        },
+        key="forecast.methods.table",
+    )
+
+    monthly = forecast.backtest_monthly(current, lock_day=lock_day)
+    st.markdown(f"**{t('forecast.methods.monthly', day=_lock_day(lock_day))}**")
+    if monthly.empty:
+        st.info(t("no_rows"))
+        return
+    bookings = _rows(monthly, "method", monthly["method"].iloc[0])
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=t("forecast.methods.booked"),
+                x=[_period(p) for p in bookings["period"]],
+                y=bookings["booked_amount"].tolist(),
+                marker_color="#d9dee4",
+            ),
+            *[
+                go.Scatter(
+                    name=_method(method),
+                    x=[_period(p) for p in rows["period"]],
+                    y=rows["forecast_amount"].tolist(),
+                    mode="lines+markers",
+                    line={"color": METHOD_COLOURS.get(method)},
+                )
+                for method in monthly["method"].unique()
+                for rows in [_rows(monthly, "method", method)]
+            ],
+        ]
+    )
+    figure.update_layout(
+        height=340,
+        margin=MARGIN,
+        yaxis={"tickprefix": "¥", "tickformat": "~s"},
+        legend={"orientation": "h", "y": 1.15},
+    )
+    st.plotly_chart(figure, width="stretch", key="forecast.monthly.chart")
+    ui.table(
+        pd.DataFrame(
+            {
+                t("forecast.col.period"): monthly["period"],
+                t("forecast.col.method"): [_method(method) for method in monthly["method"]],
+                t("forecast.col.forecast"): monthly["forecast_amount"],
+                t("forecast.col.booked"): monthly["booked_amount"],
+                t("forecast.col.accuracy"): monthly["forecast_accuracy"],
+                t("forecast.col.bias"): monthly["forecast_bias"],
+            }
+        ),
+        "forecast_backtest_monthly",
+        column_config={
+            t("forecast.col.forecast"): ui.money_column(t("forecast.col.forecast")),
+            t("forecast.col.booked"): ui.money_column(t("forecast.col.booked")),
+            t("forecast.col.accuracy"): ui.percent_column(t("forecast.col.accuracy")),
+            t("forecast.col.bias"): ui.percent_column(t("forecast.col.bias")),
+        },
+        key="forecast.monthly.table",
+        height=300,
+    )
+
+
+def _accuracy_table(frame: pd.DataFrame, first: dict[str, list], name: str, key: str) -> None:
+    ui.table(
+        pd.DataFrame(
+            {
+                **first,
+                t("forecast.col.reps"): frame["reps_forecasting"],
+                t("forecast.col.forecast"): frame["forecast_amount"],
+                t("forecast.col.booked"): frame["booked_amount"],
+                t("forecast.col.accuracy"): frame["forecast_accuracy"],
+                t("forecast.col.wape"): frame["forecast_wape"],
+                t("forecast.col.bias"): frame["forecast_bias"],
+            }
+        ),
+        name,
+        column_config={
+            t("forecast.col.reps"): ui.count_column(t("forecast.col.reps")),
+            t("forecast.col.forecast"): ui.money_column(t("forecast.col.forecast")),
+            t("forecast.col.booked"): ui.money_column(t("forecast.col.booked")),
+            t("forecast.col.accuracy"): ui.percent_column(t("forecast.col.accuracy")),
+            t("forecast.col.wape"): ui.percent_column(t("forecast.col.wape")),
+            t("forecast.col.bias"): ui.percent_column(t("forecast.col.bias")),
+        },
+        key=key,
+    )
+
+
+def breakdown_tab(current: data.Scope, lock_day: int) -> None:
+    periods = forecast.accuracy_periods(current)
+    if periods.empty:
+        st.info(t("no_rows"))
+        return
+    complete = periods[periods["is_period_complete"].astype(bool)]
+    options = periods["period"].tolist()
+    default = complete["period"].iloc[0] if not complete.empty else options[0]
+    if st.session_state.get("forecast.period") not in options:
+        st.session_state.pop("forecast.period", None)
+    period = st.selectbox(
+        t("forecast.period"),
+        options,
+        index=options.index(default),
+        format_func=_period,
+        key="forecast.period",
+    )
+
+    if not current.viewer.is_rep:
+        st.markdown(f"**{t('forecast.breakdown.children', day=_lock_day(lock_day))}**")
+        children = forecast.accuracy_by_child(current, period, lock_day)
+        if children.empty:
+            st.info(t("forecast.breakdown.no_children"))
+        else:
+            figure = go.Figure(
+                go.Bar(
+                    x=children["name"].tolist(),
+                    y=children["forecast_accuracy"].tolist(),
+                    text=[ui.percent(value) for value in children["forecast_accuracy"]],
+                    marker_color="#1f77b4",
+                )
+            )
+            figure.update_layout(
+                height=300, margin=MARGIN, yaxis={"tickformat": ".0%", "range": [0, 1.05]}
+            )
+            st.plotly_chart(figure, width="stretch", key="forecast.children.chart")
+            _accuracy_table(
+                children,
+                {t("forecast.col.unit"): children["name"].tolist()},
+                "forecast_accuracy_units",
+                "forecast.children.table",
+            )
+
+    cohorts = forecast.accuracy_by_cohort(current, period)
+    st.markdown(
+        f"**{t('forecast.breakdown.own' if current.viewer.is_rep else 'forecast.breakdown.cohort')}**"
+    )
+    if cohorts.empty:
+        st.info(t("no_rows"))
+        return
+    cohort_names = {cohort: t(f"forecast.cohort.{cohort}") for cohort in COHORT_COLOURS}
+    _line_chart(
+        cohorts.assign(lock_label=[_lock_day(day) for day in cohorts["lock_day"]]),
+        "tenure_cohort",
+        cohort_names,
+        COHORT_COLOURS,
+        "lock_label",
+        "forecast_accuracy",
+        "forecast.cohort.chart",
+        t("forecast.col.lock_day"),
+    )
+    _accuracy_table(
+        cohorts,
+        {
+            t("forecast.col.cohort"): [cohort_names[c] for c in cohorts["tenure_cohort"]],
+            t("forecast.col.lock_day"): [_lock_day(day) for day in cohorts["lock_day"]],
+        },
+        "forecast_accuracy_cohorts",
+        "forecast.cohort.table",
+    )
+
+
+def probability_tab(current: data.Scope) -> None:
+    st.caption(t("forecast.probability.company_wide"))
+    curve = forecast.reliability(current.snapshot)
+    scores = forecast.evaluation(current.snapshot)
+    if curve.empty and scores.empty:
+        st.info(t("no_rows"))
+        return
+    st.markdown(f"**{t('forecast.probability.reliability')}**")
+    figure = go.Figure(
+        [
+            go.Scatter(
+                name=t("forecast.probability.perfect"),
+                x=[0, 1],
+                y=[0, 1],
+                mode="lines",
+                line={"color": "#bbbbbb", "dash": "dash"},
+            ),
+            *[
+                go.Scatter(
+                    name=t(f"forecast.source.{source}"),
+                    x=rows["mean_probability"].tolist(),
+                    y=rows["observed_win_rate"].tolist(),
+                    mode="lines+markers",
+                    line={"color": SOURCE_COLOURS.get(source)},
+                    customdata=rows["scored_rows"].tolist(),
+                )
+                for source in curve["probability_source"].unique()
+                for rows in [_rows(curve, "probability_source", source)]
+            ],
+        ]
+    )
+    figure.update_layout(
+        height=380,
+        margin=MARGIN,
+        xaxis={"tickformat": ".0%", "range": [0, 1], "title": t("forecast.probability.x")},
+        yaxis={"tickformat": ".0%", "range": [0, 1], "title": t("forecast.probability.y")},
+        legend={"orientation": "h", "y": 1.12},
+    )
+    st.plotly_chart(figure, width="stretch", key="forecast.reliability.chart")
+    ui.table(
+        pd.DataFrame(
+            {
+                t("forecast.col.source"): [
+                    t(f"forecast.source.{source}") for source in scores["probability_source"]
+                ],
+                t("forecast.col.brier"): scores["brier_score"],
+                t("forecast.col.log_loss"): scores["log_loss"],
+                t("forecast.col.calibration_error"): scores["calibration_error"],
+                t("forecast.col.mean_probability"): scores["mean_probability"],
+                t("forecast.col.observed"): scores["observed_win_rate"],
+                t("forecast.col.scored"): scores["scored_rows"],
+            }
+        ),
+        "win_probability_evaluation",
+        column_config={
+            t("forecast.col.brier"): ui.number_column(t("forecast.col.brier"), digits=3),
+            t("forecast.col.log_loss"): ui.number_column(t("forecast.col.log_loss"), digits=3),
+            t("forecast.col.calibration_error"): ui.number_column(
+                t("forecast.col.calibration_error"), digits=3
+            ),
+            t("forecast.col.mean_probability"): ui.percent_column(
+                t("forecast.col.mean_probability")
+            ),
+            t("forecast.col.observed"): ui.percent_column(t("forecast.col.observed")),
+            t("forecast.col.scored"): ui.count_column(t("forecast.col.scored")),
+        },
+        key="forecast.evaluation.table",
+    )
+
+
+def _hygiene_checks(current: data.Scope) -> None:
+    periods = forecast.hygiene_periods(current)
+    if not periods:
+        st.info(t("no_rows"))
+        return
+    if st.session_state.get("forecast.hygiene_period") not in periods:
+        st.session_state.pop("forecast.hygiene_period", None)
+    period = st.selectbox(
+        t("forecast.hygiene.period"), periods, format_func=_period, key="forecast.hygiene_period"
+    )
+    row = forecast.hygiene(current, period)
+    if row is None:
+        st.info(t("no_rows"))
+        return
+    st.caption(t("forecast.hygiene.warn_count", count=ui.count(row["warn_check_count"])))
+    for check in CHECKS:
+        status = row[f"{check}_status"]
+        colour = STATUS_COLOURS.get(status, "gray")
+        finding = row[f"{check}_finding_{language()}"]
+        with st.container(border=True):
+            st.markdown(
+                f":{colour}-badge[{t(f'forecast.status.{status}')}] "
+                f"**{t(f'forecast.check.{check}')}**  \n{finding or ui.MISSING}"
+            )
+    cards = st.columns(4)
+    cards[0].metric(
+        t("forecast.kpi.bad_close_date"), ui.percent(row["bad_close_date_share"]), border=True
+    )
+    cards[1].metric(
+        t("forecast.kpi.default_probability"),
+        ui.percent(row["default_probability_share"]),
+        border=True,
+    )
+    cards[2].metric(
+        t("forecast.kpi.forecast_over_doc"),
+        _signed_percent(row["forecast_over_doc_mean"]),
+        border=True,
+    )
+    cards[3].metric(
+        t("forecast.kpi.distinct_per_stage"),
+        ui.count(row["max_distinct_probabilities_per_stage"]),
+        border=True,
+    )
+    cards = st.columns(4)
+    cards[0].metric(
+        t("forecast.kpi.new_minus_tenured"), ui.points(row["new_minus_tenured_bias"]), border=True
+    )
+    cards[1].metric(
+        t("forecast.kpi.sync_lag"),
+        ui.MISSING
+        if ui.is_missing(row["median_sync_lag_hours"])
+        else t("forecast.kpi.hours", hours=ui.number(row["median_sync_lag_hours"])),
+        border=True,
+    )
+    cards[2].metric(
+        t("forecast.kpi.misread"), ui.count(row["misread_high_risk_count"]), border=True
+    )
+
+
+def hygiene_tab(current: data.Scope, as_of: str) -> None:
+    if not ui.rep_only_notice(current):
+        _hygiene_checks(current)
+
+    st.markdown(f"**{t('forecast.hygiene.deals', as_of=as_of)}**")
+    deals = forecast.hygiene_opportunities(current)
+    if deals.empty:
+        st.info(t("no_rows"))
+    else:
+        _largest_note(deals)
+        ui.table(
+            pd.DataFrame(
+                {
+                    t("forecast.col.customer"): deals["customer_name"],
+                    t("forecast.col.rep"): deals["rep_name"],
+                    t("forecast.col.team"): deals["team_name"],
+                    t("forecast.col.stage"): [stage_label(s) for s in deals["stage"]],
+                    t("forecast.col.amount"): deals["amount"],
+                    t("forecast.col.close_date"): deals["expected_close_date_raw"],
+                    t("forecast.col.close_date_class"): [
+                        t(f"forecast.close_date.{c}") for c in deals["close_date_class"]
+                    ],
+                    t("forecast.col.crm_probability"): deals["crm_probability"],
+                    t("forecast.col.default_probability"): deals["is_default_probability"],
+                    t("forecast.col.forecast"): deals["forecast_amount"],
+                    t("forecast.col.requirement_doc"): deals["requirement_doc_amount"],
+                    t("forecast.col.forecast_over_doc"): deals["forecast_over_doc"],
+                }
+            ),
+            "forecast_hygiene_deals",
+            column_config={
+                t("forecast.col.amount"): ui.money_column(t("forecast.col.amount")),
+                t("forecast.col.crm_probability"): ui.percent_column(
+                    t("forecast.col.crm_probability")
+                ),
+                t("forecast.col.forecast"): ui.money_column(t("forecast.col.forecast")),
+                t("forecast.col.requirement_doc"): ui.money_column(
+                    t("forecast.col.requirement_doc")
+                ),
+                t("forecast.col.forecast_over_doc"): ui.percent_column(
+                    t("forecast.col.forecast_over_doc")
+                ),
+            },
+            key="forecast.hygiene.deals",
+            height=300,
+        )
+
+    st.markdown(f"**{t('forecast.hygiene.contracts')}**")
+    contracts = forecast.misread_contracts(current)
+    if contracts.empty:
+        st.info(t("no_rows"))
+    else:
+        ui.table(
+            pd.DataFrame(
+                {
+                    t("forecast.col.customer"): contracts["customer_name"],
+                    t("forecast.col.contract"): contracts["contract_id"],
+                    t("forecast.col.rep"): contracts["rep_name"],
+                    t("forecast.col.team"): contracts["team_name"],
+                    t("forecast.col.signed_on"): contracts["signed_on"],
+                    t("forecast.col.contract_amount"): contracts["contract_amount"],
+                    t("forecast.col.finance_paid"): contracts["finance_paid_amount"],
+                    t("forecast.col.crm_paid"): contracts["crm_paid_amount"],
+                    t("forecast.col.not_synced"): contracts["paid_not_in_crm_amount"],
+                    t("forecast.col.days_signed"): contracts["days_since_signed"],
+                }
+            ),
+            "forecast_misread_contracts",
+            column_config={
+                t("forecast.col.signed_on"): ui.date_column(t("forecast.col.signed_on")),
+                t("forecast.col.contract_amount"): ui.money_column(
+                    t("forecast.col.contract_amount")
+                ),
+                t("forecast.col.finance_paid"): ui.money_column(t("forecast.col.finance_paid")),
+                t("forecast.col.crm_paid"): ui.money_column(t("forecast.col.crm_paid")),
+                t("forecast.col.not_synced"): ui.money_column(t("forecast.col.not_synced")),
+                t("forecast.col.days_signed"): ui.count_column(t("forecast.col.days_signed")),
+            },
+            key="forecast.hygiene.contracts",
+            height=300,
+        )
+
+
+def open_deals_tab(current: data.Scope, as_of: str) -> None:
+    st.markdown(f"**{t('forecast.open.header', as_of=as_of)}**")
+    deals = forecast.open_deal_probabilities(current)
+    if deals.empty:
+        st.info(t("no_rows"))
+        return
+    _largest_note(deals)
+    ui.table(
+        pd.DataFrame(
+            {
+                t("forecast.col.customer"): deals["customer_name"],
+                t("forecast.col.rep"): deals["rep_name"],
+                t("forecast.col.team"): deals["team_name"],
+                t("forecast.col.stage"): [stage_label(s) for s in deals["stage"]],
+                t("forecast.col.amount"): deals["amount"],
+                t("forecast.col.win_probability"): deals["win_probability"],
+                t("forecast.col.rule_probability"): deals["rule_probability"],
+                t("forecast.col.crm_probability"): deals["crm_probability"],
+                t("forecast.col.weighted"): deals["model_weighted_amount"],
+            }
+        ),
+        "forecast_open_deals",
+        column_config={
+            t("forecast.col.amount"): ui.money_column(t("forecast.col.amount")),
+            t("forecast.col.win_probability"): ui.percent_column(t("forecast.col.win_probability")),
+            t("forecast.col.rule_probability"): ui.percent_column(
+                t("forecast.col.rule_probability")
+            ),
+            t("forecast.col.crm_probability"): ui.percent_column(t("forecast.col.crm_probability")),
+            t("forecast.col.weighted"): ui.money_column(t("forecast.col.weighted")),
+        },
+        key="forecast.open.table",
+        height=400,
+    )
+
+
+current = scope.current()
+st.title(t("forecast.title"))
+st.caption(current.name_path)
+ui.unavailable_marts(current.snapshot, FORECAST_MARTS)
+info = data.publish_info(current.snapshot)
+as_of = ui.day(info.as_of) if info is not None else ui.MISSING
+
+lock_day = (
+    st.segmented_control(
+        t("forecast.lock_day"),
+        LOCK_DAYS,
+        format_func=_lock_day,
+        default=LOCK_DAYS[0],
+        key="forecast.lock_day",
+    )
+    or LOCK_DAYS[0]
+)
+
+methods, breakdown, probability, hygiene, open_deals = st.tabs(
+    [
+        t("forecast.tab.methods"),
+        t("forecast.tab.breakdown"),
+        t("forecast.tab.probability"),
+        t("forecast.tab.hygiene"),
+        t("forecast.tab.open_deals"),
+    ]
+)
+with methods:
+    methods_tab(current, lock_day)
+with breakdown:
+    breakdown_tab(current, lock_day)
+with probability:
+    probability_tab(current)
+with hygiene:
+    hygiene_tab(current, as_of)
+with open_deals:
+    open_deals_tab(current, as_of)
+
+st.caption(t("forecast.definitions"))
