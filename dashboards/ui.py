@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -220,3 +220,12 @@ def rep_only_notice(scope: data.Scope) -> bool:
 def labelled(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """``frame``'s columns in ``labels`` order, renamed to the reader's words."""
     return frame[list(labels)].rename(columns=labels)
+
+
+def labels(options: Iterable[Any], describe: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget's ``format_func`` whose labels are computed now, in this run's language.
+
+    Streamlit may call ``format_func`` again outside the script run (AppTest does, to
+    serialise a widget's value), where the language switch cannot be read; a lookup of
+    labels made during the run always answers as the page was drawn."""
+    return {option: describe(option) for option in options}.__getitem__

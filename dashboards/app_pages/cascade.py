@@ -379,7 +379,7 @@ if not period_options:
     st.stop()
 if st.session_state.get(PERIOD_KEY) not in period_options:
     st.session_state.pop(PERIOD_KEY, None)
-period = st.selectbox(t("cascade.month"), period_options, format_func=_period_label, key=PERIOD_KEY)
+period = st.selectbox(t("cascade.month"), period_options, format_func=ui.labels(period_options, _period_label), key=PERIOD_KEY)
 
 if ui.rep_only_notice(current):
     pass

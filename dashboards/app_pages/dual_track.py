@@ -264,7 +264,7 @@ if not month_options:
     st.info(t("no_rows"))
     st.stop()
 _keep_valid(MONTH_KEY, month_options)
-month = st.selectbox(t("dual_track.month"), month_options, format_func=ui.month, key=MONTH_KEY)
+month = st.selectbox(t("dual_track.month"), month_options, format_func=ui.labels(month_options, ui.month), key=MONTH_KEY)
 
 reps = targets.rep_rows(current, month=month)
 children = pd.DataFrame()

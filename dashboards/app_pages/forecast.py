@@ -264,7 +264,7 @@ def breakdown_tab(current: data.Scope, lock_day: int) -> None:
         t("forecast.period"),
         options,
         index=options.index(default),
-        format_func=_period,
+        format_func=ui.labels(options, _period),
         key="forecast.period",
     )
 
@@ -400,7 +400,7 @@ def _hygiene_checks(current: data.Scope) -> None:
     if st.session_state.get("forecast.hygiene_period") not in periods:
         st.session_state.pop("forecast.hygiene_period", None)
     period = st.selectbox(
-        t("forecast.hygiene.period"), periods, format_func=_period, key="forecast.hygiene_period"
+        t("forecast.hygiene.period"), periods, format_func=ui.labels(periods, _period), key="forecast.hygiene_period"
     )
     row = forecast.hygiene(current, period)
     if row is None:
@@ -581,7 +581,7 @@ lock_day = (
     st.segmented_control(
         t("forecast.lock_day"),
         LOCK_DAYS,
-        format_func=_lock_day,
+        format_func=ui.labels(LOCK_DAYS, _lock_day),
         default=LOCK_DAYS[0],
         key="forecast.lock_day",
     )

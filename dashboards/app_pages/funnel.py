@@ -168,7 +168,7 @@ def movement_section(current: data.Scope) -> None:
             st.segmented_control(
                 t("funnel.movement.grain"),
                 GRAINS,
-                format_func=lambda grain: t(f"funnel.movement.grain.{grain}"),
+                format_func=ui.labels(GRAINS, lambda grain: t(f"funnel.movement.grain.{grain}")),
                 default="month",
                 key="funnel.movement.grain",
             )
@@ -184,7 +184,7 @@ def movement_section(current: data.Scope) -> None:
         view = st.selectbox(
             t("funnel.movement.view"),
             VIEWS,
-            format_func=lambda view: t(f"funnel.movement.view.{view}"),
+            format_func=ui.labels(VIEWS, lambda view: t(f"funnel.movement.view.{view}")),
             key="funnel.movement.view",
         )
     movement = queries.pipeline_movement(current, grain=grain, window_start=window_start, view=view)
@@ -409,7 +409,7 @@ def transitions_section(current: data.Scope) -> None:
             st.segmented_control(
                 t("funnel.movement.grain"),
                 (*GRAINS, "all"),
-                format_func=lambda grain: t(f"funnel.movement.grain.{grain}"),
+                format_func=ui.labels((*GRAINS, "all"), lambda grain: t(f"funnel.movement.grain.{grain}")),
                 default="month",
                 key="funnel.transitions.grain",
             )

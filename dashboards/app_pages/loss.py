@@ -23,6 +23,7 @@ LOSS_MARTS = (
     "fct_lost_opportunity_reasons",
     "fct_loss_reason_evidence",
 )
+DEAL_FILTERS = ("all", "mismatch", "untraceable")
 RANGE_KEY = "loss.range"
 DEALS_KEY = "loss.deals"
 FILTER_KEY = "loss.deals.filter"
@@ -68,7 +69,7 @@ if len(months) > 1:
         t("loss.range"),
         options=months,
         value=(months[max(0, len(months) - DEFAULT_MONTHS)], months[-1]),
-        format_func=ui.month,
+        format_func=ui.labels(months, ui.month),
         key=RANGE_KEY,
         on_change=_forget_selected_deal,
     )
@@ -214,8 +215,8 @@ if not ui.rep_only_notice(current):
 st.subheader(t("loss.deals.header"))
 shown_filter = st.segmented_control(
     t("loss.deals.filter"),
-    ["all", "mismatch", "untraceable"],
-    format_func=lambda option: t(f"loss.deals.{option}"),
+    DEAL_FILTERS,
+    format_func=ui.labels(DEAL_FILTERS, lambda option: t(f"loss.deals.{option}")),
     default="all",
     key=FILTER_KEY,
     on_change=_forget_selected_deal,

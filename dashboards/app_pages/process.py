@@ -274,7 +274,7 @@ def flags_section(current: data.Scope) -> None:
 def mot_section(current: data.Scope, weeks: list[dt.date]) -> None:
     if ui.unavailable_marts(current.snapshot, MOT_MARTS):
         return
-    week = st.selectbox(t("process.mot.week"), weeks, format_func=ui.day, key="process.mot.week")
+    week = st.selectbox(t("process.mot.week"), weeks, format_func=ui.labels(weeks, ui.day), key="process.mot.week")
     weekly = queries.mot_compliance_weekly(current)
     if weekly.empty:
         st.info(t("no_rows"))
@@ -363,7 +363,7 @@ def visits_section(current: data.Scope, weeks: list[dt.date]) -> None:
     st.metric(
         t("process.pool.count"), ui.count(len(pool)), help=t("process.pool.help"), border=True
     )
-    week = st.selectbox(t("process.mot.week"), weeks, format_func=ui.day, key="process.visits.week")
+    week = st.selectbox(t("process.mot.week"), weeks, format_func=ui.labels(weeks, ui.day), key="process.visits.week")
     st.subheader(t("process.visits.title"))
     visits = queries.visit_completeness(current, week_start=week)
     if visits.empty:

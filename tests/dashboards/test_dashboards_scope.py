@@ -251,6 +251,8 @@ def reveals_nothing(result: object) -> bool:
         return True
     if isinstance(result, pd.DataFrame):
         return result.empty
+    if isinstance(result, list | tuple):
+        return not result
     if isinstance(result, dict):
         return all(
             value is None or value == 0 or (isinstance(value, float) and math.isnan(value))
