@@ -12,6 +12,7 @@ Formats (one place, so every page reads alike):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 from collections.abc import Callable, Iterable
@@ -98,8 +99,13 @@ def money_column(label: str, **kwargs: Any) -> Any:
     return st.column_config.NumberColumn(label, format="¥%,.0f", **kwargs)
 
 
+PERCENT_FORMAT = "%.1f%%"
+
+
 def percent_column(label: str, **kwargs: Any) -> Any:
-    return st.column_config.NumberColumn(label, format="percent", **kwargs)
+    """A share (0–1) shown as 12.3%, like :func:`percent` in cards: :func:`table` shows the
+    column ×100 (its downloads keep the share)."""
+    return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, **kwargs)
 
 
 def count_column(label: str, **kwargs: Any) -> Any:
@@ -117,7 +123,6 @@ def date_column(label: str, **kwargs: Any) -> Any:
 # --- tables with downloads -----------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def _xlsx(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
@@ -129,7 +134,6 @@ def _xlsx(frame: pd.DataFrame, sheet: str) -> bytes:
     return buffer.getvalue()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def _csv(frame: pd.DataFrame) -> bytes:
     # UTF-8 with a byte-order mark: Excel on Windows opens Chinese text correctly.
     return frame.to_csv(index=False).encode("utf-8-sig")
@@ -156,9 +160,17 @@ def table(
     """A table with its Excel and CSV downloads (file name ``name``, columns as labelled).
 
     ``frame``'s columns are already the reader's labels; extra keyword arguments go to
-    ``st.dataframe`` (e.g. ``on_select``)."""
+    ``st.dataframe`` (e.g. ``on_select``). The files are made only when a button is clicked."""
+    shown_frame = frame.copy()
+    for column, config in (column_config or {}).items():
+        if (
+            isinstance(config, dict)
+            and (config.get("type_config") or {}).get("format") == PERCENT_FORMAT
+            and column in shown_frame
+        ):
+            shown_frame[column] = pd.to_numeric(shown_frame[column], errors="coerce") * 100
     shown = st.dataframe(
-        frame,
+        shown_frame,
         hide_index=True,
         width="stretch",
         height=height,
@@ -170,7 +182,7 @@ def table(
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         t("download.xlsx"),
-        _xlsx(download, name),
+        functools.partial(_xlsx, download, name),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
@@ -178,7 +190,7 @@ def table(
     )
     right.download_button(
         t("download.csv"),
-        _csv(download),
+        functools.partial(_csv, download),
         file_name=f"{name}.csv",
         mime="text/csv",
         icon=":material/download:",
