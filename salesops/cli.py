@@ -395,7 +395,9 @@ def prepare_demo(home: Path, scale: float = DEMO_SCALE, seed: int = 42) -> Paths
     help="Only put the sample in the demo folder: no run, no server (make sample).",
 )
 @click.option("--no-serve", is_flag=True, help="Generate and run, but do not serve the dashboards.")
-@click.option("-v", "--verbose", is_flag=True, help="The run's every event on the console 详细输出.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="The run's every event on the console 详细输出."
+)
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -421,16 +423,20 @@ def demo(
     for variable in (LANDING_VARIABLE, PROFILE_VARIABLE):
         os.environ.pop(variable, None)
     ctx.invoke(run, verbose=verbose)
+    _echo_demo_users(paths)
     if not no_serve:
-        _echo_demo_users(paths)
         click.echo(f"Demo dashboards on {paths.snapshot_db} 示例看板")
         ctx.invoke(dashboard, port=port)
 
 
 def _echo_demo_users(paths: Paths) -> None:
-    """Create one demo user per role on the published snapshot and say how to sign in."""
+    """Create one demo user per level on the published snapshot and say how to sign in."""
     from salesops.users import create_demo_users, users_file
 
+    if not paths.snapshot_db.exists():
+        raise click.ClickException(
+            f"No published snapshot at {paths.snapshot_db}: run first. 尚未发布"
+        )
     path = users_file(paths)
     created = create_demo_users(path, paths.snapshot_db)
     click.echo(f"Demo sign-in 演示账号 (written to {path}; new passwords on every demo run):")
@@ -450,7 +456,9 @@ def users_group() -> None:
 @click.option("--manager-of", "unit_id", help="A manager: the org unit they manage (unit_id).")
 @click.option("--rep", "rep_id", help="A rep: their own rep_id.")
 @click.password_option(help="Prompted when not given; stored as a bcrypt hash only.")
-def users_add(username: str, name: str, unit_id: str | None, rep_id: str | None, password: str) -> None:
+def users_add(
+    username: str, name: str, unit_id: str | None, rep_id: str | None, password: str
+) -> None:
     """Add a user (or replace one with the same username) 添加用户."""
     from salesops.users import add_user, users_file
 
@@ -459,7 +467,16 @@ def users_add(username: str, name: str, unit_id: str | None, rep_id: str | None,
     path = users_file()
     role = "manager" if unit_id else "rep"
     user = add_user(path, username, name, role, password, unit_id=unit_id, rep_id=rep_id)
-    click.echo(f"{user.username} ({user.role} of {user.unit_id or user.rep_id}) saved in {path} 已保存")
+    click.echo(
+        f"{user.username} ({user.role} of {user.unit_id or user.rep_id}) saved in {path} 已保存"
+    )
+
+
+@users_group.command("demo")
+def users_demo() -> None:
+    """One user per level (HQ, region, city, rep) from the published snapshot, with fresh
+    random passwords printed once (what `make demo` does) 演示账号."""
+    _echo_demo_users(Paths.from_env())
 
 
 @users_group.command("remove")

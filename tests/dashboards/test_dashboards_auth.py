@@ -150,3 +150,18 @@ def test_demo_users_cover_each_level_under_one_another(published: Paths, tmp_pat
             ].encode(),
         )
     assert set(users) == set(subjects)
+
+
+def test_users_demo_prints_how_to_sign_in_with_each_demo_user(published: Paths) -> None:
+    result = CliRunner().invoke(main, ["users", "demo"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Demo sign-in 演示账号" in lines[0]
+    printed = {line.split()[0]: line.split()[2] for line in lines[1:]}
+    assert set(printed) == {"hq", "region", "city", "rep"}
+    users = yaml.safe_load((published.home / "config" / "users.yaml").read_text(encoding="utf-8"))
+    import bcrypt
+
+    for username, password in printed.items():
+        stored = users["credentials"]["usernames"][username]["password"]
+        assert bcrypt.checkpw(password.encode(), stored.encode()), username
