@@ -198,3 +198,30 @@ def test_every_page_in_both_languages_in_chromium(
     assert not failures, failures
     assert not outside, f"requests left 127.0.0.1: {sorted(set(outside))[:10]}"
     assert charts_seen > 0
+
+
+def test_the_briefs_read_on_a_phone(planted_world) -> None:
+    """A manager brief's HTML at a phone's width (390 px): nothing wider than the screen, text
+    at 16 px or more, in both languages; screenshots saved beside the others."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail(
+            f"{CHROMIUM} missing: `apt-get install chromium fonts-noto-cjk` (make test does it as root)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    folders = sorted((planted_world("default").home / "briefs").glob("????-??-??"))
+    assert folders, "the daily run wrote no brief"
+    briefs = sorted((folders[-1] / "manager").glob("*.zh.html"))[:1]
+    briefs += [path.with_name(path.name.replace(".zh.", ".en.")) for path in briefs]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        for path in briefs:
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+            assert width <= 390, (path.name, width)
+            assert font >= 16, (path.name, font)
+            page.screenshot(path=str(artifacts() / f"brief-phone-{path.stem}.png"), full_page=True)
+        browser.close()
