@@ -60,24 +60,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "sources.rows": {"zh": "{rows} 行", "en": "{rows} rows"},
     "sources.none": {"zh": "无", "en": "none"},
     "value.missing": {"zh": "—", "en": "—"},
-    "briefs.title": {"zh": "沟通洞察简报", "en": "Daily brief"},
-    "briefs.date": {"zh": "简报日期（晨会日）", "en": "Brief date (morning of)"},
-    "briefs.none": {
-        "zh": "还没有沟通洞察简报。每天 06:30 自动生成，或在项目目录运行 `salesops brief`。",
-        "en": "No daily briefs yet. They are written at 06:30 every day, or run `salesops brief` in the project folder.",
-    },
-    "briefs.manager": {"zh": "主管简报", "en": "Manager brief"},
-    "briefs.rep": {"zh": "销售简报", "en": "Rep briefs"},
-    "briefs.rep_picker": {"zh": "销售", "en": "Rep"},
-    "briefs.no_manager": {
-        "zh": "该范围下没有销售，此日没有主管简报。",
-        "en": "No reps under this scope: no manager brief for this day.",
-    },
-    "briefs.no_reps": {"zh": "该范围下没有销售简报。", "en": "No rep briefs under this scope."},
-    "briefs.missing_file": {
-        "zh": "简报文件缺失，请重新运行 `salesops brief --date {date}`。",
-        "en": "The brief file is missing; run `salesops brief --date {date}` again.",
-    },
 }
 
 

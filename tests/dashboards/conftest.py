@@ -11,7 +11,7 @@ Users (SPEC §7; password of each: ``pw-<username>``): ``hq`` (manager of hq), `
 username)`` starts an AppTest session as that user, as the sign-in form leaves it.
 
 Pages add their own marts with :func:`write_rows` (a table from a list of dicts, only the
-columns the page reads); tests/dashboards/test_dashboards_schema.py checks every loader
+columns the page reads); tests/dashboards/test_dashboards_scope.py checks every loader
 against a real published snapshot, so a column the fixture invents is caught there.
 """
 
