@@ -39,7 +39,7 @@ def measure(home: Path, loads: int = 20) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboards.navigation import PAGES, PAGES_DIR
+    from dashboards.navigation import PAGES
     from salesops.users import add_user
 
     os.environ["SALESOPS_HOME"] = str(home)
@@ -73,8 +73,6 @@ def measure(home: Path, loads: int = 20) -> dict:
 
     pages = {}
     for _, file, _title, _, url_path in PAGES:
-        if not (PAGES_DIR / file).exists():
-            continue
         cold, warm = [], []
         for _ in range(loads):
             st.cache_data.clear()

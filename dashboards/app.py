@@ -52,8 +52,6 @@ st.sidebar.radio(
 def navigation(signed_in: bool) -> st.navigation:
     sections: dict[str, list] = {}
     for index, (section, file, title, icon, url_path) in enumerate(PAGES):
-        if not (PAGES_DIR / file).exists():
-            continue  # a page still being built (issue 14) is not offered
         sections.setdefault(t(section), []).append(
             st.Page(
                 PAGES_DIR / file, title=t(title), icon=icon, url_path=url_path, default=index == 0

@@ -30,8 +30,8 @@ PAGES: list[tuple[str, str, str, str, str]] = [
 
 def page_file(url_path: str) -> str | None:
     """The page file (relative to the entry point, as ``st.page_link`` takes it) serving
-    ``url_path``, or None when no page has it (or its file is not there)."""
+    ``url_path``, or None when no page has it."""
     for _, file, _, _, path in PAGES:
-        if path == url_path and (PAGES_DIR / file).exists():
+        if path == url_path:
             return f"app_pages/{file}"
     return None

@@ -55,3 +55,12 @@ def test_stage_labels_follow_the_language() -> None:
         "商务谈判",
         "合同审批",
     ]
+
+
+def test_every_page_of_the_navigation_exists_with_a_title_in_both_languages() -> None:
+    from dashboards.navigation import PAGES, PAGES_DIR
+
+    assert [file for _, file, _, _, _ in PAGES if not (PAGES_DIR / file).exists()] == []
+    assert len({url_path for *_, url_path in PAGES}) == len(PAGES) == 10
+    for section, _, title, _, _ in PAGES:
+        assert set(i18n.TEXTS[title]) == set(i18n.TEXTS[section]) == {"zh", "en"}
