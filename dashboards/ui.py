@@ -250,9 +250,10 @@ def table(
     return shown
 
 
-def table_of(rows: pd.DataFrame, columns: Iterable[Column], name: str, **kwargs: Any) -> Any:
-    """:func:`table` of ``columns`` taken from ``rows``: the shown frame and its column config
-    from one list (keyword arguments as for :func:`table`)."""
+def table_of(rows: pd.DataFrame | None, columns: Iterable[Column], name: str, **kwargs: Any) -> Any:
+    """:func:`table` of ``columns`` taken from ``rows`` (``None`` when every column carries its
+    values): the shown frame and its column config from one list (keyword arguments as for
+    :func:`table`)."""
     columns = list(columns)
     frame = pd.DataFrame(
         {
