@@ -226,20 +226,18 @@ def movement_section(current: data.Scope) -> None:
             count=ui.count(movement["undated_open_count"]),
         ),
     )
-    table = pd.DataFrame(
-        {
-            t("funnel.movement.col.step"): labels,
-            t("funnel.movement.col.count"): [movement[count] for _, count, _, _ in steps],
-            t("funnel.movement.col.amount"): shown,
-        }
-    )
-    ui.table(
-        table,
+    ui.table_of(
+        None,
+        [
+            ui.Column(labels, t("funnel.movement.col.step")),
+            ui.Column(
+                [movement[count] for _, count, _, _ in steps],
+                t("funnel.movement.col.count"),
+                "count",
+            ),
+            ui.Column(shown, t("funnel.movement.col.amount"), "money"),
+        ],
         "pipeline_movement",
-        column_config={
-            t("funnel.movement.col.count"): ui.count_column(t("funnel.movement.col.count")),
-            t("funnel.movement.col.amount"): ui.money_column(t("funnel.movement.col.amount")),
-        },
         key="funnel.movement",
     )
 
@@ -409,7 +407,9 @@ def transitions_section(current: data.Scope) -> None:
             st.segmented_control(
                 t("funnel.movement.grain"),
                 (*GRAINS, "all"),
-                format_func=ui.labels((*GRAINS, "all"), lambda grain: t(f"funnel.movement.grain.{grain}")),
+                format_func=ui.labels(
+                    (*GRAINS, "all"), lambda grain: t(f"funnel.movement.grain.{grain}")
+                ),
                 default="month",
                 key="funnel.transitions.grain",
             )
@@ -451,26 +451,20 @@ def transitions_section(current: data.Scope) -> None:
         autorange="reversed",
     )
     st.plotly_chart(figure, width="stretch", key="funnel.transitions.chart")
-    table = pd.DataFrame(
-        {
-            t("funnel.transitions.from"): from_labels,
-            t("funnel.transitions.to"): to_labels,
-            t("funnel.col.kind"): [
-                t(f"funnel.kind.{kind}") for kind in transitions["transition_kind"]
-            ],
-            t("funnel.col.moves"): transitions["move_count"],
-            t("funnel.col.deals"): transitions["opportunity_count"],
-            t("funnel.col.amount"): transitions["amount"],
-        }
-    )
-    ui.table(
-        table,
+    ui.table_of(
+        transitions,
+        [
+            ui.Column(from_labels, t("funnel.transitions.from")),
+            ui.Column(to_labels, t("funnel.transitions.to")),
+            ui.Column(
+                [t(f"funnel.kind.{kind}") for kind in transitions["transition_kind"]],
+                t("funnel.col.kind"),
+            ),
+            ui.Column("move_count", t("funnel.col.moves"), "count"),
+            ui.Column("opportunity_count", t("funnel.col.deals"), "count"),
+            ui.Column("amount", t("funnel.col.amount"), "money"),
+        ],
         "stage_transitions",
-        column_config={
-            t("funnel.col.moves"): ui.count_column(t("funnel.col.moves")),
-            t("funnel.col.deals"): ui.count_column(t("funnel.col.deals")),
-            t("funnel.col.amount"): ui.money_column(t("funnel.col.amount")),
-        },
         key="funnel.transitions",
     )
 
