@@ -363,25 +363,17 @@ def reuse_tab(current: data.Scope) -> None:
         figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0})
         figure.update_yaxes(tickformat=".0%", rangemode="tozero")
         st.plotly_chart(figure, width="stretch")
-        ui.table(
-            pd.DataFrame(
-                {
-                    t("knowhow.col.month"): reuse["created_month"],
-                    t("knowhow.col.regime"): regimes,
-                    t("knowhow.col.opportunities"): reuse["opportunities_count"],
-                    t("knowhow.col.eligible"): reuse["eligible_count"],
-                    t("knowhow.col.reused"): reuse["reused_count"],
-                    t("knowhow.col.reuse_rate"): reuse["reuse_rate"],
-                }
-            ),
+        ui.table_of(
+            reuse,
+            [
+                ui.Column("created_month", t("knowhow.col.month"), month_column),
+                ui.Column(regimes, t("knowhow.col.regime")),
+                ui.Column("opportunities_count", t("knowhow.col.opportunities"), "count"),
+                ui.Column("eligible_count", t("knowhow.col.eligible"), "count"),
+                ui.Column("reused_count", t("knowhow.col.reused"), "count"),
+                ui.Column("reuse_rate", t("knowhow.col.reuse_rate"), "percent"),
+            ],
             "best_practice_reuse",
-            column_config={
-                t("knowhow.col.month"): month_column(t("knowhow.col.month")),
-                t("knowhow.col.opportunities"): ui.count_column(t("knowhow.col.opportunities")),
-                t("knowhow.col.eligible"): ui.count_column(t("knowhow.col.eligible")),
-                t("knowhow.col.reused"): ui.count_column(t("knowhow.col.reused")),
-                t("knowhow.col.reuse_rate"): ui.percent_column(t("knowhow.col.reuse_rate")),
-            },
             height=300,
         )
 
@@ -408,23 +400,16 @@ def reuse_tab(current: data.Scope) -> None:
     figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     figure.update_yaxes(tickformat=".0%", range=[0, 1])
     st.plotly_chart(figure, width="stretch")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("knowhow.col.hire_month"): cohorts["hire_month"],
-                t("knowhow.col.regime"): regimes,
-                t("knowhow.col.hired"): cohorts["hired_count"],
-                t("knowhow.col.retained"): cohorts["retained_count"],
-                t("knowhow.col.retention_rate"): cohorts["retention_rate"],
-            }
-        ),
+    ui.table_of(
+        cohorts,
+        [
+            ui.Column("hire_month", t("knowhow.col.hire_month"), month_column),
+            ui.Column(regimes, t("knowhow.col.regime")),
+            ui.Column("hired_count", t("knowhow.col.hired"), "count"),
+            ui.Column("retained_count", t("knowhow.col.retained"), "count"),
+            ui.Column("retention_rate", t("knowhow.col.retention_rate"), "percent"),
+        ],
         "new_rep_retention",
-        column_config={
-            t("knowhow.col.hire_month"): month_column(t("knowhow.col.hire_month")),
-            t("knowhow.col.hired"): ui.count_column(t("knowhow.col.hired")),
-            t("knowhow.col.retained"): ui.count_column(t("knowhow.col.retained")),
-            t("knowhow.col.retention_rate"): ui.percent_column(t("knowhow.col.retention_rate")),
-        },
         height=300,
     )
 
