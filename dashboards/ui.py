@@ -16,12 +16,13 @@ import functools
 import io
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, scope
 from dashboards.i18n import language, t
 
 MISSING = "—"
@@ -116,8 +117,58 @@ def number_column(label: str, digits: int = 1, **kwargs: Any) -> Any:
     return st.column_config.NumberColumn(label, format=f"%,.{digits}f", **kwargs)
 
 
+def signed_column(label: str, digits: int = 1, **kwargs: Any) -> Any:
+    """A change with its sign: +3 / −2.5 (whole numbers for ``digits=0``)."""
+    number_format = "%+d" if digits == 0 else f"%+.{digits}f"
+    return st.column_config.NumberColumn(label, format=number_format, **kwargs)
+
+
 def date_column(label: str, **kwargs: Any) -> Any:
     return st.column_config.DateColumn(label, format="YYYY-MM-DD", **kwargs)
+
+
+def datetime_column(label: str, **kwargs: Any) -> Any:
+    return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm", **kwargs)
+
+
+def checkbox_column(label: str, **kwargs: Any) -> Any:
+    return st.column_config.CheckboxColumn(label, **kwargs)
+
+
+ColumnKind = Literal[
+    "text", "money", "percent", "count", "number", "signed", "date", "datetime", "checkbox"
+]
+_COLUMN_CONFIGS: dict[str, Callable[..., Any]] = {
+    "money": money_column,
+    "percent": percent_column,
+    "count": count_column,
+    "date": date_column,
+    "datetime": datetime_column,
+    "checkbox": checkbox_column,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a shown table: where its values come from, its label, how it is shown.
+
+    ``source`` names a column of the rows, or is the values themselves (worded by the page);
+    ``kind`` is one of the formats above, or a function making the column config from the
+    label for a format of the page's own; ``digits`` is for ``number`` and ``signed``."""
+
+    source: str | Iterable[Any]
+    label: str
+    kind: ColumnKind | Callable[[str], Any] = "text"
+    digits: int = 1
+
+    def config(self) -> Any:
+        if callable(self.kind):
+            return self.kind(self.label)
+        if self.kind == "number":
+            return number_column(self.label, digits=self.digits)
+        if self.kind == "signed":
+            return signed_column(self.label, digits=self.digits)
+        return _COLUMN_CONFIGS[self.kind](self.label)
 
 
 # --- tables with downloads -----------------------------------------------------------------
@@ -197,6 +248,47 @@ def table(
         key=f"{key or name}.csv",
     )
     return shown
+
+
+def table_of(rows: pd.DataFrame | None, columns: Iterable[Column], name: str, **kwargs: Any) -> Any:
+    """:func:`table` of ``columns`` taken from ``rows`` (``None`` when every column carries its
+    values): the shown frame and its column config from one list (keyword arguments as for
+    :func:`table`)."""
+    columns = list(columns)
+    frame = pd.DataFrame(
+        {
+            column.label: rows[column.source] if isinstance(column.source, str) else column.source
+            for column in columns
+        }
+    )
+    column_config = {column.label: column.config() for column in columns if column.kind != "text"}
+    return table(frame, name, column_config=column_config, **kwargs)
+
+
+def drill_table(
+    units: pd.DataFrame,
+    columns: Iterable[Column],
+    name: str,
+    *,
+    current: data.Scope,
+    key: str,
+    hint: str,
+) -> None:
+    """A table of units (``units["unit_id"]``) under ``current``; selecting a row other than
+    ``current`` itself makes that unit the scope."""
+    shown = table_of(
+        units,
+        columns,
+        name,
+        # per scope: a selection left in the widget must not drill again in the child's scope
+        key=f"{key}.{current.unit_id}",
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    st.caption(hint)
+    selected = shown.selection.rows if shown is not None else []
+    if selected and units["unit_id"].iloc[selected[0]] != current.unit_id:
+        scope.drill_to(units["unit_id"].iloc[selected[0]])
 
 
 # --- availability ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -119,19 +118,14 @@ def _cascade_section(period: str) -> None:
         showlegend=False,
     )
     st.plotly_chart(figure, width="stretch")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("cascade.col.level"): labels,
-                t("cascade.col.target_sum"): [amount for _, amount, _ in steps],
-                t("cascade.col.step_rate"): [step_rate for _, _, step_rate in steps],
-            }
-        ),
+    ui.table_of(
+        None,
+        [
+            ui.Column(labels, t("cascade.col.level")),
+            ui.Column([amount for _, amount, _ in steps], t("cascade.col.target_sum"), "money"),
+            ui.Column([rate for _, _, rate in steps], t("cascade.col.step_rate"), "percent"),
+        ],
         "cascade_steps",
-        column_config={
-            t("cascade.col.target_sum"): ui.money_column(t("cascade.col.target_sum")),
-            t("cascade.col.step_rate"): ui.percent_column(t("cascade.col.step_rate")),
-        },
         key="cascade.steps",
     )
 
@@ -141,41 +135,29 @@ def _gaps_section(period: str) -> None:
     if gaps.empty:
         return
     st.subheader(t("cascade.section.gaps"))
-    frame = pd.DataFrame(
-        {
-            t("cascade.col.unit"): gaps["unit_path"],
-            t("cascade.col.level"): [
-                _label("cascade.unit_level", level) for level in gaps["unit_level"]
-            ],
-            t("cascade.col.child_level"): [
-                _label("cascade.children", level) for level in gaps["child_level"]
-            ],
-            t("cascade.col.child_count"): gaps["child_count"],
-            t("cascade.col.unit_target"): gaps["unit_target"],
-            t("cascade.col.children_sum"): gaps["children_target_sum"],
-            t("cascade.col.gap"): gaps["uncascaded_gap_yuan"],
-            t("cascade.col.ratio"): gaps["cascade_ratio"],
-        }
-    )
-    shown = ui.table(
-        frame,
+    ui.drill_table(
+        gaps,
+        [
+            ui.Column("unit_path", t("cascade.col.unit")),
+            ui.Column(
+                [_label("cascade.unit_level", level) for level in gaps["unit_level"]],
+                t("cascade.col.level"),
+            ),
+            ui.Column(
+                [_label("cascade.children", level) for level in gaps["child_level"]],
+                t("cascade.col.child_level"),
+            ),
+            ui.Column("child_count", t("cascade.col.child_count"), "count"),
+            ui.Column("unit_target", t("cascade.col.unit_target"), "money"),
+            ui.Column("children_target_sum", t("cascade.col.children_sum"), "money"),
+            ui.Column("uncascaded_gap_yuan", t("cascade.col.gap"), "money"),
+            ui.Column("cascade_ratio", t("cascade.col.ratio"), "percent"),
+        ],
         "cascade_gaps",
-        column_config={
-            t("cascade.col.child_count"): ui.count_column(t("cascade.col.child_count")),
-            t("cascade.col.unit_target"): ui.money_column(t("cascade.col.unit_target")),
-            t("cascade.col.children_sum"): ui.money_column(t("cascade.col.children_sum")),
-            t("cascade.col.gap"): ui.money_column(t("cascade.col.gap")),
-            t("cascade.col.ratio"): ui.percent_column(t("cascade.col.ratio")),
-        },
-        # per scope: a selection left in the widget must not drill again in the child's scope
-        key=f"cascade.gaps.{current.unit_id}",
-        on_select="rerun",
-        selection_mode="single-row",
+        current=current,
+        key="cascade.gaps",
+        hint=t("cascade.gaps.hint"),
     )
-    st.caption(t("cascade.gaps.hint"))
-    selected = shown.selection.rows if shown is not None else []
-    if selected and gaps["unit_id"].iloc[selected[0]] != current.unit_id:
-        scope.drill_to(gaps["unit_id"].iloc[selected[0]])
 
 
 def _deviation_kpis(period: str) -> None:
@@ -257,35 +239,26 @@ def _events_table(period: str) -> None:
     if events.empty:
         st.info(t("no_rows"))
         return
-    frame = pd.DataFrame(
-        {
-            t("cascade.col.week"): events["week_start"],
-            t("cascade.col.rep"): events["rep_name"],
-            t("cascade.col.team"): events["team_name"],
-            t("cascade.col.committed"): events["committed_target"],
-            t("cascade.col.forecast"): events["forecast_amount"],
-            t("cascade.col.deviation"): events["forecast_deviation_rate"],
-            t("cascade.col.responded_at"): events["first_response_at"],
-            t("cascade.col.response_kind"): [
-                _label("cascade.response", kind) for kind in events["first_response_kind"]
-            ],
-            t("cascade.col.in_time"): [
-                _in_time(value) for value in events["is_calibrated_in_time"]
-            ],
-        }
-    )
-    ui.table(
-        frame,
-        "cascade_deviation_events",
-        column_config={
-            t("cascade.col.week"): ui.date_column(t("cascade.col.week")),
-            t("cascade.col.committed"): ui.money_column(t("cascade.col.committed")),
-            t("cascade.col.forecast"): ui.money_column(t("cascade.col.forecast")),
-            t("cascade.col.deviation"): ui.percent_column(t("cascade.col.deviation")),
-            t("cascade.col.responded_at"): st.column_config.DatetimeColumn(
-                t("cascade.col.responded_at"), format="YYYY-MM-DD HH:mm"
+    ui.table_of(
+        events,
+        [
+            ui.Column("week_start", t("cascade.col.week"), "date"),
+            ui.Column("rep_name", t("cascade.col.rep")),
+            ui.Column("team_name", t("cascade.col.team")),
+            ui.Column("committed_target", t("cascade.col.committed"), "money"),
+            ui.Column("forecast_amount", t("cascade.col.forecast"), "money"),
+            ui.Column("forecast_deviation_rate", t("cascade.col.deviation"), "percent"),
+            ui.Column("first_response_at", t("cascade.col.responded_at"), "datetime"),
+            ui.Column(
+                [_label("cascade.response", kind) for kind in events["first_response_kind"]],
+                t("cascade.col.response_kind"),
             ),
-        },
+            ui.Column(
+                [_in_time(value) for value in events["is_calibrated_in_time"]],
+                t("cascade.col.in_time"),
+            ),
+        ],
+        "cascade_deviation_events",
         key="cascade.events",
     )
 
@@ -296,30 +269,22 @@ def _points_section(period: str) -> None:
     if ledger.empty:
         st.info(t("no_rows"))
         return
-    frame = pd.DataFrame(
-        {
-            t("cascade.col.date"): ledger["event_on"],
-            t("cascade.col.rep"): ledger["rep_name"],
-            t("cascade.col.team"): ledger["team_name"],
-            t("cascade.col.rule"): [
-                f"{rule_id} {_label('cascade.rule', kind)}"
-                for rule_id, kind in zip(ledger["rule_id"], ledger["rule_kind"], strict=True)
-            ],
-            t("cascade.col.points"): ledger["points"],
-            t("cascade.col.balance"): ledger["balance_after"],
-            t("cascade.col.evidence"): ledger["evidence"],
-        }
-    )
-    ui.table(
-        frame,
+    rules = [
+        f"{rule_id} {_label('cascade.rule', kind)}"
+        for rule_id, kind in zip(ledger["rule_id"], ledger["rule_kind"], strict=True)
+    ]
+    ui.table_of(
+        ledger,
+        [
+            ui.Column("event_on", t("cascade.col.date"), "date"),
+            ui.Column("rep_name", t("cascade.col.rep")),
+            ui.Column("team_name", t("cascade.col.team")),
+            ui.Column(rules, t("cascade.col.rule")),
+            ui.Column("points", t("cascade.col.points"), "signed", digits=0),
+            ui.Column("balance_after", t("cascade.col.balance"), "count"),
+            ui.Column("evidence", t("cascade.col.evidence")),
+        ],
         "cascade_points_ledger",
-        column_config={
-            t("cascade.col.date"): ui.date_column(t("cascade.col.date")),
-            t("cascade.col.points"): st.column_config.NumberColumn(
-                t("cascade.col.points"), format="%+d"
-            ),
-            t("cascade.col.balance"): ui.count_column(t("cascade.col.balance")),
-        },
         key="cascade.ledger",
     )
     st.caption(t("cascade.points.hint"))
@@ -379,7 +344,12 @@ if not period_options:
     st.stop()
 if st.session_state.get(PERIOD_KEY) not in period_options:
     st.session_state.pop(PERIOD_KEY, None)
-period = st.selectbox(t("cascade.month"), period_options, format_func=ui.labels(period_options, _period_label), key=PERIOD_KEY)
+period = st.selectbox(
+    t("cascade.month"),
+    period_options,
+    format_func=ui.labels(period_options, _period_label),
+    key=PERIOD_KEY,
+)
 
 if ui.rep_only_notice(current):
     pass

@@ -90,44 +90,26 @@ def _kpis(summary: dict) -> None:
 
 def _children_table(children: pd.DataFrame) -> None:
     st.subheader(t("dual_track.children.title"))
-    frame = pd.DataFrame(
-        {
-            t("dual_track.col.unit"): children["unit_name"],
-            t("dual_track.col.level"): [
-                _label("dual_track.level", level) for level in children["unit_level"]
-            ],
-            t("dual_track.col.reps"): children["rep_count"],
-            t("dual_track.col.alerts"): children["coaching_alert_count"],
-            t("dual_track.col.committed"): children["committed_target_sum"],
-            t("dual_track.col.challenge"): children["challenge_target_sum"],
-            t("dual_track.col.baseline"): children["baseline_sum"],
-            t("dual_track.col.bookings"): children["bookings_sum"],
-            t("dual_track.col.gap"): children["gap_ratio"],
-            t("dual_track.col.attainment"): children["committed_attainment"],
-        }
-    )
-    shown = ui.table(
-        frame,
+    levels = [_label("dual_track.level", level) for level in children["unit_level"]]
+    ui.drill_table(
+        children,
+        [
+            ui.Column("unit_name", t("dual_track.col.unit")),
+            ui.Column(levels, t("dual_track.col.level")),
+            ui.Column("rep_count", t("dual_track.col.reps"), "count"),
+            ui.Column("coaching_alert_count", t("dual_track.col.alerts"), "count"),
+            ui.Column("committed_target_sum", t("dual_track.col.committed"), "money"),
+            ui.Column("challenge_target_sum", t("dual_track.col.challenge"), "money"),
+            ui.Column("baseline_sum", t("dual_track.col.baseline"), "money"),
+            ui.Column("bookings_sum", t("dual_track.col.bookings"), "money"),
+            ui.Column("gap_ratio", t("dual_track.col.gap"), "percent"),
+            ui.Column("committed_attainment", t("dual_track.col.attainment"), "percent"),
+        ],
         "dual_track_units",
-        column_config={
-            t("dual_track.col.reps"): ui.count_column(t("dual_track.col.reps")),
-            t("dual_track.col.alerts"): ui.count_column(t("dual_track.col.alerts")),
-            t("dual_track.col.committed"): ui.money_column(t("dual_track.col.committed")),
-            t("dual_track.col.challenge"): ui.money_column(t("dual_track.col.challenge")),
-            t("dual_track.col.baseline"): ui.money_column(t("dual_track.col.baseline")),
-            t("dual_track.col.bookings"): ui.money_column(t("dual_track.col.bookings")),
-            t("dual_track.col.gap"): ui.percent_column(t("dual_track.col.gap")),
-            t("dual_track.col.attainment"): ui.percent_column(t("dual_track.col.attainment")),
-        },
-        # per scope: a selection left in the widget must not drill again in the child's scope
-        key=f"dual_track.units.{current.unit_id}",
-        on_select="rerun",
-        selection_mode="single-row",
+        current=current,
+        key="dual_track.units",
+        hint=t("dual_track.children.hint"),
     )
-    st.caption(t("dual_track.children.hint"))
-    selected = shown.selection.rows if shown is not None else []
-    if selected:
-        scope.drill_to(children["unit_id"].iloc[selected[0]])
 
 
 def _tracks_chart(names: pd.Series, committed, challenge, bookings) -> None:
@@ -151,32 +133,21 @@ def _tracks_chart(names: pd.Series, committed, challenge, bookings) -> None:
 
 def _reps_table(reps: pd.DataFrame) -> None:
     st.subheader(t("dual_track.reps.title"))
-    frame = pd.DataFrame(
-        {
-            t("dual_track.col.rep"): reps["rep_name"],
-            t("dual_track.col.team"): reps["team_name"],
-            t("dual_track.col.committed"): reps["committed_target"],
-            t("dual_track.col.challenge"): reps["challenge_target"],
-            t("dual_track.col.baseline"): reps["baseline"],
-            t("dual_track.col.gap"): reps["gap_ratio"],
-            t("dual_track.col.flag"): [
-                t("dual_track.flag") if flag else "" for flag in reps["coaching_alert"]
-            ],
-            t("dual_track.col.bookings"): reps["bookings"],
-            t("dual_track.col.attainment"): reps["attainment"],
-        }
-    )
-    ui.table(
-        frame,
+    flags = [t("dual_track.flag") if flag else "" for flag in reps["coaching_alert"]]
+    ui.table_of(
+        reps,
+        [
+            ui.Column("rep_name", t("dual_track.col.rep")),
+            ui.Column("team_name", t("dual_track.col.team")),
+            ui.Column("committed_target", t("dual_track.col.committed"), "money"),
+            ui.Column("challenge_target", t("dual_track.col.challenge"), "money"),
+            ui.Column("baseline", t("dual_track.col.baseline"), "money"),
+            ui.Column("gap_ratio", t("dual_track.col.gap"), "percent"),
+            ui.Column(flags, t("dual_track.col.flag")),
+            ui.Column("bookings", t("dual_track.col.bookings"), "money"),
+            ui.Column("attainment", t("dual_track.col.attainment"), "percent"),
+        ],
         "dual_track_reps",
-        column_config={
-            t("dual_track.col.committed"): ui.money_column(t("dual_track.col.committed")),
-            t("dual_track.col.challenge"): ui.money_column(t("dual_track.col.challenge")),
-            t("dual_track.col.baseline"): ui.money_column(t("dual_track.col.baseline")),
-            t("dual_track.col.gap"): ui.percent_column(t("dual_track.col.gap")),
-            t("dual_track.col.bookings"): ui.money_column(t("dual_track.col.bookings")),
-            t("dual_track.col.attainment"): ui.percent_column(t("dual_track.col.attainment")),
-        },
         key="dual_track.reps",
     )
     threshold = reps["gap_alert_threshold"].dropna()
@@ -232,21 +203,14 @@ def _baseline_section(reps: pd.DataFrame, month) -> None:
     )
     st.plotly_chart(figure, width="stretch")
     st.caption(t("dual_track.baseline.caption", baseline=ui.yuan(rep["baseline"])))
-    ui.table(
-        pd.DataFrame(
-            {
-                t("dual_track.col.driver"): driver_names,
-                t("dual_track.col.driver_value"): drivers["driver_value"],
-                t("dual_track.col.contribution"): drivers["contribution"],
-            }
-        ),
+    ui.table_of(
+        drivers,
+        [
+            ui.Column(driver_names, t("dual_track.col.driver")),
+            ui.Column("driver_value", t("dual_track.col.driver_value"), "number", digits=2),
+            ui.Column("contribution", t("dual_track.col.contribution"), "money"),
+        ],
         "dual_track_baseline_drivers",
-        column_config={
-            t("dual_track.col.driver_value"): ui.number_column(
-                t("dual_track.col.driver_value"), digits=2
-            ),
-            t("dual_track.col.contribution"): ui.money_column(t("dual_track.col.contribution")),
-        },
         key="dual_track.drivers",
     )
 
@@ -264,7 +228,12 @@ if not month_options:
     st.info(t("no_rows"))
     st.stop()
 _keep_valid(MONTH_KEY, month_options)
-month = st.selectbox(t("dual_track.month"), month_options, format_func=ui.labels(month_options, ui.month), key=MONTH_KEY)
+month = st.selectbox(
+    t("dual_track.month"),
+    month_options,
+    format_func=ui.labels(month_options, ui.month),
+    key=MONTH_KEY,
+)
 
 reps = targets.rep_rows(current, month=month)
 children = pd.DataFrame()

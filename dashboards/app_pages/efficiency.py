@@ -87,37 +87,34 @@ for column, (_, row) in zip(columns, rows.iterrows(), strict=True):
 if rows["structured_value"].isna().all():
     st.info(t("efficiency.no_structured"))
 
-table = pd.DataFrame(
-    {
-        t("efficiency.col.kpi"): [label(row) for _, row in rows.iterrows()],
-        t("efficiency.col.traditional"): [
-            value_text(v, u) for v, u in zip(rows["traditional_value"], rows["unit"], strict=True)
-        ],
-        t("efficiency.col.structured"): [
-            value_text(v, u) for v, u in zip(rows["structured_value"], rows["unit"], strict=True)
-        ],
-        t("efficiency.col.change"): rows["change_label"].fillna(ui.MISSING),
-        t("efficiency.col.change_abs"): [
-            difference_text(v, u) for v, u in zip(rows["change_abs"], rows["unit"], strict=True)
-        ],
-        t("efficiency.col.better"): [
-            t(f"efficiency.better.{better}") for better in rows["better_direction"]
-        ],
-        t("efficiency.col.traditional_sample"): rows["traditional_sample"],
-        t("efficiency.col.structured_sample"): rows["structured_sample"],
-    }
-)
-ui.table(
-    table,
+ui.table_of(
+    rows,
+    [
+        ui.Column([label(row) for _, row in rows.iterrows()], t("efficiency.col.kpi")),
+        ui.Column(
+            [
+                value_text(v, u)
+                for v, u in zip(rows["traditional_value"], rows["unit"], strict=True)
+            ],
+            t("efficiency.col.traditional"),
+        ),
+        ui.Column(
+            [value_text(v, u) for v, u in zip(rows["structured_value"], rows["unit"], strict=True)],
+            t("efficiency.col.structured"),
+        ),
+        ui.Column(rows["change_label"].fillna(ui.MISSING), t("efficiency.col.change")),
+        ui.Column(
+            [difference_text(v, u) for v, u in zip(rows["change_abs"], rows["unit"], strict=True)],
+            t("efficiency.col.change_abs"),
+        ),
+        ui.Column(
+            [t(f"efficiency.better.{better}") for better in rows["better_direction"]],
+            t("efficiency.col.better"),
+        ),
+        ui.Column("traditional_sample", t("efficiency.col.traditional_sample"), "count"),
+        ui.Column("structured_sample", t("efficiency.col.structured_sample"), "count"),
+    ],
     "efficiency_comparison",
-    column_config={
-        t("efficiency.col.traditional_sample"): ui.count_column(
-            t("efficiency.col.traditional_sample")
-        ),
-        t("efficiency.col.structured_sample"): ui.count_column(
-            t("efficiency.col.structured_sample")
-        ),
-    },
 )
 
 st.subheader(t("efficiency.chart"))

@@ -144,26 +144,18 @@ def methods_tab(current: data.Scope, lock_day: int) -> None:
         "forecast.convergence.chart",
         t("forecast.col.lock_day"),
     )
-    ui.table(
-        pd.DataFrame(
-            {
-                t("forecast.col.method"): [_method(method) for method in summary["method"]],
-                t("forecast.col.lock_day"): [_lock_day(day) for day in summary["lock_day"]],
-                t("forecast.col.months"): summary["months"],
-                t("forecast.col.mean_accuracy"): summary["mean_accuracy"],
-                t("forecast.col.wape"): summary["forecast_wape"],
-                t("forecast.col.bias"): summary["forecast_bias"],
-                t("forecast.col.mase"): summary["mase"],
-            }
-        ),
+    ui.table_of(
+        summary,
+        [
+            ui.Column([_method(method) for method in summary["method"]], t("forecast.col.method")),
+            ui.Column([_lock_day(day) for day in summary["lock_day"]], t("forecast.col.lock_day")),
+            ui.Column("months", t("forecast.col.months"), "count"),
+            ui.Column("mean_accuracy", t("forecast.col.mean_accuracy"), "percent"),
+            ui.Column("forecast_wape", t("forecast.col.wape"), "percent"),
+            ui.Column("forecast_bias", t("forecast.col.bias"), "percent"),
+            ui.Column("mase", t("forecast.col.mase"), "number", digits=2),
+        ],
         "forecast_methods",
-        column_config={
-            t("forecast.col.months"): ui.count_column(t("forecast.col.months")),
-            t("forecast.col.mean_accuracy"): ui.percent_column(t("forecast.col.mean_accuracy")),
-            t("forecast.col.wape"): ui.percent_column(t("forecast.col.wape")),
-            t("forecast.col.bias"): ui.percent_column(t("forecast.col.bias")),
-            t("forecast.col.mase"): ui.number_column(t("forecast.col.mase"), digits=2),
-        },
         key="forecast.methods.table",
     )
 
@@ -201,51 +193,35 @@ def methods_tab(current: data.Scope, lock_day: int) -> None:
         legend={"orientation": "h", "y": 1.15},
     )
     st.plotly_chart(figure, width="stretch", key="forecast.monthly.chart")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("forecast.col.period"): monthly["period"],
-                t("forecast.col.method"): [_method(method) for method in monthly["method"]],
-                t("forecast.col.forecast"): monthly["forecast_amount"],
-                t("forecast.col.booked"): monthly["booked_amount"],
-                t("forecast.col.accuracy"): monthly["forecast_accuracy"],
-                t("forecast.col.bias"): monthly["forecast_bias"],
-            }
-        ),
+    ui.table_of(
+        monthly,
+        [
+            ui.Column("period", t("forecast.col.period")),
+            ui.Column([_method(method) for method in monthly["method"]], t("forecast.col.method")),
+            ui.Column("forecast_amount", t("forecast.col.forecast"), "money"),
+            ui.Column("booked_amount", t("forecast.col.booked"), "money"),
+            ui.Column("forecast_accuracy", t("forecast.col.accuracy"), "percent"),
+            ui.Column("forecast_bias", t("forecast.col.bias"), "percent"),
+        ],
         "forecast_backtest_monthly",
-        column_config={
-            t("forecast.col.forecast"): ui.money_column(t("forecast.col.forecast")),
-            t("forecast.col.booked"): ui.money_column(t("forecast.col.booked")),
-            t("forecast.col.accuracy"): ui.percent_column(t("forecast.col.accuracy")),
-            t("forecast.col.bias"): ui.percent_column(t("forecast.col.bias")),
-        },
         key="forecast.monthly.table",
         height=300,
     )
 
 
-def _accuracy_table(frame: pd.DataFrame, first: dict[str, list], name: str, key: str) -> None:
-    ui.table(
-        pd.DataFrame(
-            {
-                **first,
-                t("forecast.col.reps"): frame["reps_forecasting"],
-                t("forecast.col.forecast"): frame["forecast_amount"],
-                t("forecast.col.booked"): frame["booked_amount"],
-                t("forecast.col.accuracy"): frame["forecast_accuracy"],
-                t("forecast.col.wape"): frame["forecast_wape"],
-                t("forecast.col.bias"): frame["forecast_bias"],
-            }
-        ),
+def _accuracy_table(frame: pd.DataFrame, first: list[ui.Column], name: str, key: str) -> None:
+    ui.table_of(
+        frame,
+        [
+            *first,
+            ui.Column("reps_forecasting", t("forecast.col.reps"), "count"),
+            ui.Column("forecast_amount", t("forecast.col.forecast"), "money"),
+            ui.Column("booked_amount", t("forecast.col.booked"), "money"),
+            ui.Column("forecast_accuracy", t("forecast.col.accuracy"), "percent"),
+            ui.Column("forecast_wape", t("forecast.col.wape"), "percent"),
+            ui.Column("forecast_bias", t("forecast.col.bias"), "percent"),
+        ],
         name,
-        column_config={
-            t("forecast.col.reps"): ui.count_column(t("forecast.col.reps")),
-            t("forecast.col.forecast"): ui.money_column(t("forecast.col.forecast")),
-            t("forecast.col.booked"): ui.money_column(t("forecast.col.booked")),
-            t("forecast.col.accuracy"): ui.percent_column(t("forecast.col.accuracy")),
-            t("forecast.col.wape"): ui.percent_column(t("forecast.col.wape")),
-            t("forecast.col.bias"): ui.percent_column(t("forecast.col.bias")),
-        },
         key=key,
     )
 
@@ -288,7 +264,7 @@ def breakdown_tab(current: data.Scope, lock_day: int) -> None:
             st.plotly_chart(figure, width="stretch", key="forecast.children.chart")
             _accuracy_table(
                 children,
-                {t("forecast.col.unit"): children["name"].tolist()},
+                [ui.Column(children["name"].tolist(), t("forecast.col.unit"))],
                 "forecast_accuracy_units",
                 "forecast.children.table",
             )
@@ -313,10 +289,12 @@ def breakdown_tab(current: data.Scope, lock_day: int) -> None:
     )
     _accuracy_table(
         cohorts,
-        {
-            t("forecast.col.cohort"): [cohort_names[c] for c in cohorts["tenure_cohort"]],
-            t("forecast.col.lock_day"): [_lock_day(day) for day in cohorts["lock_day"]],
-        },
+        [
+            ui.Column(
+                [cohort_names[c] for c in cohorts["tenure_cohort"]], t("forecast.col.cohort")
+            ),
+            ui.Column([_lock_day(day) for day in cohorts["lock_day"]], t("forecast.col.lock_day")),
+        ],
         "forecast_accuracy_cohorts",
         "forecast.cohort.table",
     )
@@ -361,33 +339,21 @@ def probability_tab(current: data.Scope) -> None:
         legend={"orientation": "h", "y": 1.12},
     )
     st.plotly_chart(figure, width="stretch", key="forecast.reliability.chart")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("forecast.col.source"): [
-                    t(f"forecast.source.{source}") for source in scores["probability_source"]
-                ],
-                t("forecast.col.brier"): scores["brier_score"],
-                t("forecast.col.log_loss"): scores["log_loss"],
-                t("forecast.col.calibration_error"): scores["calibration_error"],
-                t("forecast.col.mean_probability"): scores["mean_probability"],
-                t("forecast.col.observed"): scores["observed_win_rate"],
-                t("forecast.col.scored"): scores["scored_rows"],
-            }
-        ),
+    ui.table_of(
+        scores,
+        [
+            ui.Column(
+                [t(f"forecast.source.{source}") for source in scores["probability_source"]],
+                t("forecast.col.source"),
+            ),
+            ui.Column("brier_score", t("forecast.col.brier"), "number", digits=3),
+            ui.Column("log_loss", t("forecast.col.log_loss"), "number", digits=3),
+            ui.Column("calibration_error", t("forecast.col.calibration_error"), "number", digits=3),
+            ui.Column("mean_probability", t("forecast.col.mean_probability"), "percent"),
+            ui.Column("observed_win_rate", t("forecast.col.observed"), "percent"),
+            ui.Column("scored_rows", t("forecast.col.scored"), "count"),
+        ],
         "win_probability_evaluation",
-        column_config={
-            t("forecast.col.brier"): ui.number_column(t("forecast.col.brier"), digits=3),
-            t("forecast.col.log_loss"): ui.number_column(t("forecast.col.log_loss"), digits=3),
-            t("forecast.col.calibration_error"): ui.number_column(
-                t("forecast.col.calibration_error"), digits=3
-            ),
-            t("forecast.col.mean_probability"): ui.percent_column(
-                t("forecast.col.mean_probability")
-            ),
-            t("forecast.col.observed"): ui.percent_column(t("forecast.col.observed")),
-            t("forecast.col.scored"): ui.count_column(t("forecast.col.scored")),
-        },
         key="forecast.evaluation.table",
     )
 
@@ -400,7 +366,10 @@ def _hygiene_checks(current: data.Scope) -> None:
     if st.session_state.get("forecast.hygiene_period") not in periods:
         st.session_state.pop("forecast.hygiene_period", None)
     period = st.selectbox(
-        t("forecast.hygiene.period"), periods, format_func=ui.labels(periods, _period), key="forecast.hygiene_period"
+        t("forecast.hygiene.period"),
+        periods,
+        format_func=ui.labels(periods, _period),
+        key="forecast.hygiene_period",
     )
     row = forecast.hygiene(current, period)
     if row is None:
@@ -461,39 +430,26 @@ def hygiene_tab(current: data.Scope, as_of: str) -> None:
         st.info(t("no_rows"))
     else:
         _largest_note(deals)
-        ui.table(
-            pd.DataFrame(
-                {
-                    t("forecast.col.customer"): deals["customer_name"],
-                    t("forecast.col.rep"): deals["rep_name"],
-                    t("forecast.col.team"): deals["team_name"],
-                    t("forecast.col.stage"): [stage_label(s) for s in deals["stage"]],
-                    t("forecast.col.amount"): deals["amount"],
-                    t("forecast.col.close_date"): deals["expected_close_date_raw"],
-                    t("forecast.col.close_date_class"): [
-                        t(f"forecast.close_date.{c}") for c in deals["close_date_class"]
-                    ],
-                    t("forecast.col.crm_probability"): deals["crm_probability"],
-                    t("forecast.col.default_probability"): deals["is_default_probability"],
-                    t("forecast.col.forecast"): deals["forecast_amount"],
-                    t("forecast.col.requirement_doc"): deals["requirement_doc_amount"],
-                    t("forecast.col.forecast_over_doc"): deals["forecast_over_doc"],
-                }
-            ),
+        ui.table_of(
+            deals,
+            [
+                ui.Column("customer_name", t("forecast.col.customer")),
+                ui.Column("rep_name", t("forecast.col.rep")),
+                ui.Column("team_name", t("forecast.col.team")),
+                ui.Column([stage_label(s) for s in deals["stage"]], t("forecast.col.stage")),
+                ui.Column("amount", t("forecast.col.amount"), "money"),
+                ui.Column("expected_close_date_raw", t("forecast.col.close_date")),
+                ui.Column(
+                    [t(f"forecast.close_date.{c}") for c in deals["close_date_class"]],
+                    t("forecast.col.close_date_class"),
+                ),
+                ui.Column("crm_probability", t("forecast.col.crm_probability"), "percent"),
+                ui.Column("is_default_probability", t("forecast.col.default_probability")),
+                ui.Column("forecast_amount", t("forecast.col.forecast"), "money"),
+                ui.Column("requirement_doc_amount", t("forecast.col.requirement_doc"), "money"),
+                ui.Column("forecast_over_doc", t("forecast.col.forecast_over_doc"), "percent"),
+            ],
             "forecast_hygiene_deals",
-            column_config={
-                t("forecast.col.amount"): ui.money_column(t("forecast.col.amount")),
-                t("forecast.col.crm_probability"): ui.percent_column(
-                    t("forecast.col.crm_probability")
-                ),
-                t("forecast.col.forecast"): ui.money_column(t("forecast.col.forecast")),
-                t("forecast.col.requirement_doc"): ui.money_column(
-                    t("forecast.col.requirement_doc")
-                ),
-                t("forecast.col.forecast_over_doc"): ui.percent_column(
-                    t("forecast.col.forecast_over_doc")
-                ),
-            },
             key="forecast.hygiene.deals",
             height=300,
         )
@@ -503,32 +459,21 @@ def hygiene_tab(current: data.Scope, as_of: str) -> None:
     if contracts.empty:
         st.info(t("no_rows"))
     else:
-        ui.table(
-            pd.DataFrame(
-                {
-                    t("forecast.col.customer"): contracts["customer_name"],
-                    t("forecast.col.contract"): contracts["contract_id"],
-                    t("forecast.col.rep"): contracts["rep_name"],
-                    t("forecast.col.team"): contracts["team_name"],
-                    t("forecast.col.signed_on"): contracts["signed_on"],
-                    t("forecast.col.contract_amount"): contracts["contract_amount"],
-                    t("forecast.col.finance_paid"): contracts["finance_paid_amount"],
-                    t("forecast.col.crm_paid"): contracts["crm_paid_amount"],
-                    t("forecast.col.not_synced"): contracts["paid_not_in_crm_amount"],
-                    t("forecast.col.days_signed"): contracts["days_since_signed"],
-                }
-            ),
+        ui.table_of(
+            contracts,
+            [
+                ui.Column("customer_name", t("forecast.col.customer")),
+                ui.Column("contract_id", t("forecast.col.contract")),
+                ui.Column("rep_name", t("forecast.col.rep")),
+                ui.Column("team_name", t("forecast.col.team")),
+                ui.Column("signed_on", t("forecast.col.signed_on"), "date"),
+                ui.Column("contract_amount", t("forecast.col.contract_amount"), "money"),
+                ui.Column("finance_paid_amount", t("forecast.col.finance_paid"), "money"),
+                ui.Column("crm_paid_amount", t("forecast.col.crm_paid"), "money"),
+                ui.Column("paid_not_in_crm_amount", t("forecast.col.not_synced"), "money"),
+                ui.Column("days_since_signed", t("forecast.col.days_signed"), "count"),
+            ],
             "forecast_misread_contracts",
-            column_config={
-                t("forecast.col.signed_on"): ui.date_column(t("forecast.col.signed_on")),
-                t("forecast.col.contract_amount"): ui.money_column(
-                    t("forecast.col.contract_amount")
-                ),
-                t("forecast.col.finance_paid"): ui.money_column(t("forecast.col.finance_paid")),
-                t("forecast.col.crm_paid"): ui.money_column(t("forecast.col.crm_paid")),
-                t("forecast.col.not_synced"): ui.money_column(t("forecast.col.not_synced")),
-                t("forecast.col.days_signed"): ui.count_column(t("forecast.col.days_signed")),
-            },
             key="forecast.hygiene.contracts",
             height=300,
         )
@@ -541,30 +486,20 @@ def open_deals_tab(current: data.Scope, as_of: str) -> None:
         st.info(t("no_rows"))
         return
     _largest_note(deals)
-    ui.table(
-        pd.DataFrame(
-            {
-                t("forecast.col.customer"): deals["customer_name"],
-                t("forecast.col.rep"): deals["rep_name"],
-                t("forecast.col.team"): deals["team_name"],
-                t("forecast.col.stage"): [stage_label(s) for s in deals["stage"]],
-                t("forecast.col.amount"): deals["amount"],
-                t("forecast.col.win_probability"): deals["win_probability"],
-                t("forecast.col.rule_probability"): deals["rule_probability"],
-                t("forecast.col.crm_probability"): deals["crm_probability"],
-                t("forecast.col.weighted"): deals["model_weighted_amount"],
-            }
-        ),
+    ui.table_of(
+        deals,
+        [
+            ui.Column("customer_name", t("forecast.col.customer")),
+            ui.Column("rep_name", t("forecast.col.rep")),
+            ui.Column("team_name", t("forecast.col.team")),
+            ui.Column([stage_label(s) for s in deals["stage"]], t("forecast.col.stage")),
+            ui.Column("amount", t("forecast.col.amount"), "money"),
+            ui.Column("win_probability", t("forecast.col.win_probability"), "percent"),
+            ui.Column("rule_probability", t("forecast.col.rule_probability"), "percent"),
+            ui.Column("crm_probability", t("forecast.col.crm_probability"), "percent"),
+            ui.Column("model_weighted_amount", t("forecast.col.weighted"), "money"),
+        ],
         "forecast_open_deals",
-        column_config={
-            t("forecast.col.amount"): ui.money_column(t("forecast.col.amount")),
-            t("forecast.col.win_probability"): ui.percent_column(t("forecast.col.win_probability")),
-            t("forecast.col.rule_probability"): ui.percent_column(
-                t("forecast.col.rule_probability")
-            ),
-            t("forecast.col.crm_probability"): ui.percent_column(t("forecast.col.crm_probability")),
-            t("forecast.col.weighted"): ui.money_column(t("forecast.col.weighted")),
-        },
         key="forecast.open.table",
         height=400,
     )

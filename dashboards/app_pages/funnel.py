@@ -99,25 +99,15 @@ def funnel_section(current: data.Scope, stages: pd.DataFrame) -> None:
         width="stretch",
         key="funnel.chart.counts",
     )
-    table = pd.DataFrame(
-        {
-            t("funnel.col.stage"): labels,
-            t("funnel.col.reached"): stages["reached_count"],
-            t("funnel.col.advanced"): stages["advanced_count"],
-            t("funnel.col.conversion"): stages["conversion_rate"],
-            t("funnel.col.median_dwell"): stages["median_dwell_days"],
-            t("funnel.col.open"): stages["open_count"],
-            t("funnel.col.lost"): stages["lost_count"],
-        }
-    )
-    config = {
-        t("funnel.col.reached"): ui.count_column(t("funnel.col.reached")),
-        t("funnel.col.advanced"): ui.count_column(t("funnel.col.advanced")),
-        t("funnel.col.conversion"): ui.percent_column(t("funnel.col.conversion")),
-        t("funnel.col.median_dwell"): ui.number_column(t("funnel.col.median_dwell")),
-        t("funnel.col.open"): ui.count_column(t("funnel.col.open")),
-        t("funnel.col.lost"): ui.count_column(t("funnel.col.lost")),
-    }
+    columns = [
+        ui.Column(labels, t("funnel.col.stage")),
+        ui.Column("reached_count", t("funnel.col.reached"), "count"),
+        ui.Column("advanced_count", t("funnel.col.advanced"), "count"),
+        ui.Column("conversion_rate", t("funnel.col.conversion"), "percent"),
+        ui.Column("median_dwell_days", t("funnel.col.median_dwell"), "number"),
+        ui.Column("open_count", t("funnel.col.open"), "count"),
+        ui.Column("lost_count", t("funnel.col.lost"), "count"),
+    ]
     if not amounts.empty:
         by_stage = amounts.set_index("stage").reindex(stages["stage"])
         amounts_column.plotly_chart(
@@ -146,17 +136,20 @@ def funnel_section(current: data.Scope, stages: pd.DataFrame) -> None:
             "funnel.col.open_amount": "open_amount",
             "funnel.col.lost_amount": "lost_amount",
         }
-        for key, column in money.items():
-            table[t(key)] = by_stage[column].to_numpy()
-            config[t(key)] = ui.money_column(t(key))
-        table[t("funnel.col.amount_conversion")] = by_stage["amount_conversion_rate"].to_numpy()
-        config[t("funnel.col.amount_conversion")] = ui.percent_column(
-            t("funnel.col.amount_conversion")
+        columns += [
+            ui.Column(by_stage[column].to_numpy(), t(key), "money") for key, column in money.items()
+        ]
+        columns.append(
+            ui.Column(
+                by_stage["amount_conversion_rate"].to_numpy(),
+                t("funnel.col.amount_conversion"),
+                "percent",
+            )
         )
         without = int(by_stage["reached_without_amount_count"].iloc[0])
         if without:
             st.caption(t("funnel.without_amount", count=f"{without:,}"))
-    ui.table(table, "funnel_stages", column_config=config, key="funnel.stages")
+    ui.table_of(stages, columns, "funnel_stages", key="funnel.stages")
 
 
 def movement_section(current: data.Scope) -> None:
@@ -226,20 +219,18 @@ def movement_section(current: data.Scope) -> None:
             count=ui.count(movement["undated_open_count"]),
         ),
     )
-    table = pd.DataFrame(
-        {
-            t("funnel.movement.col.step"): labels,
-            t("funnel.movement.col.count"): [movement[count] for _, count, _, _ in steps],
-            t("funnel.movement.col.amount"): shown,
-        }
-    )
-    ui.table(
-        table,
+    ui.table_of(
+        None,
+        [
+            ui.Column(labels, t("funnel.movement.col.step")),
+            ui.Column(
+                [movement[count] for _, count, _, _ in steps],
+                t("funnel.movement.col.count"),
+                "count",
+            ),
+            ui.Column(shown, t("funnel.movement.col.amount"), "money"),
+        ],
         "pipeline_movement",
-        column_config={
-            t("funnel.movement.col.count"): ui.count_column(t("funnel.movement.col.count")),
-            t("funnel.movement.col.amount"): ui.money_column(t("funnel.movement.col.amount")),
-        },
         key="funnel.movement",
     )
 
@@ -409,7 +400,9 @@ def transitions_section(current: data.Scope) -> None:
             st.segmented_control(
                 t("funnel.movement.grain"),
                 (*GRAINS, "all"),
-                format_func=ui.labels((*GRAINS, "all"), lambda grain: t(f"funnel.movement.grain.{grain}")),
+                format_func=ui.labels(
+                    (*GRAINS, "all"), lambda grain: t(f"funnel.movement.grain.{grain}")
+                ),
                 default="month",
                 key="funnel.transitions.grain",
             )
@@ -451,26 +444,20 @@ def transitions_section(current: data.Scope) -> None:
         autorange="reversed",
     )
     st.plotly_chart(figure, width="stretch", key="funnel.transitions.chart")
-    table = pd.DataFrame(
-        {
-            t("funnel.transitions.from"): from_labels,
-            t("funnel.transitions.to"): to_labels,
-            t("funnel.col.kind"): [
-                t(f"funnel.kind.{kind}") for kind in transitions["transition_kind"]
-            ],
-            t("funnel.col.moves"): transitions["move_count"],
-            t("funnel.col.deals"): transitions["opportunity_count"],
-            t("funnel.col.amount"): transitions["amount"],
-        }
-    )
-    ui.table(
-        table,
+    ui.table_of(
+        transitions,
+        [
+            ui.Column(from_labels, t("funnel.transitions.from")),
+            ui.Column(to_labels, t("funnel.transitions.to")),
+            ui.Column(
+                [t(f"funnel.kind.{kind}") for kind in transitions["transition_kind"]],
+                t("funnel.col.kind"),
+            ),
+            ui.Column("move_count", t("funnel.col.moves"), "count"),
+            ui.Column("opportunity_count", t("funnel.col.deals"), "count"),
+            ui.Column("amount", t("funnel.col.amount"), "money"),
+        ],
         "stage_transitions",
-        column_config={
-            t("funnel.col.moves"): ui.count_column(t("funnel.col.moves")),
-            t("funnel.col.deals"): ui.count_column(t("funnel.col.deals")),
-            t("funnel.col.amount"): ui.money_column(t("funnel.col.amount")),
-        },
         key="funnel.transitions",
     )
 

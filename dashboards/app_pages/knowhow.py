@@ -69,49 +69,47 @@ def stay_in(key: str, options: list) -> None:
 
 
 def card_table(cards: pd.DataFrame, name: str) -> None:
-    frame = pd.DataFrame(
-        {
-            t("knowhow.col.title"): cards["title"],
-            t("knowhow.col.industry"): [all_or(v) for v in cards["industry"]],
-            t("knowhow.col.stage"): [
-                all_or(v, None if ui.is_missing(v) else stage_label(v)) for v in cards["stage"]
-            ],
-            t("knowhow.col.status"): [labelled_text("knowhow.status", v) for v in cards["status"]],
-            t("knowhow.col.source"): [labelled_text("knowhow.source", v) for v in cards["source"]],
-            t("knowhow.col.uses"): cards["uses_count"],
-            t("knowhow.col.usage_rate"): cards["usage_rate"],
-            t("knowhow.col.negative_share"): cards["negative_feedback_share"],
-            t("knowhow.col.feedback_48h"): cards["feedback_within_window_rate"],
-            t("knowhow.col.uplift"): cards["uplift_pp"],
-            t("knowhow.col.uplift_ci"): [
-                interval(low, high)
-                for low, high in zip(
-                    cards["uplift_ci_low_pp"], cards["uplift_ci_high_pp"], strict=True
-                )
-            ],
-            t("knowhow.col.used_sample"): cards["used_closed_count"],
-            t("knowhow.col.rank"): cards["uplift_rank"],
-            t("knowhow.col.retirement"): cards["is_retirement_candidate"].astype(bool),
-            t("knowhow.col.card"): cards["card_id"],
-        }
-    )
-    ui.table(
-        frame,
+    ui.table_of(
+        cards,
+        [
+            ui.Column("title", t("knowhow.col.title")),
+            ui.Column([all_or(v) for v in cards["industry"]], t("knowhow.col.industry")),
+            ui.Column(
+                [all_or(v, None if ui.is_missing(v) else stage_label(v)) for v in cards["stage"]],
+                t("knowhow.col.stage"),
+            ),
+            ui.Column(
+                [labelled_text("knowhow.status", v) for v in cards["status"]],
+                t("knowhow.col.status"),
+            ),
+            ui.Column(
+                [labelled_text("knowhow.source", v) for v in cards["source"]],
+                t("knowhow.col.source"),
+            ),
+            ui.Column("uses_count", t("knowhow.col.uses"), "count"),
+            ui.Column("usage_rate", t("knowhow.col.usage_rate"), "percent"),
+            ui.Column("negative_feedback_share", t("knowhow.col.negative_share"), "percent"),
+            ui.Column("feedback_within_window_rate", t("knowhow.col.feedback_48h"), "percent"),
+            ui.Column("uplift_pp", t("knowhow.col.uplift"), "signed"),
+            ui.Column(
+                [
+                    interval(low, high)
+                    for low, high in zip(
+                        cards["uplift_ci_low_pp"], cards["uplift_ci_high_pp"], strict=True
+                    )
+                ],
+                t("knowhow.col.uplift_ci"),
+            ),
+            ui.Column("used_closed_count", t("knowhow.col.used_sample"), "count"),
+            ui.Column("uplift_rank", t("knowhow.col.rank"), "count"),
+            ui.Column(
+                cards["is_retirement_candidate"].astype(bool),
+                t("knowhow.col.retirement"),
+                "checkbox",
+            ),
+            ui.Column("card_id", t("knowhow.col.card")),
+        ],
         name,
-        column_config={
-            t("knowhow.col.uses"): ui.count_column(t("knowhow.col.uses")),
-            t("knowhow.col.usage_rate"): ui.percent_column(t("knowhow.col.usage_rate")),
-            t("knowhow.col.negative_share"): ui.percent_column(t("knowhow.col.negative_share")),
-            t("knowhow.col.feedback_48h"): ui.percent_column(t("knowhow.col.feedback_48h")),
-            t("knowhow.col.uplift"): st.column_config.NumberColumn(
-                t("knowhow.col.uplift"), format="%+.1f"
-            ),
-            t("knowhow.col.used_sample"): ui.count_column(t("knowhow.col.used_sample")),
-            t("knowhow.col.rank"): ui.count_column(t("knowhow.col.rank")),
-            t("knowhow.col.retirement"): st.column_config.CheckboxColumn(
-                t("knowhow.col.retirement")
-            ),
-        },
         key=name,
     )
 
@@ -190,31 +188,20 @@ def recommend_tab(current: data.Scope) -> None:
             )
             if label:
                 st.markdown(" ".join(f":green-badge[{part}]" for part in label.split("；")))
-    ui.table(
-        pd.DataFrame(
-            {
-                t("knowhow.col.recommendation_rank"): rows["recommendation_rank"],
-                t("knowhow.col.title"): rows["title"],
-                t("knowhow.col.industry"): [all_or(v) for v in rows["card_industry"]],
-                t("knowhow.col.uplift"): rows["uplift_pp"],
-                t("knowhow.col.used_sample"): rows["used_closed_count"],
-                t("knowhow.col.new_rep_practice"): rows["new_rep_practice_rate"],
-                t("knowhow.col.top_rep_uplift"): rows["top_rep_uplift_pp"],
-                t("knowhow.col.labels"): labels,
-                t("knowhow.col.card"): rows["card_id"],
-            }
-        ),
+    ui.table_of(
+        rows,
+        [
+            ui.Column("recommendation_rank", t("knowhow.col.recommendation_rank")),
+            ui.Column("title", t("knowhow.col.title")),
+            ui.Column([all_or(v) for v in rows["card_industry"]], t("knowhow.col.industry")),
+            ui.Column("uplift_pp", t("knowhow.col.uplift"), "signed"),
+            ui.Column("used_closed_count", t("knowhow.col.used_sample"), "count"),
+            ui.Column("new_rep_practice_rate", t("knowhow.col.new_rep_practice"), "percent"),
+            ui.Column("top_rep_uplift_pp", t("knowhow.col.top_rep_uplift"), "signed"),
+            ui.Column(labels, t("knowhow.col.labels")),
+            ui.Column("card_id", t("knowhow.col.card")),
+        ],
         "sop_recommendations",
-        column_config={
-            t("knowhow.col.uplift"): st.column_config.NumberColumn(
-                t("knowhow.col.uplift"), format="%+.1f"
-            ),
-            t("knowhow.col.used_sample"): ui.count_column(t("knowhow.col.used_sample")),
-            t("knowhow.col.new_rep_practice"): ui.percent_column(t("knowhow.col.new_rep_practice")),
-            t("knowhow.col.top_rep_uplift"): st.column_config.NumberColumn(
-                t("knowhow.col.top_rep_uplift"), format="%+.1f"
-            ),
-        },
     )
 
 
@@ -273,32 +260,23 @@ def practice_tab(current: data.Scope, cards: pd.DataFrame) -> None:
     figure.update_layout(height=340, margin={"l": 0, "r": 0, "t": 40, "b": 0})
     figure.update_yaxes(tickformat=".0%", rangemode="tozero")
     st.plotly_chart(figure, width="stretch")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("knowhow.col.week"): rows["week_start"],
-                t("knowhow.col.team"): rows["team_name"],
-                t("knowhow.col.regime"): [
-                    labelled_text("knowhow.regime", v) for v in rows["process_regime"]
-                ],
-                t("knowhow.col.team_reps"): rows["team_reps"],
-                t("knowhow.col.practicing_reps"): rows["practicing_reps"],
-                t("knowhow.col.practice_rate"): rows["practice_rate"],
-                t("knowhow.col.new_rep_practice"): rows["new_rep_practice_rate"],
-                t("knowhow.col.uses"): rows["uses_count"],
-                t("knowhow.col.feedback_48h"): rows["feedback_within_window_rate"],
-            }
-        ),
+    ui.table_of(
+        rows,
+        [
+            ui.Column("week_start", t("knowhow.col.week"), "date"),
+            ui.Column("team_name", t("knowhow.col.team")),
+            ui.Column(
+                [labelled_text("knowhow.regime", v) for v in rows["process_regime"]],
+                t("knowhow.col.regime"),
+            ),
+            ui.Column("team_reps", t("knowhow.col.team_reps"), "count"),
+            ui.Column("practicing_reps", t("knowhow.col.practicing_reps"), "count"),
+            ui.Column("practice_rate", t("knowhow.col.practice_rate"), "percent"),
+            ui.Column("new_rep_practice_rate", t("knowhow.col.new_rep_practice"), "percent"),
+            ui.Column("uses_count", t("knowhow.col.uses"), "count"),
+            ui.Column("feedback_within_window_rate", t("knowhow.col.feedback_48h"), "percent"),
+        ],
         "sop_practice_weekly",
-        column_config={
-            t("knowhow.col.week"): ui.date_column(t("knowhow.col.week")),
-            t("knowhow.col.team_reps"): ui.count_column(t("knowhow.col.team_reps")),
-            t("knowhow.col.practicing_reps"): ui.count_column(t("knowhow.col.practicing_reps")),
-            t("knowhow.col.practice_rate"): ui.percent_column(t("knowhow.col.practice_rate")),
-            t("knowhow.col.new_rep_practice"): ui.percent_column(t("knowhow.col.new_rep_practice")),
-            t("knowhow.col.uses"): ui.count_column(t("knowhow.col.uses")),
-            t("knowhow.col.feedback_48h"): ui.percent_column(t("knowhow.col.feedback_48h")),
-        },
         height=320,
     )
 
@@ -318,29 +296,22 @@ def iteration_tab(snapshot: data.Snapshot) -> None:
             key=MONTH_KEY,
         )
         rows = knowhow.iteration_list(snapshot, month)
-        ui.table(
-            pd.DataFrame(
-                {
-                    t("knowhow.col.improvement_rank"): rows["improvement_rank"],
-                    t("knowhow.col.title"): rows["title"],
-                    t("knowhow.col.status"): [
-                        labelled_text("knowhow.status", v) for v in rows["status"]
-                    ],
-                    t("knowhow.col.feedback_count"): rows["feedback_count"],
-                    t("knowhow.col.not_fully"): rows["not_fully_count"],
-                    t("knowhow.col.improvement_share"): rows["improvement_share"],
-                    t("knowhow.col.top_reason"): rows["top_reason_text"],
-                    t("knowhow.col.card"): rows["card_id"],
-                }
-            ),
-            "sop_iteration_list",
-            column_config={
-                t("knowhow.col.feedback_count"): ui.count_column(t("knowhow.col.feedback_count")),
-                t("knowhow.col.not_fully"): ui.count_column(t("knowhow.col.not_fully")),
-                t("knowhow.col.improvement_share"): ui.percent_column(
-                    t("knowhow.col.improvement_share")
+        ui.table_of(
+            rows,
+            [
+                ui.Column("improvement_rank", t("knowhow.col.improvement_rank")),
+                ui.Column("title", t("knowhow.col.title")),
+                ui.Column(
+                    [labelled_text("knowhow.status", v) for v in rows["status"]],
+                    t("knowhow.col.status"),
                 ),
-            },
+                ui.Column("feedback_count", t("knowhow.col.feedback_count"), "count"),
+                ui.Column("not_fully_count", t("knowhow.col.not_fully"), "count"),
+                ui.Column("improvement_share", t("knowhow.col.improvement_share"), "percent"),
+                ui.Column("top_reason_text", t("knowhow.col.top_reason")),
+                ui.Column("card_id", t("knowhow.col.card")),
+            ],
+            "sop_iteration_list",
         )
 
     st.subheader(t("knowhow.retirement.title"))
@@ -392,25 +363,17 @@ def reuse_tab(current: data.Scope) -> None:
         figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0})
         figure.update_yaxes(tickformat=".0%", rangemode="tozero")
         st.plotly_chart(figure, width="stretch")
-        ui.table(
-            pd.DataFrame(
-                {
-                    t("knowhow.col.month"): reuse["created_month"],
-                    t("knowhow.col.regime"): regimes,
-                    t("knowhow.col.opportunities"): reuse["opportunities_count"],
-                    t("knowhow.col.eligible"): reuse["eligible_count"],
-                    t("knowhow.col.reused"): reuse["reused_count"],
-                    t("knowhow.col.reuse_rate"): reuse["reuse_rate"],
-                }
-            ),
+        ui.table_of(
+            reuse,
+            [
+                ui.Column("created_month", t("knowhow.col.month"), month_column),
+                ui.Column(regimes, t("knowhow.col.regime")),
+                ui.Column("opportunities_count", t("knowhow.col.opportunities"), "count"),
+                ui.Column("eligible_count", t("knowhow.col.eligible"), "count"),
+                ui.Column("reused_count", t("knowhow.col.reused"), "count"),
+                ui.Column("reuse_rate", t("knowhow.col.reuse_rate"), "percent"),
+            ],
             "best_practice_reuse",
-            column_config={
-                t("knowhow.col.month"): month_column(t("knowhow.col.month")),
-                t("knowhow.col.opportunities"): ui.count_column(t("knowhow.col.opportunities")),
-                t("knowhow.col.eligible"): ui.count_column(t("knowhow.col.eligible")),
-                t("knowhow.col.reused"): ui.count_column(t("knowhow.col.reused")),
-                t("knowhow.col.reuse_rate"): ui.percent_column(t("knowhow.col.reuse_rate")),
-            },
             height=300,
         )
 
@@ -437,23 +400,16 @@ def reuse_tab(current: data.Scope) -> None:
     figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     figure.update_yaxes(tickformat=".0%", range=[0, 1])
     st.plotly_chart(figure, width="stretch")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("knowhow.col.hire_month"): cohorts["hire_month"],
-                t("knowhow.col.regime"): regimes,
-                t("knowhow.col.hired"): cohorts["hired_count"],
-                t("knowhow.col.retained"): cohorts["retained_count"],
-                t("knowhow.col.retention_rate"): cohorts["retention_rate"],
-            }
-        ),
+    ui.table_of(
+        cohorts,
+        [
+            ui.Column("hire_month", t("knowhow.col.hire_month"), month_column),
+            ui.Column(regimes, t("knowhow.col.regime")),
+            ui.Column("hired_count", t("knowhow.col.hired"), "count"),
+            ui.Column("retained_count", t("knowhow.col.retained"), "count"),
+            ui.Column("retention_rate", t("knowhow.col.retention_rate"), "percent"),
+        ],
         "new_rep_retention",
-        column_config={
-            t("knowhow.col.hire_month"): month_column(t("knowhow.col.hire_month")),
-            t("knowhow.col.hired"): ui.count_column(t("knowhow.col.hired")),
-            t("knowhow.col.retained"): ui.count_column(t("knowhow.col.retained")),
-            t("knowhow.col.retention_rate"): ui.percent_column(t("knowhow.col.retention_rate")),
-        },
         height=300,
     )
 

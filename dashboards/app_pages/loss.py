@@ -125,25 +125,17 @@ if not ui.rep_only_notice(current):
             legend={"orientation": "h", "y": 1.1},
         )
         st.plotly_chart(figure, width="stretch", key="loss.mix.chart")
-        ui.table(
-            pd.DataFrame(
-                {
-                    t("loss.col.reason"): labels,
-                    t("loss.col.stated_count"): mix["stated_count"],
-                    t("loss.col.stated_share"): mix["stated_share"],
-                    t("loss.col.evidence_count"): mix["evidence_count"],
-                    t("loss.col.evidence_share"): mix["evidence_share"],
-                    t("loss.col.gap"): mix["share_gap"],
-                }
-            ),
+        ui.table_of(
+            mix,
+            [
+                ui.Column(labels, t("loss.col.reason")),
+                ui.Column("stated_count", t("loss.col.stated_count"), "count"),
+                ui.Column("stated_share", t("loss.col.stated_share"), "percent"),
+                ui.Column("evidence_count", t("loss.col.evidence_count"), "count"),
+                ui.Column("evidence_share", t("loss.col.evidence_share"), "percent"),
+                ui.Column("share_gap", t("loss.col.gap"), "percent"),
+            ],
             "loss_reason_mix",
-            column_config={
-                t("loss.col.stated_count"): ui.count_column(t("loss.col.stated_count")),
-                t("loss.col.stated_share"): ui.percent_column(t("loss.col.stated_share")),
-                t("loss.col.evidence_count"): ui.count_column(t("loss.col.evidence_count")),
-                t("loss.col.evidence_share"): ui.percent_column(t("loss.col.evidence_share")),
-                t("loss.col.gap"): ui.percent_column(t("loss.col.gap")),
-            },
             key="loss.mix.table",
         )
 
@@ -188,26 +180,20 @@ if not ui.rep_only_notice(current):
             legend={"orientation": "h", "y": 1.15},
         )
         st.plotly_chart(figure, width="stretch", key="loss.trace.chart")
-        ui.table(
-            pd.DataFrame(
-                {
-                    t("loss.col.month"): [ui.month(month) for month in monthly["lost_month"]],
-                    t("loss.col.regime"): [_regime(r) for r in monthly["process_regime"]],
-                    t("loss.col.lost"): monthly["lost_count"],
-                    t("loss.col.traceable"): monthly["traceable_count"],
-                    t("loss.col.traceability"): monthly["traceability_rate"],
-                    t("loss.col.reason_code_rate"): monthly["reason_code_rate"],
-                    t("loss.col.evidence_rate"): monthly["evidence_rate"],
-                }
-            ),
+        ui.table_of(
+            monthly,
+            [
+                ui.Column(
+                    [ui.month(month) for month in monthly["lost_month"]], t("loss.col.month")
+                ),
+                ui.Column([_regime(r) for r in monthly["process_regime"]], t("loss.col.regime")),
+                ui.Column("lost_count", t("loss.col.lost"), "count"),
+                ui.Column("traceable_count", t("loss.col.traceable"), "count"),
+                ui.Column("traceability_rate", t("loss.col.traceability"), "percent"),
+                ui.Column("reason_code_rate", t("loss.col.reason_code_rate"), "percent"),
+                ui.Column("evidence_rate", t("loss.col.evidence_rate"), "percent"),
+            ],
             "loss_traceability",
-            column_config={
-                t("loss.col.lost"): ui.count_column(t("loss.col.lost")),
-                t("loss.col.traceable"): ui.count_column(t("loss.col.traceable")),
-                t("loss.col.traceability"): ui.percent_column(t("loss.col.traceability")),
-                t("loss.col.reason_code_rate"): ui.percent_column(t("loss.col.reason_code_rate")),
-                t("loss.col.evidence_rate"): ui.percent_column(t("loss.col.evidence_rate")),
-            },
             key="loss.trace.table",
         )
 
@@ -232,27 +218,21 @@ else:
         else t("loss.deals.latest", shown=ui.count(len(deals)), count=ui.count(total))
     )
     none = t("loss.none")
-    event = ui.table(
-        pd.DataFrame(
-            {
-                t("loss.col.lost_on"): deals["lost_at"].dt.date,
-                t("loss.col.customer"): deals["customer_name"],
-                t("loss.col.rep"): deals["rep_name"],
-                t("loss.col.team"): deals["team_name"],
-                t("loss.col.amount"): deals["amount"].astype(float),
-                t("loss.col.stated"): _label(deals, "stated_").fillna(none),
-                t("loss.col.stated_text"): deals["stated_reason_text"],
-                t("loss.col.evidence"): _label(deals, "evidence_").fillna(none),
-                t("loss.col.evidence_records"): deals["evidence_count"],
-                t("loss.col.traceable_flag"): deals["is_traceable"].astype(bool),
-            }
-        ),
+    event = ui.table_of(
+        deals,
+        [
+            ui.Column(deals["lost_at"].dt.date, t("loss.col.lost_on"), "date"),
+            ui.Column("customer_name", t("loss.col.customer")),
+            ui.Column("rep_name", t("loss.col.rep")),
+            ui.Column("team_name", t("loss.col.team")),
+            ui.Column(deals["amount"].astype(float), t("loss.col.amount"), "money"),
+            ui.Column(_label(deals, "stated_").fillna(none), t("loss.col.stated")),
+            ui.Column("stated_reason_text", t("loss.col.stated_text")),
+            ui.Column(_label(deals, "evidence_").fillna(none), t("loss.col.evidence")),
+            ui.Column("evidence_count", t("loss.col.evidence_records"), "count"),
+            ui.Column(deals["is_traceable"].astype(bool), t("loss.col.traceable_flag")),
+        ],
         "lost_deals",
-        column_config={
-            t("loss.col.lost_on"): ui.date_column(t("loss.col.lost_on")),
-            t("loss.col.amount"): ui.money_column(t("loss.col.amount")),
-            t("loss.col.evidence_records"): ui.count_column(t("loss.col.evidence_records")),
-        },
         key=DEALS_KEY,
         on_select="rerun",
         selection_mode="single-row",
@@ -268,30 +248,27 @@ else:
         if evidence.empty:
             st.info(t("loss.evidence.none"))
         else:
-            ui.table(
-                pd.DataFrame(
-                    {
-                        t("loss.col.evidence_at"): evidence["evidence_at"],
-                        t("loss.col.source"): [
-                            t(f"loss.source.{kind}") for kind in evidence["source_kind"]
-                        ],
-                        t("loss.col.text"): evidence["evidence_text"],
-                        t("loss.col.terms"): evidence["matched_terms"].str.replace("|", "、"),
-                        t("loss.col.points_to"): _label(evidence, "").fillna(
-                            evidence["loss_reason"]
-                        ),
-                        t("loss.col.weight"): evidence["weight"],
-                        t("loss.col.supports_stated"): evidence["supports_stated_reason"],
-                        t("loss.col.supports_evidence"): evidence["supports_evidence_reason"],
-                    }
-                ),
-                "loss_evidence",
-                column_config={
-                    t("loss.col.evidence_at"): st.column_config.DatetimeColumn(
-                        t("loss.col.evidence_at"), format="YYYY-MM-DD HH:mm"
+            ui.table_of(
+                evidence,
+                [
+                    ui.Column("evidence_at", t("loss.col.evidence_at"), "datetime"),
+                    ui.Column(
+                        [t(f"loss.source.{kind}") for kind in evidence["source_kind"]],
+                        t("loss.col.source"),
                     ),
-                    t("loss.col.weight"): ui.number_column(t("loss.col.weight"), digits=1),
-                },
+                    ui.Column("evidence_text", t("loss.col.text")),
+                    ui.Column(
+                        evidence["matched_terms"].str.replace("|", "、"), t("loss.col.terms")
+                    ),
+                    ui.Column(
+                        _label(evidence, "").fillna(evidence["loss_reason"]),
+                        t("loss.col.points_to"),
+                    ),
+                    ui.Column("weight", t("loss.col.weight"), "number", digits=1),
+                    ui.Column("supports_stated_reason", t("loss.col.supports_stated")),
+                    ui.Column("supports_evidence_reason", t("loss.col.supports_evidence")),
+                ],
+                "loss_evidence",
                 key="loss.evidence",
             )
 

@@ -274,7 +274,9 @@ def flags_section(current: data.Scope) -> None:
 def mot_section(current: data.Scope, weeks: list[dt.date]) -> None:
     if ui.unavailable_marts(current.snapshot, MOT_MARTS):
         return
-    week = st.selectbox(t("process.mot.week"), weeks, format_func=ui.labels(weeks, ui.day), key="process.mot.week")
+    week = st.selectbox(
+        t("process.mot.week"), weeks, format_func=ui.labels(weeks, ui.day), key="process.mot.week"
+    )
     weekly = queries.mot_compliance_weekly(current)
     if weekly.empty:
         st.info(t("no_rows"))
@@ -332,26 +334,23 @@ def mot_section(current: data.Scope, weeks: list[dt.date]) -> None:
         st.info(t("process.mot.none"))
         return
     suffix = "zh" if language() == "zh" else "en"
-    table = pd.DataFrame(
-        {
-            t("process.col.entered_at"): violations_list["entered_at"],
-            t("process.col.customer"): violations_list["customer_name"].fillna(ui.MISSING),
-            t("process.col.rep"): violations_list["rep_name"].fillna(ui.MISSING),
-            t("process.col.team"): violations_list["team_name"].fillna(ui.MISSING),
-            t("process.col.missing"): violations_list[f"missing_facts_{suffix}"].fillna(""),
-            t("process.col.late"): violations_list[f"late_facts_{suffix}"].fillna(""),
-            t("process.col.reentry"): [yes_no(v) for v in violations_list["is_reentry"]],
-            t("process.col.opportunity"): violations_list["opportunity_id"],
-        }
-    )
-    ui.table(
-        table,
+    ui.table_of(
+        violations_list,
+        [
+            ui.Column("entered_at", t("process.col.entered_at"), "datetime"),
+            ui.Column(
+                violations_list["customer_name"].fillna(ui.MISSING), t("process.col.customer")
+            ),
+            ui.Column(violations_list["rep_name"].fillna(ui.MISSING), t("process.col.rep")),
+            ui.Column(violations_list["team_name"].fillna(ui.MISSING), t("process.col.team")),
+            ui.Column(
+                violations_list[f"missing_facts_{suffix}"].fillna(""), t("process.col.missing")
+            ),
+            ui.Column(violations_list[f"late_facts_{suffix}"].fillna(""), t("process.col.late")),
+            ui.Column([yes_no(v) for v in violations_list["is_reentry"]], t("process.col.reentry")),
+            ui.Column("opportunity_id", t("process.col.opportunity")),
+        ],
         "mot_violations",
-        column_config={
-            t("process.col.entered_at"): st.column_config.DatetimeColumn(
-                t("process.col.entered_at"), format="YYYY-MM-DD HH:mm"
-            )
-        },
         key="process.mot.violations",
     )
 
@@ -363,7 +362,12 @@ def visits_section(current: data.Scope, weeks: list[dt.date]) -> None:
     st.metric(
         t("process.pool.count"), ui.count(len(pool)), help=t("process.pool.help"), border=True
     )
-    week = st.selectbox(t("process.mot.week"), weeks, format_func=ui.labels(weeks, ui.day), key="process.visits.week")
+    week = st.selectbox(
+        t("process.mot.week"),
+        weeks,
+        format_func=ui.labels(weeks, ui.day),
+        key="process.visits.week",
+    )
     st.subheader(t("process.visits.title"))
     visits = queries.visit_completeness(current, week_start=week)
     if visits.empty:
@@ -398,29 +402,18 @@ def visits_section(current: data.Scope, weeks: list[dt.date]) -> None:
         st.info(t("process.pool.none"))
         return
     suffix = "zh" if language() == "zh" else "en"
-    table = pd.DataFrame(
-        {
-            t("process.col.customer"): pool["customer_name"].fillna(ui.MISSING),
-            t("process.col.owner"): pool["owner_name"].fillna(ui.MISSING),
-            t("process.col.team"): pool["team_name"].fillna(ui.MISSING),
-            t("process.col.days"): pool["days_incomplete"],
-            t("process.col.missing_nodes"): pool[f"missing_nodes_{suffix}"].fillna(""),
-            t("process.col.visit_started"): pool["visit_started_at"],
-            t("process.col.last_node"): pool["last_node_at"],
-        }
-    )
-    ui.table(
-        table,
+    ui.table_of(
+        pool,
+        [
+            ui.Column(pool["customer_name"].fillna(ui.MISSING), t("process.col.customer")),
+            ui.Column(pool["owner_name"].fillna(ui.MISSING), t("process.col.owner")),
+            ui.Column(pool["team_name"].fillna(ui.MISSING), t("process.col.team")),
+            ui.Column("days_incomplete", t("process.col.days"), "count"),
+            ui.Column(pool[f"missing_nodes_{suffix}"].fillna(""), t("process.col.missing_nodes")),
+            ui.Column("visit_started_at", t("process.col.visit_started"), "datetime"),
+            ui.Column("last_node_at", t("process.col.last_node"), "datetime"),
+        ],
         "reactivation_pool",
-        column_config={
-            t("process.col.days"): ui.count_column(t("process.col.days")),
-            t("process.col.visit_started"): st.column_config.DatetimeColumn(
-                t("process.col.visit_started"), format="YYYY-MM-DD HH:mm"
-            ),
-            t("process.col.last_node"): st.column_config.DatetimeColumn(
-                t("process.col.last_node"), format="YYYY-MM-DD HH:mm"
-            ),
-        },
         key="process.pool",
     )
 

@@ -119,22 +119,17 @@ def keywords_section(current: data.Scope, week: dt.date) -> None:
         yaxis={"categoryorder": "category descending"},
     )
     st.plotly_chart(figure, width="stretch")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("voice.col.team"): rows["team_name"],
-                t("voice.col.rank"): rows["keyword_rank"],
-                t("voice.col.keyword"): rows["keyword"],
-                t("voice.col.category"): [category_label(c) for c in rows["category"]],
-                t("voice.col.mentions"): rows["mentions"],
-                t("voice.col.negated"): rows["negated_mentions"],
-            }
-        ),
+    ui.table_of(
+        rows,
+        [
+            ui.Column("team_name", t("voice.col.team")),
+            ui.Column("keyword_rank", t("voice.col.rank")),
+            ui.Column("keyword", t("voice.col.keyword")),
+            ui.Column([category_label(c) for c in rows["category"]], t("voice.col.category")),
+            ui.Column("mentions", t("voice.col.mentions"), "count"),
+            ui.Column("negated_mentions", t("voice.col.negated"), "count"),
+        ],
         "team_top_keywords",
-        column_config={
-            t("voice.col.mentions"): ui.count_column(t("voice.col.mentions")),
-            t("voice.col.negated"): ui.count_column(t("voice.col.negated")),
-        },
     )
 
 
@@ -146,23 +141,17 @@ def emerging_section(current: data.Scope, week: dt.date) -> None:
     if rows.empty:
         st.info(t("voice.emerging.none"))
         return
-    ui.table(
-        pd.DataFrame(
-            {
-                t("voice.col.team"): rows["team_name"],
-                t("voice.col.rank"): rows["term_rank"],
-                t("voice.col.term"): rows["token"],
-                t("voice.col.mentions"): rows["mentions"],
-                t("voice.col.baseline"): rows["baseline_mentions"],
-                t("voice.col.score"): rows["emergence_score"],
-            }
-        ),
+    ui.table_of(
+        rows,
+        [
+            ui.Column("team_name", t("voice.col.team")),
+            ui.Column("term_rank", t("voice.col.rank")),
+            ui.Column("token", t("voice.col.term")),
+            ui.Column("mentions", t("voice.col.mentions"), "count"),
+            ui.Column("baseline_mentions", t("voice.col.baseline"), "number"),
+            ui.Column("emergence_score", t("voice.col.score"), "number", digits=2),
+        ],
         "team_emerging_terms",
-        column_config={
-            t("voice.col.mentions"): ui.count_column(t("voice.col.mentions")),
-            t("voice.col.baseline"): ui.number_column(t("voice.col.baseline")),
-            t("voice.col.score"): ui.number_column(t("voice.col.score"), digits=2),
-        },
     )
 
 
@@ -187,20 +176,15 @@ def requirements_section(current: data.Scope, week: dt.date) -> None:
     )
     figure.update_layout(height=320, margin={"l": 0, "r": 0, "t": 40, "b": 0}, showlegend=False)
     st.plotly_chart(figure, width="stretch")
-    ui.table(
-        pd.DataFrame(
-            {
-                t("voice.col.product_line"): rows["product_line"],
-                t("voice.col.keyword"): rows["keyword"],
-                t("voice.col.mentions"): rows["mentions"],
-                t("voice.col.opportunities"): rows["opportunities"],
-            }
-        ),
+    ui.table_of(
+        rows,
+        [
+            ui.Column("product_line", t("voice.col.product_line")),
+            ui.Column("keyword", t("voice.col.keyword")),
+            ui.Column("mentions", t("voice.col.mentions"), "count"),
+            ui.Column("opportunities", t("voice.col.opportunities"), "count"),
+        ],
         "requirement_mentions",
-        column_config={
-            t("voice.col.mentions"): ui.count_column(t("voice.col.mentions")),
-            t("voice.col.opportunities"): ui.count_column(t("voice.col.opportunities")),
-        },
     )
 
 
@@ -210,30 +194,20 @@ def rep_signals_section(current: data.Scope, week: dt.date) -> None:
     if rows.empty:
         st.info(t("no_rows"))
         return
-    ui.table(
-        pd.DataFrame(
-            {
-                t("voice.col.date"): rows["signal_date"],
-                t("voice.col.rep"): rows["rep_name"],
-                t("voice.col.team"): rows["team_name"],
-                t("voice.col.category"): [category_label(c) for c in rows["category"]],
-                t("voice.col.negated_flag"): rows["negated"],
-                t("voice.col.keywords"): rows["keywords"],
-                t("voice.col.hits"): rows["mentions"],
-                t("voice.col.mentions"): rows["messages"],
-                t("voice.col.opportunities"): rows["opportunities"],
-            }
-        ),
+    ui.table_of(
+        rows,
+        [
+            ui.Column("signal_date", t("voice.col.date"), "date"),
+            ui.Column("rep_name", t("voice.col.rep")),
+            ui.Column("team_name", t("voice.col.team")),
+            ui.Column([category_label(c) for c in rows["category"]], t("voice.col.category")),
+            ui.Column("negated", t("voice.col.negated_flag"), "checkbox"),
+            ui.Column("keywords", t("voice.col.keywords")),
+            ui.Column("mentions", t("voice.col.hits"), "count"),
+            ui.Column("messages", t("voice.col.mentions"), "count"),
+            ui.Column("opportunities", t("voice.col.opportunities"), "count"),
+        ],
         "rep_keyword_signals",
-        column_config={
-            t("voice.col.date"): ui.date_column(t("voice.col.date")),
-            t("voice.col.negated_flag"): st.column_config.CheckboxColumn(
-                t("voice.col.negated_flag")
-            ),
-            t("voice.col.hits"): ui.count_column(t("voice.col.hits")),
-            t("voice.col.mentions"): ui.count_column(t("voice.col.mentions")),
-            t("voice.col.opportunities"): ui.count_column(t("voice.col.opportunities")),
-        },
         height=400,
     )
 

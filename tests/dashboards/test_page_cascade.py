@@ -298,7 +298,9 @@ def test_hq_sees_the_articles_100_92_85_76() -> None:
     ]
     steps = table(app, "层级")
     assert steps["目标合计"].tolist() == [1_000_000.0, 920_000.0, 850_000.0, 760_000.0]
-    assert steps["本步承接率"].tolist()[1:] == pytest.approx([0.92, 850 / 920, 760 / 850])
+    assert steps["本步承接率"].tolist()[1:] == pytest.approx(
+        [92.0, 100 * 850 / 920, 100 * 760 / 850]
+    )
 
 
 @pytest.mark.usefixtures("published")
@@ -339,7 +341,7 @@ def test_a_regional_manager_sees_the_cascade_deviation_points_and_reasons() -> N
     assert events["销售"].tolist() == ["欧阳明", "王强", "李娜"]
     assert events["响应方式"].tolist() == ["", "", "目标调整申请"]
     assert events["及时校准"].tolist() == ["窗口内", "否", "是"]
-    assert events["预测偏差率"].tolist() == pytest.approx([1 / 3, 0.5, 1 / 3])
+    assert events["预测偏差率"].tolist() == pytest.approx([100 / 3, 50.0, 100 / 3])
     ledger = table(app, "日期")
     assert ledger["销售"].tolist() == ["欧阳明", "李娜"]
     assert ledger["规则"].tolist() == ["P02 商机停滞且预测偏差", "P01 目标调整申请已决"]

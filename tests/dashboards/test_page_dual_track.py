@@ -188,8 +188,8 @@ def test_regional_manager_sees_the_units_tracks_and_the_flagged_reps_first() -> 
     assert reps["团队"].tolist() == ["欧'布莱恩组", "上海一组", "上海一组"]
     assert reps["辅导预警"].tolist() == ["需辅导", "需辅导", ""]
     assert reps["承诺目标"].tolist() == [100_000.0, 300_000.0, 200_000.0]
-    assert reps["差距比"].tolist() == pytest.approx([0.5, 0.4, 0.1])
-    assert reps["达成率"].tolist() == pytest.approx([0.2, 0.5, 0.9])
+    assert reps["差距比"].tolist() == pytest.approx([50.0, 40.0, 10.0])
+    assert reps["达成率"].tolist() == pytest.approx([20.0, 50.0, 90.0])
     assert "辅导预警在前，其余按差距比从高到低；差距比超过 20% 触发辅导预警。" in [
         c.value for c in app.caption
     ]

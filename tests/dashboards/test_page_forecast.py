@@ -360,7 +360,7 @@ def test_region_compares_methods_at_day_one_and_diagnoses_hygiene() -> None:
     assert checks[4].startswith(":gray-badge[无数据] **财务回款同步**")
     methods = table(app, "预测方法", "锁定点")
     assert methods["锁定点"].tolist()[:4] == ["1日", "8日", "15日", "22日"]
-    assert methods["平均准确率"].tolist()[12:16] == pytest.approx([0.88, 0.91, 0.94, 0.97])
+    assert methods["平均准确率"].tolist()[12:16] == pytest.approx([88.0, 91.0, 94.0, 97.0])
     convergence = app.get("plotly_chart")[0].proto.spec.replace(" ", "")
     assert '"y":[0.88,0.91,0.94,0.97]' in convergence
     scores = table(app, "赢率来源")
@@ -373,18 +373,18 @@ def test_lock_day_and_month_pick_the_breakdown_rows() -> None:
     assert app.selectbox(key="forecast.period").value == "2026-10"  # latest complete month
     children = table(app, "单元 / 销售")
     assert children["单元 / 销售"].tolist() == ["上海"]
-    assert children["准确率"].tolist() == pytest.approx([0.815])
+    assert children["准确率"].tolist() == pytest.approx([81.5])
     cohorts = table(app, "司龄", "锁定点")
     assert cohorts["司龄"].tolist()[::4] == ["全部", "新人（< 6 个月）", "老员工（≥ 6 个月）"]
-    assert cohorts["准确率"].tolist()[4:8] == pytest.approx([0.40, 0.44, 0.46, 0.50])
+    assert cohorts["准确率"].tolist()[4:8] == pytest.approx([40.0, 44.0, 46.0, 50.0])
     app.segmented_control(key="forecast.lock_day").set_value(8).run()
     assert not app.exception, app.exception
     assert list(metrics(app).values())[:2] == ["74.0%", "55.0%"]
-    assert table(app, "单元 / 销售")["准确率"].tolist() == pytest.approx([0.825])
+    assert table(app, "单元 / 销售")["准确率"].tolist() == pytest.approx([82.5])
     monthly = table(app, "月份", "预测方法")
     assert monthly["预测金额"].tolist()[:2] == [1000008.0, 2000008.0]
     app.selectbox(key="forecast.period").set_value("2026-11").run()
-    assert table(app, "单元 / 销售")["准确率"].tolist() == pytest.approx([0.725])
+    assert table(app, "单元 / 销售")["准确率"].tolist() == pytest.approx([72.5])
 
 
 def test_english_labels_and_values() -> None:
@@ -415,7 +415,7 @@ def test_a_city_manager_sees_shanghai_rows_only() -> None:
     assert "北京燕山化工有限公司" not in customers
     open_deals = table(app, "客户", "销售", "团队", "阶段", "金额", "模型赢率（已校准）")
     assert open_deals["客户"].tolist() == ["上海申达物流有限公司", "上海浦江机械有限公司"]
-    assert open_deals["模型赢率（已校准）"].tolist() == [0.875, 0.875]
+    assert open_deals["模型赢率（已校准）"].tolist() == [87.5, 87.5]
     contracts = table(app, "客户", "合同编号")
     assert contracts["合同编号"].tolist() == ["HT-o-2"]
 
@@ -425,7 +425,7 @@ def test_a_rep_sees_only_their_own_rows() -> None:
     assert not app.metric
     assert [c.value for c in app.caption].count("此部分为团队汇总，仅对经理可见。") == 2
     own = table(app, "司龄", "锁定点")
-    assert own["准确率"].tolist() == pytest.approx([0.911] * 4)
+    assert own["准确率"].tolist() == pytest.approx([91.1] * 4)
     customers = {
         customer
         for frame in app.dataframe

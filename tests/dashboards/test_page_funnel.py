@@ -326,7 +326,7 @@ def test_east_sees_the_funnel_in_counts_and_in_yuan() -> None:
     assert stages["到达数"].tolist() == [60, 50, 41, 33, 24]
     assert stages["到达金额"].tolist() == [6e6, 5e6, 4e6, 3e6, 2e6]
     assert stages["推进金额"].tolist() == [5e6, 4e6, 3e6, 2e6, 1.5e6]
-    assert stages["金额转化率"].tolist() == pytest.approx([5 / 6, 0.8, 0.75, 2 / 3, 0.75])
+    assert stages["金额转化率"].tolist() == pytest.approx([500 / 6, 80.0, 75.0, 200 / 3, 75.0])
     amounts = chart(app, "按金额")["data"][0]
     assert amounts["x"] == [6e6, 5e6, 4e6, 3e6, 2e6]
     assert amounts["text"][0] == "¥600.0万 · 转化率 83.3%"

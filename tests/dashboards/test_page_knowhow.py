@@ -306,20 +306,20 @@ def test_a_region_manager_sees_the_library_recommendations_practice_and_reuse() 
     assert shown["最近月份复用率（2026年10月）"] == "74.0%"
     [practice] = frame(app, "周", "团队")
     assert practice[["团队", "练习人数", "练习率"]].values.tolist() == [
-        ["上海一组", 2, 0.25],
-        ["上海一组", 4, 0.5],
+        ["上海一组", 2, 25.0],
+        ["上海一组", 4, 50.0],
     ]
     [iteration] = frame(app, "优先级", "标题")
     assert iteration.values.tolist() == [
-        [1, "客户换人后重建关系", "生效", 10, 9, 0.9, "内容过时了", "SOP-B"]
+        [1, "客户换人后重建关系", "生效", 10, 9, 90.0, "内容过时了", "SOP-B"]
     ]
     [reuse] = frame(app, "月份", "管理模式")
     assert reuse[["管理模式", "有适用打法卡", "使用了打法卡", "复用率"]].values.tolist() == [
-        ["传统", 100, 15, 0.15],
-        ["结构化", 100, 74, 0.74],
+        ["传统", 100, 15, 15.0],
+        ["结构化", 100, 74, 74.0],
     ]
     [retention] = frame(app, "入职批次", "管理模式")
-    assert retention[["入职人数", "90天后在职", "留存率"]].values.tolist() == [[4, 3, 0.75]]
+    assert retention[["入职人数", "90天后在职", "留存率"]].values.tolist() == [[4, 3, 75.0]]
 
 
 def test_english_and_the_search_reaches_sql_as_a_value() -> None:
@@ -347,7 +347,7 @@ def test_a_city_manager_never_sees_beijing_and_an_empty_team_says_so() -> None:
     assert practice["团队"].unique().tolist() == ["上海一组"]
     assert metrics(app)["最近月份复用率（2026年10月）"] == "50.0%"
     [retention] = frame(app, "入职批次", "管理模式")
-    assert retention["留存率"].tolist() == [0.5]
+    assert retention["留存率"].tolist() == [50.0]
     app.sidebar.selectbox(key="scope_unit_id").set_value("t-o'brien").run()
     assert not app.exception
     assert [i.value for i in app.info].count("该范围内暂无数据。") == 4

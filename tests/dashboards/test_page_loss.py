@@ -237,9 +237,9 @@ def test_region_shows_pooled_stated_vs_evidence_and_traceability() -> None:
     mix = table(app, "原因")
     assert mix["原因"].tolist() == ["方案与客户IT不匹配", "价格", "竞争对手"]
     assert mix["填报单数"].tolist() == [9, 12, 9]
-    assert mix["填报占比"].tolist() == pytest.approx([0.30, 0.40, 0.30])
-    assert mix["证据占比"].tolist() == pytest.approx([0.60, 0.16, 0.24])
-    assert mix["证据 − 填报"].tolist() == pytest.approx([0.30, -0.24, -0.06])
+    assert mix["填报占比"].tolist() == pytest.approx([30.0, 40.0, 30.0])
+    assert mix["证据占比"].tolist() == pytest.approx([60.0, 16.0, 24.0])
+    assert mix["证据 − 填报"].tolist() == pytest.approx([30.0, -24.0, -6.0])
     chart = app.get("plotly_chart")[0].proto.spec
     assert '"text":["30.0%","40.0%","30.0%"]' in chart.replace(" ", "")
     assert '"text":["60.0%","16.0%","24.0%"]' in chart.replace(" ", "")
