@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import sys
@@ -38,6 +39,10 @@ def measure(home: Path, loads: int = 20) -> dict:
     import duckdb
     import streamlit as st
     from streamlit.testing.v1 import AppTest
+
+    # AppTest outside a server: Streamlit warns on every cached call that no runtime exists
+    for name in ("streamlit", "streamlit.runtime"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     from dashboards.navigation import PAGES
     from salesops.users import add_user
