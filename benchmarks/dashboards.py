@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import statistics
 import sys
@@ -40,9 +39,10 @@ def measure(home: Path, loads: int = 20) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from streamlit.logger import set_log_level
+
     # AppTest outside a server: Streamlit warns on every cached call that no runtime exists
-    for name in ("streamlit", "streamlit.runtime"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    set_log_level("error")
 
     from dashboards.navigation import PAGES
     from salesops.users import add_user
