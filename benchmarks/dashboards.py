@@ -37,9 +37,8 @@ def measure(home: Path, loads: int = 20) -> dict:
     """Load every page ``loads`` times cold and warm on ``home``'s snapshot."""
     import duckdb
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
     from streamlit.logger import set_log_level
+    from streamlit.testing.v1 import AppTest
 
     # AppTest outside a server: Streamlit warns on every cached call that no runtime exists
     set_log_level("error")
