@@ -379,6 +379,7 @@ def markdown(result: dict) -> str:
     lines.append(f"| scan floor | {_exp(exps['scan_floor'][TOTAL])} | | |")
     lines.append("")
 
+    lines += dashboards_markdown(result)
     lines += ["## Stages", ""]
     lines += [f"- **{stage}**: {STAGE_MEANING[stage]}" for stage in STAGE_ORDER]
     lines += [
