@@ -5,6 +5,13 @@
     Spark requires of a correlated scalar subquery; unit_id is the tree's key, so max() is
     the one name. -#}
 {% macro org_unit_name(unit_id_expression) -%}
+    {%- if '.' not in unit_id_expression -%}
+        {{ exceptions.raise_compiler_error(
+            "org_unit_name('" ~ unit_id_expression ~ "'): qualify the column by its relation "
+            ~ "(e.g. 'final.unit_id'); unqualified it binds to the lookup's own unit_id and "
+            ~ "every row gets the same name"
+        ) }}
+    {%- endif -%}
     cast((
         select max(org_unit_names.name)
         from {{ ref('int_org_units_resolved') }} as org_unit_names
