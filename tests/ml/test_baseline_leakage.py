@@ -82,10 +82,10 @@ def rewrite_from(con: duckdb.DuckDBPyConnection, month: pd.Timestamp) -> None:
         f"update marts.dim_opportunities set product_line = 'later' where created_at >= {start}"
     )
     con.execute(f"""
-        insert into marts.dim_opportunities
-        select opportunity_id || '-later', owner_rep_id, team_id, customer_id, customer_name,
-               product_line, latest_stage, status_as_of, status_source, amount,
-               {start} + interval 2 day, latest_entered_at, next_step_locked_at, as_of
+        insert into marts.dim_opportunities by name
+        select * replace (
+            opportunity_id || '-later' as opportunity_id, {start} + interval 2 day as created_at
+        )
         from marts.dim_opportunities
     """)
     con.execute(
