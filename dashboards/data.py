@@ -225,54 +225,6 @@ def resolve_viewer(
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def funnel_summary(scope: Scope) -> dict[str, Any] | None:
-    """The scope's one ``fct_funnel_summary`` row, or None if the unit has none."""
-    condition, params = unit_filter(scope)
-    return query_one(
-        scope.snapshot,
-        f"""
-        select
-            opportunities_count,
-            open_count,
-            won_count,
-            lost_count,
-            win_rate_count,
-            signed_count,
-            median_lead_to_sign_days,
-            avg_lead_to_sign_days,
-        from marts.fct_funnel_summary
-        where {condition}
-        """,
-        params,
-    )
-
-
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def funnel_stages(scope: Scope) -> pd.DataFrame:
-    """The scope's ``fct_funnel_stages`` rows, in funnel order."""
-    condition, params = unit_filter(scope)
-    return query(
-        scope.snapshot,
-        f"""
-        select
-            stage,
-            stage_order,
-            reached_count,
-            advanced_count,
-            conversion_rate,
-            median_dwell_days,
-            dwell_sample_count,
-            open_count,
-            lost_count,
-        from marts.fct_funnel_stages
-        where {condition}
-        order by stage_order
-        """,
-        params,
-    )
-
-
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def ingest_warnings(snapshot: Snapshot) -> pd.DataFrame:
     """Tables whose quarantined share of rows is above the warning threshold, from the run's
     ``main.ingest_summary`` (empty for a snapshot published before it existed)."""
