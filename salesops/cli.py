@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import click
@@ -109,6 +110,14 @@ def main() -> None:
     is_flag=True,
     help="Print every Dagster event and dbt line as they come (the run log is written too) 详细输出.",
 )
+@click.option(
+    "--wait",
+    is_flag=True,
+    help=(
+        "When another run is going on this home, wait for it to finish instead of stopping "
+        "at once 等待正在进行的运行结束."
+    ),
+)
 def run(
     landing: Path | None,
     profiles: tuple[Path, ...],
@@ -118,6 +127,7 @@ def run(
     quarantine_warning: float | None,
     dagster_history: bool = False,
     verbose: bool = False,
+    wait: bool = False,
 ) -> None:
     """Ingest → dbt build and tests → publish the read-only snapshot 运行每日任务.
 
@@ -155,7 +165,10 @@ def run(
     paths = paths.ensure()
     export_environment(paths)
     started = time.perf_counter()
-    run_id, console = _open_console(paths, verbose)
+    run_id = str(uuid.uuid4())
+    _take_run_lock(paths, run_id, wait)
+    console = _open_console(paths, run_id, verbose)
+    _start_run_record(paths, run_id, console)
 
     from salesops.dbt_cli import ensure_manifest
     from salesops.dbt_exec import SeedRulesError
@@ -192,6 +205,7 @@ def run(
         run_id=run_id,
     )
     seconds = time.perf_counter() - started
+    _end_run_record(paths, run_id, result.success)
     console.finish(result.success)
     _echo_run_summary(paths, published=result.success)
     if not result.success:
@@ -207,17 +221,62 @@ def run(
     _write_brief(paths, None, required=False)
 
 
-def _open_console(paths: Paths, verbose: bool):
-    """The run's id and its console (stage lines, run log), closed with the command."""
-    import uuid
-
+def _open_console(paths: Paths, run_id: str, verbose: bool):
+    """The run's console (stage lines, run log), closed with the command."""
     from salesops.console import RunConsole
 
-    run_id = str(uuid.uuid4())
-    console = click.get_current_context().with_resource(
+    return click.get_current_context().with_resource(
         RunConsole(paths.home, run_id, verbose=verbose)
     )
-    return run_id, console
+
+
+def _take_run_lock(paths: Paths, run_id: str, wait: bool) -> None:
+    """One run at a time per home: refused at once naming the running one, or (``--wait``)
+    started when it ends. Held until the command exits; a killed process releases it."""
+    from salesops.run_lock import RunBusyError, RunLock, describe_holder
+
+    def waiting(holder: dict | None) -> None:
+        click.echo(f"Waiting for {describe_holder(holder)} to finish 等待正在进行的运行结束 …")
+
+    try:
+        lock = RunLock(paths, run_id).acquire(wait=wait, on_wait=waiting)
+    except RunBusyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.get_current_context().with_resource(lock)
+
+
+def _start_run_record(paths: Paths, run_id: str, console) -> None:
+    """Under the lock: runs that never ended are recorded as killed, what they left is
+    removed (each removal in the run log), then this run's start is recorded."""
+    from salesops.run_lock import mark_killed, record_start, remove_leftovers
+
+    def to_log(line: str) -> None:
+        console.log.stream.write(line + "\n")
+
+    for killed in mark_killed(paths):
+        to_log(f"run {killed.run_id} (started {killed.started_at}) was killed 运行被终止")
+    removed = remove_leftovers(paths, log=to_log)
+    if removed:
+        console.echo(
+            f"Removed {len(removed)} leftover(s) of a killed run (listed in the run log) "
+            "已清理被终止运行的残留文件"
+        )
+    record_start(paths, run_id, console.log_path)
+    ctx = click.get_current_context()
+    # an error that stops the command before the job's end (dbt parse, definitions) is a failure
+    ctx.call_on_close(lambda: ctx.meta.get(RUN_ENDED) or _end_run_record(paths, run_id, False, ctx))
+
+
+RUN_ENDED = "salesops.run_ended"
+
+
+def _end_run_record(
+    paths: Paths, run_id: str, success: bool, ctx: click.Context | None = None
+) -> None:
+    from salesops.run_lock import record_end
+
+    record_end(paths, run_id, "ok" if success else "failed")
+    (ctx or click.get_current_context()).meta[RUN_ENDED] = True
 
 
 def _echo_run_summary(paths: Paths, *, published: bool) -> None:
@@ -289,6 +348,81 @@ def _write_brief(paths: Paths, brief_date: dt.date | None, *, required: bool = T
         f"{written.index} 沟通洞察简报"
         + (" (the snapshot is older than the conversation day 数据未更新)" if stale else "")
     )
+
+
+@main.command()
+def rollback() -> None:
+    """Publish again the snapshot before the current one (atomic); twice goes back two 回滚快照.
+
+    Refused while a run is going on this home (it would publish over the rollback)."""
+    from salesops.publish import RollbackError
+    from salesops.publish import rollback as roll_back
+    from salesops.run_lock import RunBusyError, RunLock
+
+    paths = Paths.from_env()
+    try:
+        with RunLock(paths, f"rollback-{uuid.uuid4()}").acquire():
+            restored, replaced = roll_back(paths)
+    except (RollbackError, RunBusyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Rolled back 已回滚: {paths.snapshot_db} is now the snapshot {restored.describe()}"
+        + (f"; it replaced 替换了 {replaced.describe()}" if replaced else "")
+    )
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@main.command()
+def status() -> None:
+    """The published snapshot, the kept ones (for rollback) and the last run's outcome 状态."""
+    from salesops.publish import current_kept, kept_snapshots, snapshot_info
+    from salesops.run_lock import current_holder, describe_holder, run_records
+
+    paths = Paths.from_env()
+    if paths.snapshot_db.exists():
+        info = snapshot_info(paths.snapshot_db)
+        click.echo(
+            f"Current snapshot 当前快照: {info.path} — {info.describe()}, {_size(info.size)}"
+        )
+    else:
+        click.echo(f"Current snapshot 当前快照: none at {paths.snapshot_db}; run `salesops run` 尚未发布")
+    kept = kept_snapshots(paths)
+    current = current_kept(paths, kept)
+    click.echo(f"Kept snapshots 保留的快照 ({len(kept)}, newest first; `salesops rollback`):")
+    for path in reversed(kept):
+        info = snapshot_info(path)
+        mark = "*" if path == current else " "
+        click.echo(f"  {mark} {path.name} — {info.describe()}, {_size(info.size)}")
+    records = run_records(paths)
+    if not records:
+        click.echo("Last run 上次运行: none recorded 无记录")
+    else:
+        last = records[-1]
+        words = {
+            "ok": "ok 成功",
+            "failed": "failed 失败",
+            "killed": "failed: killed, never finished 失败：被终止",
+            "running": "running 运行中",
+        }
+        when = last.ended_at or last.started_at
+        click.echo(
+            f"Last run 上次运行: {last.run_id} {words.get(last.outcome, last.outcome)}, "
+            f"started {last.started_at}"
+            + (f", ended {last.ended_at}" if last.ended_at else "")
+            + f"; run log 运行日志: {last.log or '?'}"
+            if when
+            else f"Last run 上次运行: {last.run_id} {last.outcome}"
+        )
+    holder = current_holder(paths)
+    if holder is not None and (not records or holder.get("run_id") != records[-1].run_id):
+        click.echo(f"Running now 正在运行: {describe_holder(holder)}")
 
 
 @main.command()

@@ -6,7 +6,11 @@ Default: ``data/`` in the repository. Layout under it::
     bronze/<table>.parquet        typed tables written by the ingest assets
     quarantine/                   rows that failed typing or a contract rule
     warehouse/build.duckdb        the one writer's working warehouse (dbt builds here)
-    warehouse/salesops.duckdb     the last published, read-only snapshot
+    warehouse/salesops.duckdb     the published, read-only snapshot readers open
+    warehouse/snapshots/          the last N published snapshots (``salesops rollback``)
+    run.lock                      held by the one run at a time (salesops/run_lock.py)
+    logs/runs.jsonl               run history: each run's start and end (``salesops status``)
+    tmp/work/                     private (0700) working copies of decoded extracts
     dagster_home/                 Dagster's run history
     ml/<table>.parquet            the forecasting models' predictions (the dbt source ``ml``)
 
@@ -43,6 +47,25 @@ DEFAULT_DUCKDB_MEMORY = "3GB"
 (``SALESOPS_DUCKDB_MEMORY``, a DuckDB size such as ``3GB``). DuckDB's own default is 80% of
 the machine; the run, its dbt build and the machine's other users share one, and the daily
 run must stay within 6 GiB at scale 10 (issue 12): the dbt profile reads the same variable."""
+
+
+KEEP_SNAPSHOTS_VARIABLE = "SALESOPS_KEEP_SNAPSHOTS"
+DEFAULT_KEEP_SNAPSHOTS = 7
+"""Published snapshots kept in ``warehouse/snapshots/`` for ``salesops rollback``: a week of
+daily runs by default."""
+
+
+def keep_snapshots() -> int:
+    """How many published snapshots to keep (``SALESOPS_KEEP_SNAPSHOTS``, at least 1)."""
+    value = os.environ.get(KEEP_SNAPSHOTS_VARIABLE) or str(DEFAULT_KEEP_SNAPSHOTS)
+    try:
+        keep = int(value)
+    except ValueError:
+        raise ValueError(
+            f"{KEEP_SNAPSHOTS_VARIABLE}={value!r}: give a whole number of snapshots to keep "
+            f"(default {DEFAULT_KEEP_SNAPSHOTS}) 保留快照数须为整数"
+        ) from None
+    return max(1, keep)
 
 
 def duckdb_config() -> dict[str, str]:
@@ -110,6 +133,25 @@ class Paths:
     @property
     def snapshot_db(self) -> Path:
         return self.warehouse_dir / "salesops.duckdb"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """The kept published snapshots, named ``<published at>_<run id>.duckdb``."""
+        return self.warehouse_dir / "snapshots"
+
+    @property
+    def run_lock(self) -> Path:
+        return self.home / "run.lock"
+
+    @property
+    def run_history(self) -> Path:
+        return self.home / "logs" / "runs.jsonl"
+
+    @property
+    def work_dir(self) -> Path:
+        """Private working copies of decoded extracts (raw text, personal data included):
+        made 0700, files 0600, removed when their table is done and at every run's start."""
+        return self.home / "tmp" / "work"
 
     @property
     def dagster_home(self) -> Path:

@@ -14,6 +14,12 @@ path let it through, and the snapshot is refused rather than shown (SPEC §5 "Ch
 Identifier columns are not scanned (see :func:`salesops.pii.is_identifier_column`), nor the
 columns the mapping profile declares ``not_personal``; the refusal tells the user which of
 the two profile keys fixes it (``mask:`` on the file's rule, or ``not_personal:``).
+
+The build file is copied while this process holds it read-write (DuckDB's file lock): no
+other writer can open it mid-copy. Each published snapshot is also kept in
+``warehouse/snapshots/<published at>_<run id>.duckdb`` (a hard link to the same read-only
+file, so keeping costs no copy), the newest ``SALESOPS_KEEP_SNAPSHOTS`` of them (default 7);
+:func:`rollback` swaps the one before the current back in with the same ``os.replace``.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from salesops import contract, pii, run_summary
-from salesops.config import Paths, duckdb_config
+from salesops.config import Paths, duckdb_config, keep_snapshots
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,10 +76,11 @@ def publish_snapshot(
             f"{build}: no build warehouse to publish; run the dbt build first (make run)"
         )
     published_at = now or dt.datetime.now(SHANGHAI).replace(tzinfo=None)
+    tmp = paths.snapshot_db.with_name(f".{paths.snapshot_db.name}.{_safe(run_id)}.tmp")
     with duckdb.connect(str(build), config=duckdb_config()) as con:
         con.execute("checkpoint")
-    tmp = paths.snapshot_db.with_name(f".{paths.snapshot_db.name}.{run_id}.tmp")
-    shutil.copyfile(build, tmp)
+        # copied while this connection holds the writer's lock: no writer is mid-write
+        shutil.copyfile(build, tmp)
     try:
         with duckdb.connect(str(tmp), config=duckdb_config()) as con:
             build_only = ", ".join("?" for _ in BUILD_ONLY_SCHEMAS)
@@ -106,11 +113,148 @@ def publish_snapshot(
             )
             run_summary.comment_table(con, "main.publish_info", PUBLISH_INFO_COMMENT, PUBLISH_INFO_COLUMNS)
             con.execute("checkpoint")
-        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.chmod(tmp, READ_ONLY)
+        _keep(tmp, paths.snapshots_dir / snapshot_name(published_at, run_id))
         os.replace(tmp, paths.snapshot_db)
     finally:
         tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    prune_snapshots(paths, keep_snapshots())
     return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables)
+
+
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+SNAPSHOT_STAMP = "%Y%m%dT%H%M%S.%f"
+
+
+class RollbackError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """What a snapshot file is: its publish_info row, where it is and how big."""
+
+    path: Path
+    as_of: dt.date | None
+    run_id: str | None
+    published_at: dt.datetime | None
+    size: int
+
+    def describe(self) -> str:
+        return (
+            f"as of 截止 {self.as_of or '?'}, run 运行 {self.run_id or '?'}, "
+            f"published 发布于 {self.published_at or '?'}"
+        )
+
+
+def _safe(run_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in run_id)
+
+
+def snapshot_name(published_at: dt.datetime, run_id: str) -> str:
+    """Kept snapshots sort by publish time: ``20261101T060000.000000_<run id>.duckdb``."""
+    return f"{published_at.strftime(SNAPSHOT_STAMP)}_{_safe(run_id)}.duckdb"
+
+
+def _keep(snapshot: Path, kept: Path) -> None:
+    """Keep the read-only snapshot under ``snapshots/``: a hard link (no copy) where the
+    file system allows one, else a copy."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.unlink(missing_ok=True)
+    try:
+        os.link(snapshot, kept)
+    except OSError:
+        staged = kept.with_name(f".{kept.name}.tmp")
+        shutil.copyfile(snapshot, staged)
+        os.chmod(staged, READ_ONLY)
+        os.replace(staged, kept)
+
+
+def kept_snapshots(paths: Paths) -> list[Path]:
+    """The kept snapshots, oldest first."""
+    if not paths.snapshots_dir.is_dir():
+        return []
+    return sorted(p for p in paths.snapshots_dir.glob("*.duckdb") if not p.name.startswith("."))
+
+
+def prune_snapshots(paths: Paths, keep: int) -> list[Path]:
+    """Remove all but the ``keep`` newest kept snapshots (never the one now published)."""
+    kept = kept_snapshots(paths)
+    removed = [p for p in kept[: max(0, len(kept) - keep)] if not _is_current(paths, p)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def _is_current(paths: Paths, kept: Path) -> bool:
+    try:
+        return os.path.samefile(kept, paths.snapshot_db)
+    except OSError:
+        return False
+
+
+def snapshot_info(path: Path) -> SnapshotInfo:
+    """Read a snapshot's publish_info (None fields when it has none or cannot be opened)."""
+    size = path.stat().st_size
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("select as_of, run_id, published_at from main.publish_info").fetchone()
+    except duckdb.Error:
+        row = None
+    as_of, run_id, published_at = row or (None, None, None)
+    return SnapshotInfo(path, as_of, run_id, published_at, size)
+
+
+def current_kept(paths: Paths, kept: list[Path] | None = None) -> Path | None:
+    """The kept snapshot the published one is (same file, or same run and publish time)."""
+    kept = kept_snapshots(paths) if kept is None else kept
+    if not paths.snapshot_db.exists():
+        return None
+    for path in kept:
+        if _is_current(paths, path):
+            return path
+    info = snapshot_info(paths.snapshot_db)
+    if info.published_at and info.run_id:
+        named = paths.snapshots_dir / snapshot_name(info.published_at, info.run_id)
+        if named in kept:
+            return named
+    return None
+
+
+def rollback(paths: Paths) -> tuple[SnapshotInfo, SnapshotInfo | None]:
+    """Publish again the kept snapshot before the current one, atomically (``os.replace``);
+    returns it and the one it replaced. Run twice, it goes back two."""
+    kept = kept_snapshots(paths)
+    current = current_kept(paths, kept)
+    replaced = snapshot_info(paths.snapshot_db) if paths.snapshot_db.exists() else None
+    if current is not None:
+        older = [p for p in kept if p.name < current.name]
+    elif replaced is not None and replaced.published_at and replaced.run_id:
+        key = snapshot_name(replaced.published_at, replaced.run_id)
+        older = [p for p in kept if p.name < key]
+    else:
+        older = [] if replaced is not None else kept
+    if not older:
+        raise RollbackError(
+            f"{paths.snapshots_dir}: no kept snapshot older than the published one "
+            f"({replaced.describe() if replaced else 'nothing published'}); nothing to roll back "
+            "to. 没有更早的快照可回滚"
+        )
+    target = older[-1]
+    staged = paths.snapshot_db.with_name(f".{paths.snapshot_db.name}.rollback-{os.getpid()}.tmp")
+    staged.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(target, staged)
+        except OSError:
+            shutil.copyfile(target, staged)
+            os.chmod(staged, READ_ONLY)
+        os.replace(staged, paths.snapshot_db)
+    finally:
+        staged.unlink(missing_ok=True)
+    restored = snapshot_info(paths.snapshot_db)
+    return restored, replaced
 
 
 def refusal_message(findings: list[pii.Finding], limit: int = 10) -> str:

@@ -171,7 +171,7 @@ def _check_file(
                 con, planned.path, planned.sheet, rule.options, f"{part_name}_keys"
             ).header
         else:
-            source = reader.open_source(con, planned.path, rule.options, paths.bronze / "_work")
+            source = reader.open_source(con, planned.path, rule.options, core._work_dir(paths, "check"))
             header = source.header
             if not header:  # JSONL: the keys of its records
                 header = reader.read_rows(con, source, rule.options, f"{part_name}_keys").header

@@ -778,8 +778,12 @@ def _extract_date(
 
 
 def _work_dir(paths: Paths, table: str) -> Path:
-    """UTF-8 copies of non-UTF-8 files: raw text (PII included), removed when the table is done."""
-    return paths.bronze / "_work" / table
+    """UTF-8 copies of non-UTF-8 files: raw text (PII included), in the home's private working
+    folder (0700, files 0600), removed when the table is done; what a killed run left there is
+    removed at the next run's start (:func:`salesops.run_lock.remove_leftovers`)."""
+    paths.work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(paths.work_dir, 0o700)
+    return paths.work_dir / table
 
 
 def _latest_allowed(planned: PlannedFile, now: dt.datetime) -> str:

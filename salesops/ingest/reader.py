@@ -145,6 +145,20 @@ def _inner_bom_lines(data: bytes) -> list[int]:
     return lines
 
 
+def _private_folder(folder: Path) -> None:
+    """A working copy holds the raw text (personal data included) before masking: only the
+    run's user may list or read its folder."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+
+
+def _private_file(name: str, flags: int) -> int:
+    """``open(..., opener=)`` for working copies: created 0600 whatever the umask."""
+    fd = os.open(name, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
 def utf8_copy(path: Path, encoding: str, work_dir: Path) -> tuple[Path, list[int]]:
     """The file itself when it is UTF-8 with no byte-order mark inside it, else a UTF-8
     working copy without any; and the lines whose marks were removed."""
@@ -153,14 +167,15 @@ def utf8_copy(path: Path, encoding: str, work_dir: Path) -> tuple[Path, list[int
         lines = _inner_bom_lines(data)
         if not lines:
             return path, []
-        work_dir.mkdir(parents=True, exist_ok=True)
+        _private_folder(work_dir)
         target = work_dir / f"{hashlib.sha256(data).hexdigest()[:16]}.nobom{path.suffix}"
         if not target.exists():
             tmp = target.with_suffix(target.suffix + ".tmp")
-            tmp.write_bytes(data.replace(BOM_BYTES, b""))
+            with open(tmp, "wb", opener=_private_file) as out:
+                out.write(data.replace(BOM_BYTES, b""))
             tmp.replace(target)
         return target, lines
-    work_dir.mkdir(parents=True, exist_ok=True)
+    _private_folder(work_dir)
     target = work_dir / f"{file_sha256(path)[:16]}.utf8{path.suffix}"
     lines: list[int] = []
     tmp = target.with_suffix(target.suffix + ".tmp")
@@ -168,7 +183,13 @@ def utf8_copy(path: Path, encoding: str, work_dir: Path) -> tuple[Path, list[int
     try:
         with (
             open(path, encoding=encoding, newline="") as src,
-            open(os.devnull if copied else tmp, "w", encoding="utf-8", newline="") as out,
+            open(
+                os.devnull if copied else tmp,
+                "w",
+                encoding="utf-8",
+                newline="",
+                opener=None if copied else _private_file,
+            ) as out,
         ):
             newlines = 0
             for chunk in iter(lambda: src.read(2**20), ""):
