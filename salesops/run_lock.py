@@ -201,7 +201,7 @@ def run_records(paths: Paths) -> list[RunRecord]:
 
 def mark_killed(paths: Paths) -> list[RunRecord]:
     """Under the lock: every run that started and never ended was killed; record it."""
-    killed = [r for r in run_records(paths) if r.outcome == "killed"]
+    killed = [r for r in run_records(paths) if r.outcome == "killed" and r.ended_at is None]
     for record in killed:
         record_end(paths, record.run_id, "killed")
     return killed
