@@ -27,7 +27,7 @@ from orchestration.defs.warehouse import (  # noqa: E402
     salesops_dbt_assets,
     salesops_dbt_forecast_assets,
 )
-from orchestration.resources import SalesopsHome  # noqa: E402
+from orchestration.resources import HomeRunLock, SalesopsHome  # noqa: E402
 from orchestration.run_log import salesops_run_logger  # noqa: E402
 
 DAILY_JOB = "daily_refresh"
@@ -77,5 +77,7 @@ defs = dg.Definitions(
             profile=os.environ.get(PROFILE_VARIABLE, ""),
         ),
         "dbt": dbt_resource,
+        # one run at a time per home, for the runs Dagster starts too (salesops/run_lock.py)
+        "run_lock": HomeRunLock(home=str(_paths.home)),
     },
 )

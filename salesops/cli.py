@@ -392,7 +392,9 @@ def status() -> None:
             f"Current snapshot 当前快照: {info.path} — {info.describe()}, {_size(info.size)}"
         )
     else:
-        click.echo(f"Current snapshot 当前快照: none at {paths.snapshot_db}; run `salesops run` 尚未发布")
+        click.echo(
+            f"Current snapshot 当前快照: none at {paths.snapshot_db}; run `salesops run` 尚未发布"
+        )
     kept = kept_snapshots(paths)
     current = current_kept(paths, kept)
     click.echo(f"Kept snapshots 保留的快照 ({len(kept)}, newest first; `salesops rollback`):")

@@ -111,7 +111,9 @@ def publish_snapshot(
                 "select cast(? as date) as as_of, cast(? as timestamp) as published_at, cast(? as varchar) as run_id",
                 [as_of, published_at, run_id],
             )
-            run_summary.comment_table(con, "main.publish_info", PUBLISH_INFO_COMMENT, PUBLISH_INFO_COLUMNS)
+            run_summary.comment_table(
+                con, "main.publish_info", PUBLISH_INFO_COMMENT, PUBLISH_INFO_COLUMNS
+            )
             con.execute("checkpoint")
         os.chmod(tmp, READ_ONLY)
         _keep(tmp, paths.snapshots_dir / snapshot_name(published_at, run_id))
@@ -199,7 +201,9 @@ def snapshot_info(path: Path) -> SnapshotInfo:
     size = path.stat().st_size
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            row = con.execute("select as_of, run_id, published_at from main.publish_info").fetchone()
+            row = con.execute(
+                "select as_of, run_id, published_at from main.publish_info"
+            ).fetchone()
     except duckdb.Error:
         row = None
     as_of, run_id, published_at = row or (None, None, None)

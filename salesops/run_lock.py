@@ -88,11 +88,13 @@ class RunLock:
             os.close(fd)
             raise
         self._fd = fd
+        _HELD[self.path] = self
         return self
 
     def release(self) -> None:
         if self._fd is None:
             return
+        _HELD.pop(self.path, None)
         os.ftruncate(self._fd, 0)
         os.close(self._fd)  # closing the descriptor releases the flock
         self._fd = None
@@ -102,6 +104,14 @@ class RunLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+_HELD: dict[Path, RunLock] = {}
+"""Locks this process holds: a Dagster run inside ``salesops run`` runs under the CLI's lock."""
+
+
+def held_here(paths: Paths) -> bool:
+    return paths.run_lock in _HELD
 
 
 def read_holder(lock: Path) -> dict | None:

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.warehouse import salesops_dbt_assets, salesops_dbt_forecast_assets
-from orchestration.resources import SalesopsHome
+from orchestration.resources import HomeRunLock, SalesopsHome
 from salesops.publish import publish_snapshot
 
 
@@ -19,8 +19,9 @@ from salesops.publish import publish_snapshot
     ),
 )
 def published_snapshot(
-    context: dg.AssetExecutionContext, salesops_home: SalesopsHome
+    context: dg.AssetExecutionContext, salesops_home: SalesopsHome, run_lock: HomeRunLock
 ) -> dg.MaterializeResult:
+    # run_lock: held for the whole run (taken when the run's resources are set up)
     result = publish_snapshot(
         salesops_home.paths(),
         run_id=context.run_id,

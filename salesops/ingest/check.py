@@ -171,7 +171,9 @@ def _check_file(
                 con, planned.path, planned.sheet, rule.options, f"{part_name}_keys"
             ).header
         else:
-            source = reader.open_source(con, planned.path, rule.options, core._work_dir(paths, "check"))
+            source = reader.open_source(
+                con, planned.path, rule.options, core._work_dir(paths, "check")
+            )
             header = source.header
             if not header:  # JSONL: the keys of its records
                 header = reader.read_rows(con, source, rule.options, f"{part_name}_keys").header
@@ -232,7 +234,9 @@ def check_landing(
     plan = core.plan_landing(landing, profile, strict=False)
     not_data = [i for i in plan.ignored if i.glob is None and i.is_not_data]
     report.ignored = [
-        {"file": i.file, "glob": i.glob, "reason": i.reason} for i in plan.ignored if i not in not_data
+        {"file": i.file, "glob": i.glob, "reason": i.reason}
+        for i in plan.ignored
+        if i not in not_data
     ]
     report.not_data = [i.file for i in not_data]
     report.unclaimed = [
@@ -316,9 +320,7 @@ def render(report: CheckReport) -> list[str]:
             lines.append(f"    ERROR 错误 (stops the run 将中止运行): {f.error}")
     if report.ignored:
         lines += ["", "Ignored, not read 已忽略(不读取)"]
-        lines += [
-            f"  {i['file']}  ({i['reason']})" for i in report.ignored
-        ]
+        lines += [f"  {i['file']}  ({i['reason']})" for i in report.ignored]
     if report.not_data:
         lines += ["", "Not a data file type, not read 非数据文件(不读取)"]
         lines += [f"  {name}" for name in report.not_data]

@@ -472,13 +472,17 @@ def _set_aside_repeated_headers(con: duckdb.DuckDBPyConnection, rows: RawRows) -
     where = f"{' + '.join(same)} >= {at_least} and {' + '.join(same)} + {' + '.join(empty)} >= {len(rows.header)}"
     lines = [
         line
-        for (line,) in con.execute(f"select _line from {rows.table} where {where} order by _line").fetchall()
+        for (line,) in con.execute(
+            f"select _line from {rows.table} where {where} order by _line"
+        ).fetchall()
     ]
     if not lines:
         return
     con.execute(f"delete from {rows.table} where {where}")
     rows.set_aside += [(line, REPEATED_HEADER_KIND) for line in lines]
-    shown = ", ".join(map(str, lines[:MAX_NOTE_LINES])) + (" …" if len(lines) > MAX_NOTE_LINES else "")
+    shown = ", ".join(map(str, lines[:MAX_NOTE_LINES])) + (
+        " …" if len(lines) > MAX_NOTE_LINES else ""
+    )
     rows.notes.append(REPEATED_HEADER_NOTE.format(lines=shown))
 
 
@@ -491,7 +495,9 @@ def strip_value_boms(con: duckdb.DuckDBPyConnection, rows: RawRows) -> None:
     holds = " or ".join(f"coalesce(contains({c}, {_lit(BOM)}), false)" for c in columns)
     lines = [
         line
-        for (line,) in con.execute(f"select _line from {rows.table} where {holds} order by _line").fetchall()
+        for (line,) in con.execute(
+            f"select _line from {rows.table} where {holds} order by _line"
+        ).fetchall()
     ]
     if not lines:
         return

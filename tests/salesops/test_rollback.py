@@ -145,7 +145,10 @@ def test_rollback_command_says_which_snapshot_is_current_and_refuses_clearly(pat
     result = CliRunner().invoke(main, ["rollback"])
     assert result.exit_code == 0, result.output
     assert "Rolled back 已回滚" in result.output
-    assert "as of 截止 2026-11-01, run 运行 run-1, published 发布于 2026-11-02 06:00:00" in result.output
+    assert (
+        "as of 截止 2026-11-01, run 运行 run-1, published 发布于 2026-11-02 06:00:00"
+        in result.output
+    )
     assert "run-2" in result.output  # the one it replaced
     result = CliRunner().invoke(main, ["rollback"])
     assert result.exit_code != 0
