@@ -143,6 +143,10 @@ class Paths:
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
+# one run at a time: the schedules' and the landing sensor's runs queue instead of two dbt
+# builds fighting over the warehouse file's single writer
+run_queue:
+  max_concurrent_runs: 1
 """
 
 
