@@ -164,3 +164,22 @@ def test_files_the_run_does_not_read_are_ignored(tick):
     requests, skip, same = tick(cursor)
     assert requests == [] and "No new or changed extract" in skip
     assert same == cursor
+
+
+def test_an_earlier_dagster_yaml_gets_the_run_queue_an_edited_one_is_kept(tmp_path, monkeypatch):
+    import yaml
+
+    from salesops.config import Paths, export_environment
+
+    for name, text in [
+        ("earlier", "telemetry:\n  enabled: false\n"),
+        ("edited", "telemetry: {}\n"),
+    ]:
+        dagster_home = tmp_path / name / "dagster_home"
+        dagster_home.mkdir(parents=True)
+        (dagster_home / "dagster.yaml").write_text(text)
+        monkeypatch.delenv("DAGSTER_HOME", raising=False)
+        monkeypatch.setenv("SALESOPS_HOME", str(tmp_path / name))
+        export_environment(Paths(tmp_path / name))
+        written = yaml.safe_load((dagster_home / "dagster.yaml").read_text())
+        assert ("run_queue" in written) == (name == "earlier")
