@@ -16,16 +16,18 @@ STAMP := $(VENV)/.synced
 
 SCALE ?= 0.25
 PORT ?= 8501
+DAGSTER_PORT ?= 3000
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: setup browser-deps run demo dashboard dev docs test lint bench sample clean help
+.PHONY: setup browser-deps run demo dashboard dev serve docs test lint bench sample clean help
 
 help:
 	@echo "make demo       set up, build the sample warehouse in $(DEMO_HOME), serve dashboards on http://127.0.0.1:$(PORT)"
 	@echo "make test       set up and run every test"
 	@echo "make run        set up and run the daily job once on your extracts (ingest → dbt → publish), no server"
 	@echo "make dashboard  serve the dashboards on the last published snapshot"
-	@echo "make dev        Dagster UI on http://127.0.0.1:3000"
+	@echo "make dev        Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and the daemon (schedules, landing sensor)"
+	@echo "make serve      team server: Dagster daemon + UI (:$(DAGSTER_PORT)) + dashboards (:$(PORT)); stops on Ctrl-C/SIGTERM"
 	@echo "make docs       dbt docs of the warehouse (one HTML file, opens offline)"
 	@echo "make lint       ruff"
 	@echo "make bench      cost curve of the daily run: make bench SCALES=\"0.1 1 10\" (bench-profile, bench-excel: the older profiles)"
@@ -53,8 +55,15 @@ demo: setup
 dashboard: setup
 	$(BIN)/salesops dashboard --port $(PORT)
 
+# Not `dagster dev`: superseded by `dg dev` in Dagster 1.13 (a warning on every start; the `dg`
+# CLI is not installed) and, started without job control, it ignored SIGTERM and SIGINT
+# (orchestration/serve.py says why). `salesops serve` runs the same daemon and UI and stops in
+# seconds.
 dev: setup
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/salesops serve --no-dashboards --dagster-port $(DAGSTER_PORT)
+
+serve: setup
+	$(BIN)/salesops serve --dagster-port $(DAGSTER_PORT) --port $(PORT)
 
 # The warehouse's documentation: every mart's grain and definitions, bilingual, with lineage.
 # Needs a built warehouse (make run); writes one self-contained HTML file.

@@ -11,6 +11,12 @@ from salesops.config import PROFILE_VARIABLE, Paths, export_environment
 _paths = Paths.from_env().ensure()
 export_environment(_paths)
 
+from orchestration.defs.automation import (  # noqa: E402
+    DAILY_JOB,
+    landing_sensor,
+    sop_iteration_job,
+    sop_iteration_schedule,
+)
 from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
 from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
 from orchestration.defs.forecasting import (  # noqa: E402
@@ -30,8 +36,6 @@ from orchestration.defs.warehouse import (  # noqa: E402
 from orchestration.resources import HomeRunLock, SalesopsHome  # noqa: E402
 from orchestration.run_log import salesops_run_logger  # noqa: E402
 
-DAILY_JOB = "daily_refresh"
-
 daily_refresh = dg.define_asset_job(
     DAILY_JOB,
     # The brief is daily-partitioned and a job cannot mix partitioned and unpartitioned
@@ -46,6 +50,7 @@ daily_schedule = dg.ScheduleDefinition(
     job=daily_refresh,
     cron_schedule="0 6 * * *",
     execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Before the 08:00 morning meeting 晨会前.",
 )
 
@@ -65,8 +70,9 @@ defs = dg.Definitions(
         daily_brief,
     ],
     asset_checks=ingest_checks,
-    jobs=[daily_refresh, daily_briefs],
-    schedules=[daily_schedule, daily_briefs_schedule],
+    jobs=[daily_refresh, daily_briefs, sop_iteration_job],
+    schedules=[daily_schedule, daily_briefs_schedule, sop_iteration_schedule],
+    sensors=[landing_sensor],
     # A run without `loggers` in its config (the UI, the schedules) logs to Dagster's console
     # as before; `salesops run` selects `salesops_run` (its stage lines and run log file).
     loggers={"console": dg.colored_console_logger, "salesops_run": salesops_run_logger},

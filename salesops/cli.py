@@ -464,6 +464,29 @@ def dashboard(port: int) -> None:
     raise SystemExit(subprocess.call(cmd))
 
 
+@main.command()
+@click.option("--port", default=8501, show_default=True, help="Dashboards' port.")
+@click.option("--dagster-port", default=3000, show_default=True, help="Dagster UI's port.")
+@click.option("--no-dashboards", is_flag=True, help="Only the Dagster daemon and UI (make dev).")
+def serve(port: int, dagster_port: int, no_dashboards: bool) -> None:
+    """Team server: Dagster daemon (schedules, sensor), Dagster UI and dashboards, on 127.0.0.1
+    团队服务器. Stops cleanly on SIGTERM or Ctrl-C.
+
+    The schedules (06:00 refresh, 06:30 briefs, the monthly SOP iteration) and the landing
+    sensor are on by default; switch one off in the UI (Automation) — it stays off."""
+    from orchestration.serve import serve as run_services
+    from orchestration.serve import services
+
+    paths = Paths.from_env().ensure()
+    export_environment(paths)
+    click.echo(
+        f"Data home 数据目录 {paths.home}; Dagster history in {os.environ['DAGSTER_HOME']}; "
+        f"extracts from {paths.landing}"
+    )
+    chosen = services(dagster_port=dagster_port, dashboard_port=port, dashboards=not no_dashboards)
+    raise SystemExit(run_services(chosen, dict(os.environ), echo=click.echo))
+
+
 def prepare_demo(home: Path, scale: float = DEMO_SCALE, seed: int = 42) -> Paths:
     """The demo's own home with the built-in sample in its landing folder (generated once).
 

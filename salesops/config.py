@@ -185,7 +185,14 @@ class Paths:
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
+# one run at a time: the schedules' and the landing sensor's runs queue instead of two dbt
+# builds fighting over the warehouse file's single writer
+run_queue:
+  max_concurrent_runs: 1
 """
+_EARLIER_DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+"""What homes made before the run queue got: replaced by :data:`DAGSTER_YAML` (a file the user
+edited is left alone)."""
 
 
 def export_environment(paths: Paths) -> None:
@@ -196,7 +203,8 @@ def export_environment(paths: Paths) -> None:
     os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():
-        (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    instance_file = dagster_home / "dagster.yaml"
+    if not instance_file.exists() or instance_file.read_text() == _EARLIER_DAGSTER_YAML:
+        instance_file.write_text(DAGSTER_YAML)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

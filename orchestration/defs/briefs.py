@@ -77,6 +77,7 @@ daily_briefs_schedule = dg.build_schedule_from_partitioned_job(
     name=BRIEF_SCHEDULE,
     hour_of_day=6,
     minute_of_hour=30,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description=(
         "06:30 Asia/Shanghai, half an hour after the 06:00 refresh, so the brief is ready "
         "before the 08:00 morning meeting 晨会前."
