@@ -11,6 +11,12 @@ from salesops.config import PROFILE_VARIABLE, Paths, export_environment
 _paths = Paths.from_env().ensure()
 export_environment(_paths)
 
+from orchestration.defs.alerts import (  # noqa: E402
+    deviation_report_reminders,
+    deviation_report_reminders_schedule,
+    push_alerts,
+    run_failure_alerts,
+)
 from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
 from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
 from orchestration.defs.forecasting import (  # noqa: E402
@@ -63,10 +69,12 @@ defs = dg.Definitions(
         salesops_dbt_forecast_assets,
         published_snapshot,
         daily_brief,
+        push_alerts,
     ],
     asset_checks=ingest_checks,
-    jobs=[daily_refresh, daily_briefs],
-    schedules=[daily_schedule, daily_briefs_schedule],
+    jobs=[daily_refresh, daily_briefs, deviation_report_reminders],
+    schedules=[daily_schedule, daily_briefs_schedule, deviation_report_reminders_schedule],
+    sensors=[run_failure_alerts],
     # A run without `loggers` in its config (the UI, the schedules) logs to Dagster's console
     # as before; `salesops run` selects `salesops_run` (its stage lines and run log file).
     loggers={"console": dg.colored_console_logger, "salesops_run": salesops_run_logger},
