@@ -240,27 +240,29 @@ def _alert_text(alert: Alert, languages: Sequence[str]) -> str:
 def digests(
     alerts: Sequence[Alert], languages: Sequence[str]
 ) -> list[tuple[str, str, list[Alert]]]:
-    """(title, markdown body, alerts) per kind, each body under MESSAGE_BYTES."""
+    """(title, markdown body, alerts): the alerts of one kind per message, each body under
+    MESSAGE_BYTES; the kinds take turns (every kind's first message, then every kind's
+    second…), so when a run's message budget runs out no kind waits behind a long backlog."""
     by_kind: dict[str, list[Alert]] = {}
     for alert in alerts:
         by_kind.setdefault(alert.alert_kind, []).append(alert)
-    out = []
-    for group in sorted(by_kind.values(), key=lambda g: (g[0].sort_order, g[0].alert_kind)):
+    ranked = []
+    for group in by_kind.values():
         head = group[0]
         title = " / ".join({"zh": head.label_zh, "en": head.label_en}[lang] for lang in languages)
-        chunk: list[Alert] = []
+        chunks: list[list[Alert]] = [[]]
         size = 0
         for alert in group:
-            text = _alert_text(alert, languages)
-            cost = len(text.encode("utf-8")) + 2
-            if chunk and size + cost > MESSAGE_BYTES:
-                out.append((title, "\n\n".join(_alert_text(a, languages) for a in chunk), chunk))
-                chunk, size = [], 0
-            chunk.append(alert)
+            cost = len(_alert_text(alert, languages).encode("utf-8")) + 2
+            if chunks[-1] and size + cost > MESSAGE_BYTES:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(alert)
             size += cost
-        if chunk:
-            out.append((title, "\n\n".join(_alert_text(a, languages) for a in chunk), chunk))
-    return out
+        for turn, chunk in enumerate(chunks):
+            body = "\n\n".join(_alert_text(a, languages) for a in chunk)
+            ranked.append(((turn, head.sort_order, head.alert_kind), (title, body, chunk)))
+    return [message for _, message in sorted(ranked, key=lambda pair: pair[0])]
 
 
 def _send(

@@ -19,6 +19,7 @@ from salesops.alerts import (
     Alert,
     Ledger,
     alerts_dir,
+    digests,
     push_alerts,
     read_alerts,
     run_outcome_alerts,
@@ -299,3 +300,23 @@ def test_run_failure_pushed_once(tmp_path, kind):
         push_alerts(tmp_path, alerts, _env(server, kind), sleep=_no_sleep)
     assert len(server.requests) == 1
     assert "运行失败" in json.dumps(server.requests[0]["json"], ensure_ascii=False)
+
+
+def test_digests_cut_to_size_and_kinds_take_turns():
+    many = [Alert(**{**MOT.__dict__, "alert_id": f"mot_violation:OP{n}|1"}) for n in range(30)]
+    flag = Alert("health_flag:x", "health_flag", "过程异常", "Process flag", "中文", "english", 2)
+    messages = digests([*many, flag], ("zh", "en"))
+    assert all(len(body.encode("utf-8")) <= 3800 for _, body, _ in messages)
+    assert sum(len(batch) for _, _, batch in messages) == 31
+    assert [batch[0].alert_kind for _, _, batch in messages[:2]] == ["health_flag", "mot_violation"]
+
+
+def test_message_budget_defers_the_rest_to_the_next_run(tmp_path):
+    many = [Alert(**{**MOT.__dict__, "alert_id": f"mot_violation:OP{n}|1"}) for n in range(30)]
+    with Recorder() as server:
+        env = _env(server, "json", SALESOPS_ALERT_MAX_MESSAGES="1")
+        first = push_alerts(tmp_path, many, env, sleep=_no_sleep)
+        second = push_alerts(tmp_path, many, env, sleep=_no_sleep)
+    assert first.deferred > 0 and first.sent + first.deferred == 30
+    assert second.already_sent == first.sent and second.sent > 0
+    assert len(server.requests) == 2
