@@ -11,6 +11,12 @@ from salesops.config import PROFILE_VARIABLE, Paths, export_environment
 _paths = Paths.from_env().ensure()
 export_environment(_paths)
 
+from orchestration.defs.alerts import (  # noqa: E402
+    deviation_report_reminders,
+    deviation_report_reminders_schedule,
+    push_alerts,
+    run_failure_alerts,
+)
 from orchestration.defs.automation import (  # noqa: E402
     DAILY_JOB,
     landing_sensor,
@@ -68,11 +74,17 @@ defs = dg.Definitions(
         salesops_dbt_forecast_assets,
         published_snapshot,
         daily_brief,
+        push_alerts,
     ],
     asset_checks=ingest_checks,
-    jobs=[daily_refresh, daily_briefs, sop_iteration_job],
-    schedules=[daily_schedule, daily_briefs_schedule, sop_iteration_schedule],
-    sensors=[landing_sensor],
+    jobs=[daily_refresh, daily_briefs, sop_iteration_job, deviation_report_reminders],
+    schedules=[
+        daily_schedule,
+        daily_briefs_schedule,
+        sop_iteration_schedule,
+        deviation_report_reminders_schedule,
+    ],
+    sensors=[landing_sensor, run_failure_alerts],
     # A run without `loggers` in its config (the UI, the schedules) logs to Dagster's console
     # as before; `salesops run` selects `salesops_run` (its stage lines and run log file).
     loggers={"console": dg.colored_console_logger, "salesops_run": salesops_run_logger},

@@ -210,6 +210,7 @@ def run(
     _echo_run_summary(paths, published=result.success)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        _push_run_failure(paths, result, console.log_path)
         raise click.ClickException(
             f"run {result.run_id} failed at {', '.join(failed) or 'a blocking check'} after {seconds:.0f} s; "
             f"the previous snapshot (if any) is still published. Run log 运行日志: {console.log_path}"
@@ -219,6 +220,26 @@ def run(
     click.echo(f"Published {paths.snapshot_db} in {seconds:.0f} s (run {result.run_id}) 已发布")
     click.echo(f"Run log 运行日志: {console.log_path}")
     _write_brief(paths, None, required=False)
+
+
+def _push_run_failure(paths: Paths, result, log_path: Path) -> None:
+    """The failed run's own alerts 运行失败告警 (run failure, failed quality gates) to the
+    destinations of SALESOPS_ALERT_URLS; a scheduled run's come from the run-failure sensor."""
+    from salesops.alerts import push_alerts, run_outcome_alerts
+
+    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure and e.step_key]
+    failed_checks = [
+        f"{e.event_specific_data.asset_key.to_user_string()}:{e.event_specific_data.check_name}"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.event_specific_data.passed
+        and e.event_specific_data.severity.value == "ERROR"
+    ]
+    pushed = push_alerts(
+        paths.home, run_outcome_alerts(result.run_id, failed_steps, failed_checks, log_path)
+    )
+    if pushed.sent or pushed.failed:
+        click.echo(pushed.line())
 
 
 def _open_console(paths: Paths, run_id: str, verbose: bool):

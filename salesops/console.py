@@ -61,6 +61,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("warehouse", "warehouse 数仓", "dbt nodes 节点", counts_steps=False),
     Stage("forecasting", "forecasting 预测", "steps 步"),
     Stage("publish", "publish 发布", "steps 步"),
+    Stage("alerts", "alerts 推送", "steps 步"),
 )
 """The daily job's stages in the order they run. ``models`` (deviation-reason clustering) runs
 before the warehouse: its tables are dbt sources. ``forecasting`` (the SPEC §6 models) runs
@@ -74,6 +75,7 @@ GROUP_STAGES = {
     "deviation_reasons": "models",
     "forecasting": "forecasting",
     "publish": "publish",
+    "alerts": "alerts",
 }
 WAREHOUSE_GROUP = "warehouse"
 """dbt assets are grouped ``warehouse_<folder>`` (orchestration/defs/warehouse.py)."""

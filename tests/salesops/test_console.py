@@ -169,7 +169,7 @@ def test_live_board_redraws_in_place_and_shows_the_dbt_counter():
     board.draw(force=True)
     board.close(success=True)
     text = out.getvalue()
-    assert "\x1b[8F" in text  # cursor back up over the 8 lines (prepare + seven stages)
+    assert f"\x1b[{1 + len(STAGE_NAMES)}F" in text  # cursor back up over prepare + the stages
     assert "[███·········] 5/20 dbt nodes 节点" in text
 
 
