@@ -39,6 +39,7 @@ STAGE_MEANING = {
     "warehouse": "dbt build (models and tests)",
     "forecasting": "forecasting models (win probability)",
     "publish": "read-only snapshot published",
+    "alerts": "alerts pushed to the configured bots and webhooks (none configured: a no-op)",
     ORCHESTRATION: "between steps inside the job (Dagster)",
     WRAP_UP: "after the last step: job end, run summary, brief, exit",
 }
