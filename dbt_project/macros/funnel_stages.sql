@@ -39,3 +39,24 @@
         {%- endfor %}
     )
 {%- endmacro %}
+
+{#- Whether an opportunity (a row with furthest_stage_order, furthest_open_stage_order,
+    latest_stage, status_as_of) counts at a stage (a row with stage, stage_order), one rule
+    per measure of the funnel marts: `reached` (at the stage or beyond; a skipped stage
+    counts), `advanced` (reached the next one; won after contract approval), `open` (open and
+    now in the stage), `lost` (lost with this as its furthest open stage). Both
+    fct_funnel_stages (counts) and fct_funnel_stage_amounts (amounts) sum over these. -#}
+{% macro funnel_position_rule(measure, opportunity='opportunities_by_unit', stage='stages') -%}
+    {%- if measure == 'reached' -%}
+        {{ opportunity }}.furthest_stage_order >= {{ stage }}.stage_order
+    {%- elif measure == 'advanced' -%}
+        {{ opportunity }}.furthest_stage_order >= {{ stage }}.stage_order + 1
+    {%- elif measure == 'open' -%}
+        {{ opportunity }}.status_as_of = 'open' and {{ opportunity }}.latest_stage = {{ stage }}.stage
+    {%- elif measure == 'lost' -%}
+        {{ opportunity }}.status_as_of = 'lost'
+            and {{ opportunity }}.furthest_open_stage_order = {{ stage }}.stage_order
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("funnel_position_rule: unknown measure " ~ measure) }}
+    {%- endif -%}
+{%- endmacro %}

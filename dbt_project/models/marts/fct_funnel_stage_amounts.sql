@@ -38,7 +38,8 @@ stages as (
 ),
 
 -- an opportunity belongs to its owner's team and to every ancestor of that team; reached,
--- advanced, open and lost are those of fct_funnel_stages, weighed by amount
+-- advanced, open and lost are those of fct_funnel_stages (macro funnel_position_rule),
+-- weighed by amount
 opportunities_by_unit as (
 
     select
@@ -63,31 +64,17 @@ stage_amounts as (
         opportunities_by_unit.unit_id,
         stages.stage,
         sum(
-            case when opportunities_by_unit.furthest_stage_order >= stages.stage_order then opportunities_by_unit.amount end
-        ) as reached_amount,
-        sum(
             case
-                when opportunities_by_unit.furthest_stage_order >= stages.stage_order
-                    and opportunities_by_unit.amount is null then 1
+                when {{ funnel_position_rule('reached') }} and opportunities_by_unit.amount is null
+                    then 1
                 else 0
             end
         ) as reached_without_amount_count,
-        sum(
-            case when opportunities_by_unit.furthest_stage_order >= stages.stage_order + 1 then opportunities_by_unit.amount end
-        ) as advanced_amount,
-        sum(
-            case
-                when opportunities_by_unit.status_as_of = 'open'
-                    and opportunities_by_unit.latest_stage = stages.stage then opportunities_by_unit.amount
-            end
-        ) as open_amount,
-        sum(
-            case
-                when opportunities_by_unit.status_as_of = 'lost'
-                    and opportunities_by_unit.furthest_open_stage_order = stages.stage_order
-                    then opportunities_by_unit.amount
-            end
-        ) as lost_amount
+        {%- for measure in ['reached', 'advanced', 'open', 'lost'] %}
+        sum(case when {{ funnel_position_rule(measure) }} then opportunities_by_unit.amount end)
+            as {{ measure }}_amount
+        {{- "," if not loop.last }}
+        {%- endfor %}
     from opportunities_by_unit
     cross join stages
     group by opportunities_by_unit.unit_id, stages.stage

@@ -57,22 +57,10 @@ stage_counts as (
     select
         opportunities_by_unit.unit_id,
         stages.stage,
-        sum(case when opportunities_by_unit.furthest_stage_order >= stages.stage_order then 1 else 0 end) as reached_count,
-        sum(case when opportunities_by_unit.furthest_stage_order >= stages.stage_order + 1 then 1 else 0 end) as advanced_count,
-        sum(
-            case
-                when opportunities_by_unit.status_as_of = 'open'
-                    and opportunities_by_unit.latest_stage = stages.stage then 1
-                else 0
-            end
-        ) as open_count,
-        sum(
-            case
-                when opportunities_by_unit.status_as_of = 'lost'
-                    and opportunities_by_unit.furthest_open_stage_order = stages.stage_order then 1
-                else 0
-            end
-        ) as lost_count
+        {%- for measure in ['reached', 'advanced', 'open', 'lost'] %}
+        sum(case when {{ funnel_position_rule(measure) }} then 1 else 0 end) as {{ measure }}_count
+        {{- "," if not loop.last }}
+        {%- endfor %}
     from opportunities_by_unit
     cross join stages
     group by opportunities_by_unit.unit_id, stages.stage
