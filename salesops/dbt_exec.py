@@ -35,6 +35,7 @@ from salesops.config import (
     HOME_VARIABLE,
     spill_directory,
 )
+from salesops.failpoints import die_with_parent
 
 PARSED_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
@@ -228,6 +229,7 @@ def _project_dir(argv: list[str]) -> Path:
 def main(argv: list[str] | None = None) -> int:
     from dbt.cli.main import dbtRunner
 
+    die_with_parent()  # a run killed with SIGKILL takes its dbt build with it
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _command(argv)
     # the profile's DuckDB memory limit: the run's setting, else the product's default

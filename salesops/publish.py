@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from salesops import contract, pii, run_summary
+from salesops import contract, failpoints, pii, run_summary
 from salesops.config import Paths, duckdb_config, keep_snapshots
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
@@ -116,8 +116,11 @@ def publish_snapshot(
             )
             con.execute("checkpoint")
         os.chmod(tmp, READ_ONLY)
-        _keep(tmp, paths.snapshots_dir / snapshot_name(published_at, run_id))
+        failpoints.reach("publish")
         os.replace(tmp, paths.snapshot_db)
+        # kept after the swap: a run killed in between leaves no kept snapshot that was never
+        # published (rollback finds the current one by its run and publish time)
+        _keep(paths.snapshot_db, paths.snapshots_dir / snapshot_name(published_at, run_id))
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)

@@ -233,7 +233,8 @@ def leftovers(paths: Paths) -> list[Path]:
         if folder.is_dir():
             found += [p for p in folder.rglob("*.tmp") if p.is_file() and "_work" not in p.parts]
     for folder in (paths.work_dir, paths.bronze / "_work"):
-        if folder.exists():
+        # a finished run leaves the folder empty: only one with files in it is a leftover
+        if folder.is_dir() and any(p.is_file() for p in folder.rglob("*")):
             found.append(folder)
     return sorted(set(found))
 

@@ -28,22 +28,40 @@ ORDER = {"lead": 1, "qualified": 2, "quote": 3, "negotiation": 4, "contract_appr
 OPEN_STAGES = ["lead", "qualified", "quote", "negotiation", "contract_approval"]
 
 
+SELECT = [
+    "--select",
+    "fct_funnel_stages fct_funnel_summary fct_lead_to_sign dim_org_units fct_opportunity_daily_snapshot",
+]
+"""Only the marts this module checks (and everything they need): the full build of every mart
+runs in the planted worlds (tests/conftest.py). The daily snapshot is incremental: the crash
+tests below check that a killed build leaves it right."""
+
+
 def run_job(home: Path, *args: str) -> subprocess.CompletedProcess:
     # only this home: a landing or profile left in the environment would redirect the run
     env = {k: v for k, v in os.environ.items() if k not in ("SALESOPS_LANDING", "SALESOPS_PROFILE")}
     env["SALESOPS_HOME"] = str(home)
     env.pop("DAGSTER_HOME", None)
-    # only the marts this module checks (and everything they need): the full build of every
-    # mart runs in the planted worlds (tests/conftest.py)
-    select = ["--select", "fct_funnel_stages fct_funnel_summary fct_lead_to_sign dim_org_units"]
-    return subprocess.run([SALESOPS, "run", *args, *select], env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [SALESOPS, "run", *args, *SELECT], env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("salesops_home")
     # the run never generates data: the extracts are put in the landing folder first
-    generate = [SALESOPS, "generate", "--scale", "0.03", "--seed", "7", "--out", str(home / "landing"), "--no-progress"]
+    generate = [
+        SALESOPS,
+        "generate",
+        "--scale",
+        "0.03",
+        "--seed",
+        "7",
+        "--out",
+        str(home / "landing"),
+        "--no-progress",
+    ]
     done = subprocess.run(generate, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     done = run_job(home)
@@ -62,12 +80,17 @@ def snapshot(home):
 def extracts(home) -> dict[str, pd.DataFrame]:
     crm = home / "landing" / "crm"
     read = lambda p: pd.read_csv(p, dtype=str, keep_default_na=False)  # noqa: E731
-    frames = {name: read(crm / f"{name}.csv") for name in ("org_units", "reps", "leads", "opportunities", "opportunity_stage_history")}
+    frames = {
+        name: read(crm / f"{name}.csv")
+        for name in ("org_units", "reps", "leads", "opportunities", "opportunity_stage_history")
+    }
     frames["contracts"] = read(home / "landing" / "finance" / "contracts.csv")
     return frames
 
 
-def independent_funnel(x: dict[str, pd.DataFrame]) -> tuple[pd.Timestamp, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def independent_funnel(
+    x: dict[str, pd.DataFrame],
+) -> tuple[pd.Timestamp, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Funnel figures per opportunity, from the raw extracts (no dbt, no warehouse)."""
     opps = x["opportunities"].assign(created_at=lambda d: pd.to_datetime(d.created_at))
     hist = x["opportunity_stage_history"].assign(entered_at=lambda d: pd.to_datetime(d.entered_at))
@@ -77,9 +100,16 @@ def independent_funnel(x: dict[str, pd.DataFrame]) -> tuple[pd.Timestamp, pd.Dat
     hist = hist[(hist.entered_at < day_end) & hist.opportunity_id.isin(opps.opportunity_id)]
     hist = hist.sort_values(["opportunity_id", "entered_at"], kind="stable")
 
-    furthest = hist[hist.stage != "lost"].assign(o=lambda d: d.stage.map(ORDER)).groupby("opportunity_id").o.max()
+    furthest = (
+        hist[hist.stage != "lost"]
+        .assign(o=lambda d: d.stage.map(ORDER))
+        .groupby("opportunity_id")
+        .o.max()
+    )
     latest = hist.groupby("opportunity_id").stage.last()
-    per_opp = opps[["opportunity_id", "owner_rep_id", "lead_id", "created_at"]].set_index("opportunity_id")
+    per_opp = opps[["opportunity_id", "owner_rep_id", "lead_id", "created_at"]].set_index(
+        "opportunity_id"
+    )
     per_opp["furthest"] = furthest.reindex(per_opp.index).fillna(1).astype(int)
     per_opp["latest"] = latest.reindex(per_opp.index).fillna("lead")
 
@@ -87,25 +117,37 @@ def independent_funnel(x: dict[str, pd.DataFrame]) -> tuple[pd.Timestamp, pd.Dat
     ended = hist.dropna(subset=["next_at"])
     dwell = (
         ended.assign(days=(ended.next_at - ended.entered_at).dt.total_seconds() / 86400)
-        .groupby(["opportunity_id", "stage"]).days.sum().rename("days").reset_index()
+        .groupby(["opportunity_id", "stage"])
+        .days.sum()
+        .rename("days")
+        .reset_index()
     )
 
     reps = x["reps"].set_index("rep_id").team_id
     units = x["org_units"].set_index("unit_id")
+
     def region_of(unit):
         while unit and units.loc[unit, "level"] != "region":
             unit = units.loc[unit, "parent_id"]
         return unit
+
     per_opp["team_id"] = per_opp.owner_rep_id.map(reps)
     per_opp["region_id"] = per_opp.team_id.map(region_of)
     dwell["region_id"] = dwell.opportunity_id.map(per_opp.region_id)
 
     contracts = x["contracts"].assign(signed_at=lambda d: pd.to_datetime(d.signed_at))
     signed = contracts[contracts.signed_at < day_end].groupby("opportunity_id").signed_at.min()
-    leads = x["leads"].assign(created_at=lambda d: pd.to_datetime(d.created_at)).set_index("lead_id").created_at
+    leads = (
+        x["leads"]
+        .assign(created_at=lambda d: pd.to_datetime(d.created_at))
+        .set_index("lead_id")
+        .created_at
+    )
     won = per_opp[(per_opp.latest == "won") & per_opp.index.isin(signed.index)].copy()
     won["lead_created_at"] = won.lead_id.map(leads).fillna(won.created_at)
-    won["days"] = (signed.reindex(won.index).dt.normalize() - won.lead_created_at.dt.normalize()).dt.days
+    won["days"] = (
+        signed.reindex(won.index).dt.normalize() - won.lead_created_at.dt.normalize()
+    ).dt.days
     return as_of, per_opp, dwell, won
 
 
@@ -138,18 +180,33 @@ def assert_funnel_matches(mart: dict, expected: dict) -> None:
     assert set(mart) == set(OPEN_STAGES)
     for stage, want in expected.items():
         got = mart[stage]
-        for key in ("reached_count", "advanced_count", "open_count", "lost_count", "dwell_sample_count"):
+        for key in (
+            "reached_count",
+            "advanced_count",
+            "open_count",
+            "lost_count",
+            "dwell_sample_count",
+        ):
             assert got[key] == want[key], (stage, key, got[key], want[key])
         if want["median_dwell_days"] is None:
             assert pd.isna(got["median_dwell_days"])
         else:
-            assert got["median_dwell_days"] == pytest.approx(want["median_dwell_days"], rel=1e-9), stage
+            assert got["median_dwell_days"] == pytest.approx(want["median_dwell_days"], rel=1e-9), (
+                stage
+            )
         if want["reached_count"]:
-            assert got["conversion_rate"] == pytest.approx(want["advanced_count"] / want["reached_count"])
+            assert got["conversion_rate"] == pytest.approx(
+                want["advanced_count"] / want["reached_count"]
+            )
 
 
 def test_run_publishes_a_non_empty_funnel(snapshot):
-    assert snapshot.execute("select count(*) from marts.fct_funnel_stages where reached_count > 0").fetchone()[0] > 0
+    assert (
+        snapshot.execute(
+            "select count(*) from marts.fct_funnel_stages where reached_count > 0"
+        ).fetchone()[0]
+        > 0
+    )
     (run_id,) = snapshot.execute("select run_id from main.publish_info").fetchone()
     assert run_id
 
@@ -167,7 +224,9 @@ def test_every_region_funnel_matches(snapshot, extracts):
     regions = extracts["org_units"].query("level == 'region'").unit_id
     assert len(regions) == 5
     for region in regions:
-        expected = expected_stage_rows(per_opp[per_opp.region_id == region], dwell[dwell.region_id == region])
+        expected = expected_stage_rows(
+            per_opp[per_opp.region_id == region], dwell[dwell.region_id == region]
+        )
         assert_funnel_matches(mart_stage_rows(snapshot, region), expected)
 
 
@@ -193,7 +252,10 @@ def test_row_accounting_holds_for_every_file(home):
     for path in accounts:
         for f in json.loads(path.read_text())["files"]:
             assert f["rows_read"] == (
-                f["rows_accepted"] + f["rows_quarantined"] + f["rows_superseded"] + f["rows_set_aside"]
+                f["rows_accepted"]
+                + f["rows_quarantined"]
+                + f["rows_superseded"]
+                + f["rows_set_aside"]
             ), f
             assert f["rows_quarantined"] == 0, f"the simulator's own data should type cleanly: {f}"
 
@@ -205,7 +267,12 @@ def test_a_run_whose_blocking_check_fails_publishes_nothing(home, snapshot, extr
     owner = won.owner_rep_id.iloc[0]
     path = home / "landing" / "crm" / "reps.csv"
     original = path.read_text(encoding="utf-8")
-    path.write_text("".join(line for line in original.splitlines(keepends=True) if not line.startswith(f"{owner},")), encoding="utf-8")
+    path.write_text(
+        "".join(
+            line for line in original.splitlines(keepends=True) if not line.startswith(f"{owner},")
+        ),
+        encoding="utf-8",
+    )
     try:
         done = run_job(home)
     finally:
@@ -213,8 +280,215 @@ def test_a_run_whose_blocking_check_fails_publishes_nothing(home, snapshot, extr
     assert done.returncode != 0
     assert "salesops_dbt_assets" in done.stderr and "previous snapshot" in done.stderr
     # the contract checks ran again on the one table whose extract changed, not on the others
-    log = max((home / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime_ns).read_text(encoding="utf-8")
+    log = max((home / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime_ns).read_text(
+        encoding="utf-8"
+    )
     assert "reps: bronze unchanged" not in log
     assert "opportunities: bronze unchanged since its last check, its outcome is reused" in log
     with duckdb.connect(str(home / "warehouse" / "salesops.duckdb"), read_only=True) as con:
         assert con.execute("select run_id from main.publish_info").fetchone() == (before,)
+
+
+# --------------------------------------------------------------------------- crashes
+# Issue 15, point 7. A second home on the same extracts lives through the faults of a real
+# box: a run killed with SIGKILL during its ingest, during its dbt build and during its
+# publish (each at a named point: salesops/failpoints.py), and a second run started while one
+# is going. After each kill the published snapshot must be byte for byte the one before and
+# open for readers; then one plain run, with a reader opening the snapshot in a loop the whole
+# time, must publish marts identical to the clean run's (the module's `home`).
+
+FAULTS = {"ingest": "ingest:opportunities", "dbt": "dbt:40", "publish": "publish"}
+"""Where each killed run dies: after the opportunities' new extract is typed (registry not yet
+saved); after the dbt build's 40th event of about 170; with the new snapshot written beside
+the published one, not yet swapped in."""
+
+READER = r"""
+import json, sys, time
+from pathlib import Path
+import duckdb
+snapshot, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+opened, errors, runs = 0, [], set()
+while not stop.exists():
+    try:
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            runs.add(con.execute("select run_id from main.publish_info").fetchall()[0][0])
+            con.execute("select count(*) from marts.fct_funnel_stages").fetchall()
+        opened += 1
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+    time.sleep(0.05)
+out.write_text(json.dumps({"opened": opened, "errors": errors, "runs": sorted(runs)}))
+"""
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run_ids(snapshot_path: Path) -> str:
+    with duckdb.connect(str(snapshot_path), read_only=True) as con:
+        return con.execute("select run_id from main.publish_info").fetchall()[0][0]
+
+
+def _processes_of(home: Path) -> list[str]:
+    """Live processes started for ``home`` (its SALESOPS_HOME in their environment)."""
+    marker = f"SALESOPS_HOME={home}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(
+                    (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def crashes(home, tmp_path_factory) -> dict:
+    """Runs the faults on a second home and records what each left behind."""
+    import shutil
+    import time
+
+    base = tmp_path_factory.mktemp("crashes")
+    crashed = base / "home"
+    # yesterday's extracts: today's opportunities extract has not arrived yet
+    yesterday = base / "landing_yesterday"
+    shutil.copytree(home / "landing", yesterday)
+    (yesterday / "crm" / "opportunities.csv").unlink()
+    today = home / "landing"
+    snapshot_path = crashed / "warehouse" / "salesops.duckdb"
+    record: dict = {"home": crashed}
+
+    # yesterday's run, and a second run started while it holds the home
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SALESOPS_LANDING", "SALESOPS_PROFILE", "DAGSTER_HOME")
+    }
+    env["SALESOPS_HOME"] = str(crashed)
+    select = SELECT
+    first = subprocess.Popen(
+        [SALESOPS, "run", "--landing", str(yesterday), *select],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = crashed / "run.lock"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (lock.exists() and lock.stat().st_size):
+        time.sleep(0.1)
+    started = time.monotonic()
+    record["second"] = subprocess.run(
+        [SALESOPS, "run", "--landing", str(yesterday), *select],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    record["second_seconds"] = time.monotonic() - started
+    record["first_running_then"] = first.poll() is None
+    out, err = first.communicate(timeout=900)
+    assert first.returncode == 0, out[-3000:] + err[-3000:]
+    record["first_run_id"] = _run_ids(snapshot_path)
+    published = _sha256(snapshot_path)
+
+    for stage, point in FAULTS.items():
+        done = subprocess.run(
+            [SALESOPS, "run", "--landing", str(today), *select],
+            env={**env, "SALESOPS_FAILPOINT": point},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        # the kernel kills the dbt build with its run (salesops.failpoints.die_with_parent) at
+        # once; an orphaned build would go on for seconds, writing the warehouse
+        deadline = time.monotonic() + 2
+        while _processes_of(crashed) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        record[stage] = {
+            "returncode": done.returncode,
+            "output": done.stdout[-2000:] + done.stderr[-2000:],
+            "snapshot_unchanged": _sha256(snapshot_path) == published,
+            "snapshot_run": _run_ids(snapshot_path),
+            "left_running": _processes_of(crashed),
+        }
+
+    # the next plain run, with a reader looping on the snapshot from start to end
+    stop, out_file = base / "stop", base / "reader.json"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(snapshot_path), str(stop), str(out_file)]
+    )
+    record["after"] = subprocess.run(
+        [SALESOPS, "run", "--landing", str(today), *select],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    time.sleep(0.5)  # a few reads of the new snapshot
+    stop.touch()
+    reader.wait(timeout=60)
+    record["reader"] = json.loads(out_file.read_text())
+    return record
+
+
+def test_a_second_run_on_the_same_home_is_refused_at_once_naming_the_first(crashes):
+    second = crashes["second"]
+    assert crashes["first_running_then"], "the first run had ended before the second started"
+    assert second.returncode != 0
+    assert (
+        "another run is going on this home" in second.stderr
+        and "另一个运行正在进行" in second.stderr
+    )
+    assert crashes["first_run_id"] in second.stderr  # names the running one
+    assert crashes["second_seconds"] < 60  # refused, not queued behind a run of ~20 s or more
+
+
+@pytest.mark.parametrize("stage", FAULTS)
+def test_a_run_killed_leaves_the_published_snapshot_intact(crashes, stage):
+    killed = crashes[stage]
+    assert killed["returncode"] == -9, killed["output"]  # died by SIGKILL at its point
+    assert killed["snapshot_unchanged"]
+    assert killed["snapshot_run"] == crashes["first_run_id"]
+    assert killed["left_running"] == []  # the dbt build died with its run
+
+
+def test_the_run_after_the_kills_cleans_up_and_matches_a_clean_run(crashes, home):
+    after = crashes["after"]
+    assert after.returncode == 0, after.stdout[-3000:] + after.stderr[-3000:]
+    assert "leftover" in after.stdout  # the publish kill's half-made snapshot, removed
+    crashed = crashes["home"]
+    warehouse = crashed / "warehouse"
+    assert not [p.name for p in warehouse.iterdir() if p.name.startswith(".")]
+    runs = [json.loads(line) for line in (crashed / "logs" / "runs.jsonl").read_text().splitlines()]
+    assert [r.get("outcome") for r in runs if r.get("outcome")].count("killed") == 3
+    with duckdb.connect(str(warehouse / "salesops.duckdb"), read_only=True) as con:
+        con.execute(f"attach '{home / 'warehouse' / 'salesops.duckdb'}' as clean (read_only)")
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'salesops' and schema_name = 'marts'"
+            ).fetchall()
+        ]
+        assert len(marts) >= 4
+        for mart in marts:
+            differ = con.execute(
+                f"select count(*) from ((select * from marts.{mart} except all select * from clean.marts.{mart}) "
+                f"union all (select * from clean.marts.{mart} except all select * from marts.{mart}))"
+            ).fetchall()[0][0]
+            assert differ == 0, mart
+
+
+def test_a_reader_sees_no_error_while_a_run_builds_and_publishes(crashes):
+    reader = crashes["reader"]
+    assert reader["errors"] == []
+    assert reader["opened"] > 20
+    # it read the old snapshot and then the new one: the swap happened under it
+    assert crashes["first_run_id"] in reader["runs"] and len(reader["runs"]) == 2

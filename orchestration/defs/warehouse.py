@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from salesops import failpoints
 from salesops.config import DBT_PROJECT_DIR
 from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, ensure_manifest
 from salesops.dbt_exec import SEED_TESTS
@@ -53,7 +54,9 @@ def salesops_dbt_assets(
     """dbt build of staging → intermediate → marts, tests included (all but the marts that read
     the forecasting models' outputs)."""
     give_back(everything=True)  # what the ingest, checks and signals freed, before dbt starts
-    yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
+    for n, event in enumerate(dbt.cli(build_args(as_of=config.as_of), context=context).stream(), 1):
+        yield event
+        failpoints.reach("dbt", n)  # the fault tests' kill during the dbt build
 
 
 @dbt_assets(

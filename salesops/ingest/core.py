@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from salesops import contract, duck, pii
+from salesops import contract, duck, failpoints, pii
 from salesops.config import Paths, reporting_timezone
 from salesops.ingest import chat_formats, excel, org, reader
 from salesops.ingest.derived import DERIVED_SOURCE_FILE, DERIVED_TABLES, derive_stage_history
@@ -1006,6 +1006,7 @@ def ingest_table(
         ignored_columns = {
             label: e["ignored_columns"] for label, e in registry["files"].items() if e.get("ignored_columns")
         }
+        failpoints.reach("ingest", table.name)  # the fault tests' kill during the ingest
         _save_registry(paths, table.name, registry)
         # A copy of an ingested file is still accounted for: each of its rows is superseded
         # by the same row of the file it copies.
