@@ -42,7 +42,7 @@ import duckdb
 
 from salesops import contract, duck, pii
 from salesops.config import Paths, reporting_timezone
-from salesops.ingest import chat_formats, excel, org, reader
+from salesops.ingest import chat_formats, excel, org, reader, withdraw
 from salesops.ingest.derived import DERIVED_SOURCE_FILE, DERIVED_TABLES, derive_stage_history
 from salesops.ingest.errors import IngestError
 from salesops.ingest.profile import (
@@ -66,7 +66,9 @@ from salesops.ingest.typing import (
 )
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet", *excel.EXCEL_SUFFIXES}
-NOT_DATA_REASON = "a {suffix} file: the run reads only " + ", ".join(sorted(DATA_SUFFIXES)) + " files"
+NOT_DATA_REASON = (
+    "a {suffix} file: the run reads only " + ", ".join(sorted(DATA_SUFFIXES)) + " files"
+)
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
 MAX_QUARANTINED_TEXT = 2000
 """A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
@@ -172,6 +174,15 @@ class TableIngestResult:
     conflicts: int = 0
     """Kept rows flagged as contradicting another table (``bronze/_conflicts/<table>.parquet``;
     a row in two pairs counts once)."""
+    withdrawn: list[dict] = field(default_factory=list)
+    """Files read by an earlier run and withdrawn by this one (removed from landing, forgotten
+    with ``salesops forget``, or no longer claimed): per file, ``file``, ``rows`` (its rows
+    read), ``kept`` (of those, rows the consolidated table held), ``quarantined`` and
+    ``reason``. Their rows are gone from bronze; they are not in :attr:`files`."""
+
+    @property
+    def rows_withdrawn(self) -> int:
+        return sum(w["rows"] for w in self.withdrawn)
 
     @property
     def rows_read(self) -> int:
@@ -201,6 +212,7 @@ class TableIngestResult:
             rows_quarantined=self.rows_quarantined,
             rows_superseded=self.rows_superseded,
             rows_set_aside=self.rows_set_aside,
+            rows_withdrawn=self.rows_withdrawn,
         )
         return d
 
@@ -215,10 +227,17 @@ def extract_key(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = True) -> Plan:
+def plan_landing(
+    landing: Path,
+    profile: Profile = CANONICAL,
+    strict: bool = True,
+    forgotten: dict[str, withdraw.ForgottenFile] | None = None,
+) -> Plan:
     """Which rule reads which landing file. A data file nobody claims is an error (raised when
-    ``strict``, else listed in ``Plan.unclaimed``); a file the profile's ``ignore`` matches is
-    listed in ``Plan.ignored``, never read."""
+    ``strict``, else listed in ``Plan.unclaimed``); a file the profile's ``ignore`` matches, or
+    a file in ``forgotten`` (landing-relative path → record, :func:`plan_for` passes the
+    home's), is listed in ``Plan.ignored``, never read."""
+    forgotten = forgotten or {}
     files: dict[str, list[PlannedFile]] = {name: [] for name in contract.TABLES}
     ignored: list[IgnoredFile] = []
     unclaimed: list[IngestError] = []
@@ -228,9 +247,14 @@ def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = Tru
         relative = path.relative_to(landing).as_posix()
         if any(part.startswith(".") for part in path.relative_to(landing).parts):
             continue
+        if relative in forgotten:
+            ignored.append(IgnoredFile(relative, forgotten[relative].reason_in(landing)))
+            continue
         glob = profile.ignored_by(relative)
         if glob is None and path.suffix.lower() not in DATA_SUFFIXES:
-            ignored.append(IgnoredFile(relative, NOT_DATA_REASON.format(suffix=path.suffix or "(none)")))
+            ignored.append(
+                IgnoredFile(relative, NOT_DATA_REASON.format(suffix=path.suffix or "(none)"))
+            )
             continue
         if glob is not None:
             ignored.append(IgnoredFile(relative, IGNORE_REASON + glob))
@@ -251,7 +275,9 @@ def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = Tru
             if planned_sheets or (rules and skipped):
                 key = extract_key(path)
                 for rule, sheet in planned_sheets:
-                    files[rule.table].append(PlannedFile(path, relative, rule.table, rule, key, sheet))
+                    files[rule.table].append(
+                        PlannedFile(path, relative, rule.table, rule, key, sheet)
+                    )
                 continue
         if not rules and folder in CANONICAL_FOLDERS and relative.count("/") == 1:
             table = contract.table_for_file(folder, _as_csv_name(path))
@@ -287,6 +313,12 @@ def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = Tru
     for name in files:
         files[name].sort(key=lambda f: (f.extract_key, f.relative, f.sheet or ""))
     return Plan(files, ignored, unclaimed)
+
+
+def plan_for(paths: Paths, profile: Profile = CANONICAL, strict: bool = True) -> Plan:
+    """The run's plan of a home: :func:`plan_landing` of its landing, without the files
+    forgotten with ``salesops forget`` (named in ``Plan.ignored``)."""
+    return plan_landing(paths.landing, profile, strict, withdraw.forgotten_by_file(paths))
 
 
 def _as_csv_name(path: Path) -> str:
@@ -338,7 +370,9 @@ def _plan_workbook(
     candidates = [sheet for sheet in rest if sheet.visible]
     if file_table is not None and file_table.name not in claimed and len(candidates) > 1:
         # Several unnamed sheets (an empty Sheet1 before the data): the first one holding cells.
-        first = next((sheet for sheet in candidates if not excel.sheet_is_empty(path, sheet.name)), None)
+        first = next(
+            (sheet for sheet in candidates if not excel.sheet_is_empty(path, sheet.name)), None
+        )
         rest = [first, *(sheet for sheet in rest if sheet is not first)] if first else rest
     for sheet in rest:
         if file_table is not None and file_table.name not in claimed and sheet.visible:
@@ -670,7 +704,9 @@ def type_file(
     read, quarantined = con.execute(
         f"select (select count(*) from {name}_typed), (select count(distinct _record) from {name}_errors)"
     ).fetchone()
-    notes = raw.notes + _unmapped_values_notes(con, table, name) + _repeated_keys_note(con, table, name)
+    notes = (
+        raw.notes + _unmapped_values_notes(con, table, name) + _repeated_keys_note(con, table, name)
+    )
     return FilePart(
         str(part),
         str(quarantine_part),
@@ -699,7 +735,9 @@ def superseded_text(accounts: list[FileAccount]) -> str:
     for a in accounts:
         if not a.rows_superseded or not a.superseded_by:
             continue
-        by = ", ".join(f"{f} ×{n}" for f, n in sorted(a.superseded_by.items(), key=lambda kv: (-kv[1], kv[0])))
+        by = ", ".join(
+            f"{f} ×{n}" for f, n in sorted(a.superseded_by.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
         examples = f"; e.g. {', '.join(a.superseded_examples)}" if a.superseded_examples else ""
         parts.append(f"{a.file}: {a.rows_superseded} by {by}{examples}")
     if not parts:
@@ -710,7 +748,9 @@ def superseded_text(accounts: list[FileAccount]) -> str:
     )
 
 
-def _unmapped_values_notes(con: duckdb.DuckDBPyConnection, table: contract.Table, name: str) -> list[str]:
+def _unmapped_values_notes(
+    con: duckdb.DuckDBPyConnection, table: contract.Table, name: str
+) -> list[str]:
     """Values outside a column's allowed set, by name and count (a vendor's stage the profile
     does not map): those rows are quarantined, and the note says what to add to ``values:``."""
     found = con.execute(
@@ -729,11 +769,15 @@ def _unmapped_values_notes(con: duckdb.DuckDBPyConnection, table: contract.Table
     return notes
 
 
-def _repeated_keys_note(con: duckdb.DuckDBPyConnection, table: contract.Table, name: str) -> list[str]:
+def _repeated_keys_note(
+    con: duckdb.DuckDBPyConnection, table: contract.Table, name: str
+) -> list[str]:
     """Keys on more than one row of one file are reported, not merged silently (two people
     named 张伟 in one team have one id when the id is built from department and name)."""
     pk = ", ".join(q(c) for c in table.primary_key)
-    key_text = " || ' / ' || ".join(f"coalesce(cast({q(c)} as varchar), '')" for c in table.primary_key)
+    key_text = " || ' / ' || ".join(
+        f"coalesce(cast({q(c)} as varchar), '')" for c in table.primary_key
+    )
     found = con.execute(
         f"select {key_text}, list(_line order by _line), count(*) over () from {name}_typed "
         f"where _record not in (select _record from {name}_errors) group by {pk} having count(*) > 1 "
@@ -741,7 +785,9 @@ def _repeated_keys_note(con: duckdb.DuckDBPyConnection, table: contract.Table, n
     ).fetchall()
     if not found:
         return []
-    examples = "; ".join(f"{key} on rows {', '.join(map(str, lines[:4]))}" for key, lines, _ in found)
+    examples = "; ".join(
+        f"{key} on rows {', '.join(map(str, lines[:4]))}" for key, lines, _ in found
+    )
     return [
         f"{found[0][2]} {'/'.join(table.primary_key)} value(s) on more than one row ({examples}): the last "
         "row is kept and the others count as superseded; if they are different records, export a "
@@ -815,6 +861,77 @@ def _registry_path(paths: Paths, table: str) -> Path:
     return paths.bronze / "_registry" / f"{table}.json"
 
 
+def _read_registry(paths: Paths, table: str) -> dict | None:
+    """The registry file as written, whatever its version (None when there is none)."""
+    path = _registry_path(paths, table)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _withdraw(
+    paths: Paths,
+    table: str,
+    registry: dict,
+    previous: dict | None,
+    planned: set[str],
+    now: dt.datetime,
+) -> tuple[list[dict], list[dict]]:
+    """Take every file an earlier run read and this run does not plan out of ``registry`` (also
+    the files of a registry of an earlier :data:`REGISTRY_VERSION`, which :func:`load_registry`
+    starts afresh). Its parts (its rows and its quarantined raw text) are deleted by
+    :func:`_remove_unreferenced_parts` once the registry without it is saved: a run failing
+    before then withdraws it again. Returns what was withdrawn
+    (:attr:`TableIngestResult.withdrawn`) and the run-log events."""
+    outdated = previous["files"] if previous and previous.get("version") != REGISTRY_VERSION else {}
+    kept_before = {a["file"]: a["rows_accepted"] for a in (previous or {}).get("accounts", [])}
+    forgotten = withdraw.forgotten_by_file(paths)
+    withdrawn: list[dict] = []
+    events: list[dict] = []
+    for label in sorted({*outdated, *registry["files"]} - planned):
+        entry = registry["files"].pop(label, None) or outdated[label]
+        item = {
+            "file": label,
+            "rows": int(entry["rows_read"]),
+            "kept": int(kept_before.get(label, 0)),
+            "quarantined": int(entry["rows_quarantined"]),
+            "reason": withdraw.withdrawal_reason(paths, label, forgotten),
+        }
+        withdrawn.append(item)
+        events.append(
+            {
+                "at": now.isoformat(timespec="seconds"),
+                "table": table,
+                "file": label,
+                "action": "withdrawn",
+                "rows": item["rows"],
+                "kept": item["kept"],
+                "quarantined": item["quarantined"],
+                "reason": f"{item['reason']}: its rows are taken out of bronze 其数据已从 bronze 删除",
+            }
+        )
+    return withdrawn, events
+
+
+def _parts_dirs(paths: Paths, table: str) -> tuple[Path, Path]:
+    return paths.bronze / "_parts" / table, paths.quarantine / "_parts" / table
+
+
+def _remove_unreferenced_parts(paths: Paths, table: str, registry: dict) -> None:
+    """Delete every part of ``table`` no registry entry points to (a withdrawn file's, one left
+    by an interrupted run or an earlier registry version): no rows outlive their file."""
+    in_use = {
+        Path(e[key]).resolve()
+        for e in registry["files"].values()
+        for key in ("part", "quarantine_part")
+    }
+    for folder in _parts_dirs(paths, table):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.is_file() and path.resolve() not in in_use:
+                    path.unlink(missing_ok=True)
+
+
 def load_registry(paths: Paths, table: str) -> dict:
     path = _registry_path(paths, table)
     if path.exists():
@@ -878,7 +995,7 @@ def ingest_table(
 ) -> TableIngestResult:
     """Bring one table's landing files into bronze; return its row accounting and run log."""
     now = now or dt.datetime.now()
-    plan = plan or plan_landing(paths.landing, profile)
+    plan = plan or plan_for(paths, profile)
     planned = plan.files[table.name]
     if table.name in DERIVED_TABLES or (profile.org is not None and table.name in org.ORG_DERIVED):
         if not planned:
@@ -886,8 +1003,12 @@ def ingest_table(
             if derived is not None:
                 return derived
         _derived_state_file(paths, table.name).unlink(missing_ok=True)
+    previous = _read_registry(paths, table.name)
     registry = load_registry(paths, table.name)
-    events: list[dict] = []
+    # First, so that a copy of a withdrawn file is typed itself below, not skipped as its twin.
+    withdrawn, events = _withdraw(
+        paths, table.name, registry, previous, {f.label for f in planned}, now
+    )
     copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
     con = duck.own_database()
@@ -979,7 +1100,10 @@ def ingest_table(
             if result.ignored_columns:
                 events[-1]["ignored_columns"] = result.ignored_columns
                 events[-1]["reason"] = " ".join(
-                    filter(None, [events[-1].get("reason"), ignored_columns_text(result.ignored_columns)])
+                    filter(
+                        None,
+                        [events[-1].get("reason"), ignored_columns_text(result.ignored_columns)],
+                    )
                 )
             registry["files"][f.label] = new_entry
         state = _consolidation_state(table, paths, registry)
@@ -1004,9 +1128,12 @@ def ingest_table(
                 )
         # Columns no contract column reads, per file, as the file was last typed.
         ignored_columns = {
-            label: e["ignored_columns"] for label, e in registry["files"].items() if e.get("ignored_columns")
+            label: e["ignored_columns"]
+            for label, e in registry["files"].items()
+            if e.get("ignored_columns")
         }
         _save_registry(paths, table.name, registry)
+        _remove_unreferenced_parts(paths, table.name, registry)
         # A copy of an ingested file is still accounted for: each of its rows is superseded
         # by the same row of the file it copies.
         for relative, twin in copies:
@@ -1026,6 +1153,7 @@ def ingest_table(
         events,
         ignored_columns,
         conflicts=conflicting_rows(conflicts_path(paths, table.name)),
+        withdrawn=withdrawn,
     )
     _write_accounts(paths, result)
     return result
@@ -1054,7 +1182,10 @@ def _derivation(table: contract.Table, paths: Paths, profile: Profile):
         history = history_path(paths, DERIVED_TABLES[table.name])
 
         def stage_history(con: duckdb.DuckDBPyConnection) -> str | None:
-            if con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0] == 0:
+            if (
+                con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0]
+                == 0
+            ):
                 return None
             return derive_stage_history(con, source, history if history.exists() else None)
 
@@ -1153,9 +1284,14 @@ def _derive_table(
         "rows": n,
         "reason": reason,
     }
-    _log(paths, table.name, [event])
-    # A file's registry entry from an earlier run with real files is stale now.
+    # The files an earlier run read for this table are withdrawn (none is planned now).
+    registry = load_registry(paths, table.name)
+    withdrawn, events = _withdraw(
+        paths, table.name, registry, _read_registry(paths, table.name), set(), now
+    )
+    _log(paths, table.name, [*events, event])
     _registry_path(paths, table.name).unlink(missing_ok=True)
+    _remove_unreferenced_parts(paths, table.name, registry)
     state_file.parent.mkdir(parents=True, exist_ok=True)
     state_file.write_text(json.dumps({"state": state}), encoding="utf-8")
     result = TableIngestResult(
@@ -1163,8 +1299,9 @@ def _derive_table(
         [],
         str(bronze),
         str(paths.quarantine / f"{table.name}.parquet"),
-        [event],
+        [*events, event],
         derived_rows=n,
+        withdrawn=withdrawn,
     )
     _write_accounts(paths, result)
     return result
@@ -1265,7 +1402,9 @@ def consolidate(
         if not other.exists():
             continue
         on = " and ".join(f"t.{q(a)} = r.{q(b)}" for a, b in rule.on)
-        pairs = f"from all_rows t join read_parquet({lit(str(other))}) r on {on} where {rule.violation}"
+        pairs = (
+            f"from all_rows t join read_parquet({lit(str(other))}) r on {on} where {rule.violation}"
+        )
         if rule.action == "quarantine":
             con.execute(
                 f"insert into reference_errors select {lit(table.name)}, t._source_file, t._source_line, {lit(rule.column)}, "
@@ -1318,7 +1457,9 @@ def consolidate(
         conflicts_path(paths, table.name),
     )
     # Which row replaced each superseded one: the kept row of its key (file and line).
-    key_text = " || ' / ' || ".join(f"coalesce(cast(v.{q(c)} as varchar), '')" for c in table.primary_key)
+    key_text = " || ' / ' || ".join(
+        f"coalesce(cast(v.{q(c)} as varchar), '')" for c in table.primary_key
+    )
     on_key = " and ".join(f"v.{q(c)} is not distinct from k.{q(c)}" for c in table.primary_key)
     superseded: dict[str, tuple[dict[str, int], list[str]]] = {}
     for file, by_file, n, examples in con.execute(
@@ -1419,7 +1560,7 @@ def ingest_all(
     paths: Paths, profile: Profile = CANONICAL, now: dt.datetime | None = None
 ) -> dict[str, TableIngestResult]:
     """Ingest every contract table, upstream tables first (:func:`ingest_order`)."""
-    plan = plan_landing(paths.landing, profile)
+    plan = plan_for(paths, profile)
     results = {
         name: ingest_table(contract.table(name), paths, profile, plan, now)
         for name in ingest_order()
