@@ -189,6 +189,18 @@ def prune_snapshots(paths: Paths, keep: int) -> list[Path]:
     return removed
 
 
+def purge_snapshots_except_current(paths: Paths) -> list[Path]:
+    """Remove every kept snapshot but the published one (``salesops forget --purge-snapshots``):
+    after a withdrawal, the older snapshots kept for rollback are the last copies of the
+    withdrawn rows. Rollback has nothing to go back to afterwards. Returns the removed files.
+    Call it holding the run lock, after the run that withdrew the rows has published."""
+    current = current_kept(paths)
+    removed = [p for p in kept_snapshots(paths) if p != current and not _is_current(paths, p)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
 def _is_current(paths: Paths, kept: Path) -> bool:
     try:
         return os.path.samefile(kept, paths.snapshot_db)

@@ -2,8 +2,10 @@
 
 Per table: rows read, accepted, quarantined (with the top reasons), superseded by a later
 extract (which file replaced which, with a few keys), the columns of each file that nothing
-reads, derived (a stage history built from a current-state export) and flagged as
-conflicting with another table; the landing files the run did not read; the tables that
+reads, derived (a stage history built from a current-state export), flagged as
+conflicting with another table, and withdrawn (the files removed from landing or forgotten
+since the last run, with the rows taken out); the landing files the run did not read
+(forgotten ones included); the tables that
 are missing and the marts that are therefore not available. A quarantined share above the
 warning threshold (:data:`WARNING_SHARE_VARIABLE`, default :data:`DEFAULT_WARNING_SHARE`)
 is a warning the user cannot miss: first in the console block, and on every dashboard page
@@ -40,9 +42,13 @@ def warning_share() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05") from None
+        raise ValueError(
+            f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05"
+        ) from None
     if not 0 <= value <= 1:
-        raise ValueError(f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05")
+        raise ValueError(
+            f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05"
+        )
     return value
 
 
@@ -76,6 +82,13 @@ class TableSummary:
     """(file, its columns that no contract column reads), per file."""
     superseded: tuple[tuple[str, int, tuple[tuple[str, int], ...], tuple[str, ...]], ...] = ()
     """(file, rows superseded, ((file of the kept row, rows), …), example keys), per file."""
+    withdrawn: tuple[dict, ...] = ()
+    """Files withdrawn by this run (removed from landing, forgotten): file, rows (read from it),
+    kept (of those, rows bronze held), quarantined, reason. Not part of the rows read."""
+
+    @property
+    def rows_withdrawn(self) -> int:
+        return sum(int(w["rows"]) for w in self.withdrawn)
 
     @property
     def quarantined_share(self) -> float:
@@ -151,18 +164,25 @@ def ingest_summaries(paths: Paths) -> list[TableSummary]:
                 sources=tuple(files) if detailed else (),
                 notes=tuple(dict.fromkeys(n for f in files for n in f.get("notes") or [])),
                 ignored_columns=tuple(
-                    (file, tuple(columns)) for file, columns in (account.get("ignored_columns") or {}).items()
+                    (file, tuple(columns))
+                    for file, columns in (account.get("ignored_columns") or {}).items()
                 ),
                 superseded=tuple(
                     (
                         f["file"],
                         int(f["rows_superseded"]),
-                        tuple(sorted((f.get("superseded_by") or {}).items(), key=lambda kv: (-kv[1], kv[0]))),
+                        tuple(
+                            sorted(
+                                (f.get("superseded_by") or {}).items(),
+                                key=lambda kv: (-kv[1], kv[0]),
+                            )
+                        ),
                         tuple(f.get("superseded_examples") or ()),
                     )
                     for f in files
                     if f.get("rows_superseded")
                 ),
+                withdrawn=tuple(account.get("withdrawn") or ()),
             )
         )
     return summaries
@@ -186,8 +206,25 @@ def availability(snapshot: Path) -> tuple[list[str], list[tuple[str, str]], int 
             ).fetchall()
         except duckdb.Error:
             return [], [], None
-    unavailable = [(name, str(lacking or "")) for name, available, lacking in marts if not available]
+    unavailable = [
+        (name, str(lacking or "")) for name, available, lacking in marts if not available
+    ]
     return missing, unavailable, len(marts)
+
+
+def not_read_forgotten(
+    paths: Paths, ignored_files: list[tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
+    """``ignored_files`` and, when not already among them, every forgotten file still in the
+    landing folder with why it is not read (``salesops forget``): named, never skipped silently."""
+    from salesops.ingest import withdraw
+
+    listed = list(ignored_files or [])
+    named = {file for file, _ in listed}
+    for entry in withdraw.forgotten(paths):
+        if entry.file not in named and (paths.landing / entry.file).is_file():
+            listed.append((entry.file, entry.reason_in(paths.landing)))
+    return listed
 
 
 def collect(paths: Paths, ignored_files: list[tuple[str, str]] | None = None) -> RunSummary:
@@ -195,7 +232,7 @@ def collect(paths: Paths, ignored_files: list[tuple[str, str]] | None = None) ->
     return RunSummary(
         tables=ingest_summaries(paths),
         warning_share=warning_share(),
-        ignored_files=list(ignored_files or []),
+        ignored_files=not_read_forgotten(paths, ignored_files),
         missing_tables=missing,
         unavailable_marts=unavailable,
         marts_total=total,
@@ -264,6 +301,30 @@ def superseded_lines(t: TableSummary) -> list[str]:
     ]
 
 
+def withdrawn_lines(t: TableSummary) -> list[str]:
+    """The files of a table withdrawn by this run, one line each, with the rows taken out."""
+    return [
+        f"      withdrawn 已撤回: {w['file']} — {int(w['rows']):,} row(s) removed 已删除 "
+        f"({int(w.get('kept', 0)):,} kept 保留, {int(w['quarantined']):,} quarantined 隔离): {w['reason']}"
+        for w in t.withdrawn
+    ]
+
+
+def withdrawal_total_line(summary: RunSummary) -> list[str]:
+    """One line when this run withdrew files: how many, and the rows per table."""
+    withdrawn = [t for t in summary.tables if t.withdrawn]
+    if not withdrawn:
+        return []
+    files = len({w["file"] for t in withdrawn for w in t.withdrawn})
+    per_table = ", ".join(f"{t.table} {t.rows_withdrawn:,}" for t in withdrawn)
+    return [
+        f"  withdrawn 已撤回: {files} file(s) 个文件, {sum(t.rows_withdrawn for t in withdrawn):,} row(s) "
+        f"removed 行已删除 ({per_table}) from bronze, the quarantine and this run's warehouse "
+        "已从 bronze、隔离区和本次构建的数据仓库中删除; older snapshots kept for rollback still hold them "
+        "until they age out or are purged (salesops forget --purge-snapshots) 回滚用旧快照仍含这些数据"
+    ]
+
+
 def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
     """The console block: a few lines, warnings first."""
     lines = ["What happened to your rows 数据去向:"]
@@ -280,7 +341,7 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
         + (f" {'set aside 未载入':>16}" if aside else "")
     )
     for t in summary.tables:
-        if not (t.rows_read or t.rows_derived):
+        if not (t.rows_read or t.rows_derived or t.withdrawn):
             continue
         extra = []
         if t.rows_derived:
@@ -299,7 +360,11 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
             lines.append(
                 f"      {f['file']}: read 读取 {f['rows_read']:,} · kept 保留 {f['rows_accepted']:,} · "
                 f"quarantined 隔离 {f['rows_quarantined']:,} · superseded 被替代 {f['rows_superseded']:,}"
-                + (f" · set aside 未载入 {f['rows_set_aside']:,}" if f.get("rows_set_aside") else "")
+                + (
+                    f" · set aside 未载入 {f['rows_set_aside']:,}"
+                    if f.get("rows_set_aside")
+                    else ""
+                )
             )
         if t.set_aside:
             lines.append(
@@ -308,6 +373,7 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
         lines += [f"      note 说明: {note}" for note in t.notes]
         lines += ignored_columns_lines(t)
         lines += superseded_lines(t)
+        lines += withdrawn_lines(t)
     total_read = sum(t.rows_read for t in summary.tables)
     total_kept = sum(t.rows_accepted for t in summary.tables)
     total_q = sum(t.rows_quarantined for t in summary.tables)
@@ -317,6 +383,7 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
         f"  {'total 合计':<{width}}  {total_read:>9,} {total_kept:>9,} {total_q:>13,} {total_s:>17,}"
         + (f" {total_a:>16,}" if aside else "")
     )
+    lines += withdrawal_total_line(summary)
     for file, why in summary.ignored_files:
         lines.append(f"  not read 未读取: {file} ({why})")
     if summary.missing_tables:
@@ -345,7 +412,10 @@ SNAPSHOT_COLUMNS: dict[str, tuple[str, str]] = {
     "files": ("bigint", "Files read for this table 读取文件数"),
     "rows_read": ("bigint", "Data rows read from those files 读取行数"),
     "rows_accepted": ("bigint", "Rows kept in bronze 保留行数"),
-    "rows_quarantined": ("bigint", "Rows set apart as unusable, with file, line and column 隔离行数"),
+    "rows_quarantined": (
+        "bigint",
+        "Rows set apart as unusable, with file, line and column 隔离行数",
+    ),
     "rows_superseded": ("bigint", "Rows replaced by a later row with the same key 被替代行数"),
     "rows_derived": ("bigint", "Rows derived from other tables (not read from a file) 派生行数"),
     "rows_conflicting": ("bigint", "Keys whose sources disagree (kept once, listed) 冲突键数"),
@@ -356,7 +426,10 @@ SNAPSHOT_COLUMNS: dict[str, tuple[str, str]] = {
     "rows_set_aside": ("bigint", "Non-data lines set aside (repeated header, totals) 搁置行数"),
     "set_aside": ("varchar", "What was set aside, by kind 搁置明细"),
     "notes": ("varchar", "What was changed on the way in (stripped BOMs, …) 处理说明"),
-    "ignored_columns": ("varchar", "Columns present in a file that no rule reads, per file 未读取列"),
+    "ignored_columns": (
+        "varchar",
+        "Columns present in a file that no rule reads, per file 未读取列",
+    ),
     "superseded": ("varchar", "Superseded keys, with where the kept row is 被替代明细"),
 }
 
@@ -375,7 +448,9 @@ def comment_table(
         con.execute(f"comment on column {table}.{column} is {_quote(description)}")
 
 
-def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSummary], share: float) -> None:
+def write_snapshot_table(
+    con: duckdb.DuckDBPyConnection, summaries: list[TableSummary], share: float
+) -> None:
     """``main.ingest_summary`` in the snapshot being published: one row per table."""
     columns = ", ".join(f"{name} {kind}" for name, (kind, _) in SNAPSHOT_COLUMNS.items())
     con.execute(f"create or replace table {SNAPSHOT_TABLE} ({columns})")
