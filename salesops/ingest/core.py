@@ -66,9 +66,7 @@ from salesops.ingest.typing import (
 )
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".parquet", *excel.EXCEL_SUFFIXES}
-NOT_DATA_REASON = (
-    "a {suffix} file: the run reads only " + ", ".join(sorted(DATA_SUFFIXES)) + " files"
-)
+NOT_DATA_REASON = "a {suffix} file: the run reads only " + ", ".join(sorted(DATA_SUFFIXES)) + " files"
 CANONICAL_FOLDERS = ("crm", "chat", "finance")
 MAX_QUARANTINED_TEXT = 2000
 """A rejected line is kept up to this many characters, cut only after masking (no half numbers)."""
@@ -252,9 +250,7 @@ def plan_landing(
             continue
         glob = profile.ignored_by(relative)
         if glob is None and path.suffix.lower() not in DATA_SUFFIXES:
-            ignored.append(
-                IgnoredFile(relative, NOT_DATA_REASON.format(suffix=path.suffix or "(none)"))
-            )
+            ignored.append(IgnoredFile(relative, NOT_DATA_REASON.format(suffix=path.suffix or "(none)")))
             continue
         if glob is not None:
             ignored.append(IgnoredFile(relative, IGNORE_REASON + glob))
@@ -275,9 +271,7 @@ def plan_landing(
             if planned_sheets or (rules and skipped):
                 key = extract_key(path)
                 for rule, sheet in planned_sheets:
-                    files[rule.table].append(
-                        PlannedFile(path, relative, rule.table, rule, key, sheet)
-                    )
+                    files[rule.table].append(PlannedFile(path, relative, rule.table, rule, key, sheet))
                 continue
         if not rules and folder in CANONICAL_FOLDERS and relative.count("/") == 1:
             table = contract.table_for_file(folder, _as_csv_name(path))
@@ -370,9 +364,7 @@ def _plan_workbook(
     candidates = [sheet for sheet in rest if sheet.visible]
     if file_table is not None and file_table.name not in claimed and len(candidates) > 1:
         # Several unnamed sheets (an empty Sheet1 before the data): the first one holding cells.
-        first = next(
-            (sheet for sheet in candidates if not excel.sheet_is_empty(path, sheet.name)), None
-        )
+        first = next((sheet for sheet in candidates if not excel.sheet_is_empty(path, sheet.name)), None)
         rest = [first, *(sheet for sheet in rest if sheet is not first)] if first else rest
     for sheet in rest:
         if file_table is not None and file_table.name not in claimed and sheet.visible:
@@ -704,9 +696,7 @@ def type_file(
     read, quarantined = con.execute(
         f"select (select count(*) from {name}_typed), (select count(distinct _record) from {name}_errors)"
     ).fetchone()
-    notes = (
-        raw.notes + _unmapped_values_notes(con, table, name) + _repeated_keys_note(con, table, name)
-    )
+    notes = raw.notes + _unmapped_values_notes(con, table, name) + _repeated_keys_note(con, table, name)
     return FilePart(
         str(part),
         str(quarantine_part),
@@ -735,9 +725,7 @@ def superseded_text(accounts: list[FileAccount]) -> str:
     for a in accounts:
         if not a.rows_superseded or not a.superseded_by:
             continue
-        by = ", ".join(
-            f"{f} ×{n}" for f, n in sorted(a.superseded_by.items(), key=lambda kv: (-kv[1], kv[0]))
-        )
+        by = ", ".join(f"{f} ×{n}" for f, n in sorted(a.superseded_by.items(), key=lambda kv: (-kv[1], kv[0])))
         examples = f"; e.g. {', '.join(a.superseded_examples)}" if a.superseded_examples else ""
         parts.append(f"{a.file}: {a.rows_superseded} by {by}{examples}")
     if not parts:
@@ -748,9 +736,7 @@ def superseded_text(accounts: list[FileAccount]) -> str:
     )
 
 
-def _unmapped_values_notes(
-    con: duckdb.DuckDBPyConnection, table: contract.Table, name: str
-) -> list[str]:
+def _unmapped_values_notes(con: duckdb.DuckDBPyConnection, table: contract.Table, name: str) -> list[str]:
     """Values outside a column's allowed set, by name and count (a vendor's stage the profile
     does not map): those rows are quarantined, and the note says what to add to ``values:``."""
     found = con.execute(
@@ -769,15 +755,11 @@ def _unmapped_values_notes(
     return notes
 
 
-def _repeated_keys_note(
-    con: duckdb.DuckDBPyConnection, table: contract.Table, name: str
-) -> list[str]:
+def _repeated_keys_note(con: duckdb.DuckDBPyConnection, table: contract.Table, name: str) -> list[str]:
     """Keys on more than one row of one file are reported, not merged silently (two people
     named 张伟 in one team have one id when the id is built from department and name)."""
     pk = ", ".join(q(c) for c in table.primary_key)
-    key_text = " || ' / ' || ".join(
-        f"coalesce(cast({q(c)} as varchar), '')" for c in table.primary_key
-    )
+    key_text = " || ' / ' || ".join(f"coalesce(cast({q(c)} as varchar), '')" for c in table.primary_key)
     found = con.execute(
         f"select {key_text}, list(_line order by _line), count(*) over () from {name}_typed "
         f"where _record not in (select _record from {name}_errors) group by {pk} having count(*) > 1 "
@@ -785,9 +767,7 @@ def _repeated_keys_note(
     ).fetchall()
     if not found:
         return []
-    examples = "; ".join(
-        f"{key} on rows {', '.join(map(str, lines[:4]))}" for key, lines, _ in found
-    )
+    examples = "; ".join(f"{key} on rows {', '.join(map(str, lines[:4]))}" for key, lines, _ in found)
     return [
         f"{found[0][2]} {'/'.join(table.primary_key)} value(s) on more than one row ({examples}): the last "
         "row is kept and the others count as superseded; if they are different records, export a "
@@ -1100,10 +1080,7 @@ def ingest_table(
             if result.ignored_columns:
                 events[-1]["ignored_columns"] = result.ignored_columns
                 events[-1]["reason"] = " ".join(
-                    filter(
-                        None,
-                        [events[-1].get("reason"), ignored_columns_text(result.ignored_columns)],
-                    )
+                    filter(None, [events[-1].get("reason"), ignored_columns_text(result.ignored_columns)])
                 )
             registry["files"][f.label] = new_entry
         state = _consolidation_state(table, paths, registry)
@@ -1128,9 +1105,7 @@ def ingest_table(
                 )
         # Columns no contract column reads, per file, as the file was last typed.
         ignored_columns = {
-            label: e["ignored_columns"]
-            for label, e in registry["files"].items()
-            if e.get("ignored_columns")
+            label: e["ignored_columns"] for label, e in registry["files"].items() if e.get("ignored_columns")
         }
         _save_registry(paths, table.name, registry)
         _remove_unreferenced_parts(paths, table.name, registry)
@@ -1182,10 +1157,7 @@ def _derivation(table: contract.Table, paths: Paths, profile: Profile):
         history = history_path(paths, DERIVED_TABLES[table.name])
 
         def stage_history(con: duckdb.DuckDBPyConnection) -> str | None:
-            if (
-                con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0]
-                == 0
-            ):
+            if con.execute(f"select count(*) from read_parquet({lit(str(source))})").fetchone()[0] == 0:
                 return None
             return derive_stage_history(con, source, history if history.exists() else None)
 
@@ -1402,9 +1374,7 @@ def consolidate(
         if not other.exists():
             continue
         on = " and ".join(f"t.{q(a)} = r.{q(b)}" for a, b in rule.on)
-        pairs = (
-            f"from all_rows t join read_parquet({lit(str(other))}) r on {on} where {rule.violation}"
-        )
+        pairs = f"from all_rows t join read_parquet({lit(str(other))}) r on {on} where {rule.violation}"
         if rule.action == "quarantine":
             con.execute(
                 f"insert into reference_errors select {lit(table.name)}, t._source_file, t._source_line, {lit(rule.column)}, "
@@ -1457,9 +1427,7 @@ def consolidate(
         conflicts_path(paths, table.name),
     )
     # Which row replaced each superseded one: the kept row of its key (file and line).
-    key_text = " || ' / ' || ".join(
-        f"coalesce(cast(v.{q(c)} as varchar), '')" for c in table.primary_key
-    )
+    key_text = " || ' / ' || ".join(f"coalesce(cast(v.{q(c)} as varchar), '')" for c in table.primary_key)
     on_key = " and ".join(f"v.{q(c)} is not distinct from k.{q(c)}" for c in table.primary_key)
     superseded: dict[str, tuple[dict[str, int], list[str]]] = {}
     for file, by_file, n, examples in con.execute(
