@@ -49,7 +49,10 @@ class ForgottenFile:
     forgotten_at: str
     """When ``salesops forget`` was run (ISO 8601, with its offset)."""
     sha256: str | None
-    """The file's content hash when it was forgotten (None if it was no longer in landing)."""
+    """The file's content hash when it was forgotten."""
+    stat: str | None = None
+    """Its size and modification time then (``<bytes>-<mtime ns>``): while they are the same,
+    the content is not hashed again to tell whether it changed."""
 
     @property
     def forgotten_on(self) -> str:
@@ -64,7 +67,12 @@ class ForgottenFile:
         """:attr:`reason`, saying so when the file in landing is no longer the one forgotten
         (a new export under the same name is not read either, until ``salesops unforget``)."""
         path = landing / self.file
-        if self.sha256 and path.is_file() and reader.file_sha256(path) != self.sha256:
+        if (
+            self.sha256
+            and path.is_file()
+            and _stat_key(path) != self.stat
+            and reader.file_sha256(path) != self.sha256
+        ):
             return (
                 f"{self.reason}; its content changed since 内容已变化: salesops unforget {self.file} "
                 "reads it again"
@@ -103,7 +111,7 @@ def forget(paths: Paths, file: str | Path, now: dt.datetime | None = None) -> Fo
     if relative in known:
         return known[relative]
     moment = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
-    entry = ForgottenFile(relative, moment, reader.file_sha256(path))
+    entry = ForgottenFile(relative, moment, reader.file_sha256(path), _stat_key(path))
     known[relative] = entry
     _save(paths, known)
     return entry
@@ -184,6 +192,11 @@ def landing_file(label: str) -> str:
     return label
 
 
+def _stat_key(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}-{stat.st_mtime_ns}"
+
+
 def _load(paths: Paths) -> dict[str, ForgottenFile]:
     path = forgotten_path(paths)
     if not path.exists():
@@ -191,7 +204,7 @@ def _load(paths: Paths) -> dict[str, ForgottenFile]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return {
-            name: ForgottenFile(name, entry["forgotten_at"], entry.get("sha256"))
+            name: ForgottenFile(name, entry["forgotten_at"], entry.get("sha256"), entry.get("stat"))
             for name, entry in data["files"].items()
         }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
