@@ -129,7 +129,7 @@ def unforget(paths: Paths, file: str | Path) -> ForgottenFile:
         listed = ", ".join(sorted(known)) or "none 无"
         raise ForgetError(
             f"{file} is not forgotten 该文件未被撤回 (forgotten files 已撤回的文件: {listed}). "
-            "salesops forget --list shows them with their dates"
+            "the list with dates is in config/forgotten.json"
         )
     entry = known.pop(relative)
     _save(paths, known)

@@ -18,6 +18,7 @@ import xlsxwriter
 from salesops import contract
 from salesops.config import Paths
 from salesops.ingest import IgnoredFile, ingest_table, plan_for
+from salesops.ingest.core import REGISTRY_VERSION
 from salesops.ingest.withdraw import ForgetError, forget, forgotten, forgotten_path, unforget
 from salesops.publish import purge_snapshots_except_current
 from salesops.run_summary import RunSummary, ingest_summaries, not_read_forgotten, render
@@ -132,6 +133,27 @@ def test_a_file_removed_from_landing_takes_its_rows_out_of_bronze(paths):
         OPPORTUNITIES, paths
     )  # withdrawn once: the next run has nothing to withdraw
     assert again.withdrawn == [] and [e["action"] for e in again.events] == ["unchanged"]
+
+
+def test_files_of_an_older_registry_version_are_withdrawn_and_stray_parts_removed(paths):
+    march_30, _ = two_extracts(paths)
+    ingest_table(OPPORTUNITIES, paths)
+    registry_file = paths.bronze / "_registry" / "opportunities.json"
+    registry = json.loads(registry_file.read_text(encoding="utf-8"))
+    registry["version"] = REGISTRY_VERSION - 1  # as left by an older salesops
+    registry_file.write_text(json.dumps(registry), encoding="utf-8")
+    stray = write(
+        paths.quarantine / "_parts" / "opportunities" / ".left-by-a-killed-run.tmp", "raw text"
+    )
+    march_30.unlink()
+
+    result = ingest_table(OPPORTUNITIES, paths)
+
+    assert [(w["file"], w["rows"], w["kept"]) for w in result.withdrawn] == [
+        ("crm/opportunities_2026-03-30.csv", 3, 1)
+    ]
+    assert not stray.exists() and len(parts(paths, "opportunities")) == 2
+    assert query(result.bronze_path, "select opportunity_id from t") == [("O3",)]
 
 
 def test_forget_keeps_the_file_but_withdraws_it_and_names_it_unread_until_unforgotten(paths):
