@@ -1224,7 +1224,7 @@ def _derive_table(
                 "action": "unchanged",
             }
             account = json.loads(accounts.read_text(encoding="utf-8"))
-            return TableIngestResult(
+            unchanged = TableIngestResult(
                 table.name,
                 [],
                 str(bronze),
@@ -1232,6 +1232,9 @@ def _derive_table(
                 [event],
                 derived_rows=int(account.get("derived_rows", 0)),
             )
+            if account.get("withdrawn"):  # said by the run that withdrew them, not again
+                _write_accounts(paths, unchanged)
+            return unchanged
     con = duck.own_database()
     try:
         rows = build(con)

@@ -304,6 +304,9 @@ def test_a_table_derived_again_withdraws_the_file_it_had(paths):
     assert query(
         derived.bronze_path, "select count(*) from t where _source_file like '%stage_history.csv'"
     ) == [(0,)]
+    ingest_table(stage_history, paths)  # derived again, unchanged: the withdrawal is said once
+    summaries = {t.table: t for t in ingest_summaries(paths)}
+    assert summaries["opportunity_stage_history"].withdrawn == ()
 
 
 def test_run_summary_names_the_withdrawal_and_the_forgotten_file(paths):
