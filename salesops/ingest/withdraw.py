@@ -155,20 +155,30 @@ def landing_relative(paths: Paths, file: str | Path) -> str:
         ) from None
 
 
-def forget_message(paths: Paths, entry: ForgottenFile, kept_snapshots: int) -> str:
+def forget_message(paths: Paths, entry: ForgottenFile, purge_requested: bool = False) -> str:
     """What ``salesops forget`` tells the user: what happens at the next run, and where the rows
-    still are until then (older snapshots kept for rollback)."""
+    still are until then (the older published snapshots kept for rollback)."""
+    from salesops.publish import older_snapshots
+
     lines = [
         f"Forgotten 已撤回: {entry.file} (on {entry.forgotten_on}).",
         "The next run (salesops run) takes its rows out of bronze, the quarantine and the warehouse, "
         "and names the file as not read; it stays in the landing folder. "
         "下次运行时其数据将从 bronze、隔离区和数据仓库中删除；文件仍留在落地目录中，不再读取。",
     ]
-    if kept_snapshots:
+    older = len(older_snapshots(paths))
+    if purge_requested:
         lines.append(
-            f"{kept_snapshots} older published snapshot(s) kept for rollback (warehouse/snapshots/) still hold "
-            "its rows until they age out (SALESOPS_KEEP_SNAPSHOTS) or are purged (salesops forget "
-            "--purge-snapshots, after the next run). 用于回滚的旧快照仍含这些数据，直至过期或被清除。"
+            "Once that run has published, it removes every older snapshot kept for rollback "
+            "(warehouse/snapshots/): rollback will have nothing to go back to. "
+            "该次运行发布后将删除所有用于回滚的旧快照。"
+        )
+    elif older or paths.snapshot_db.exists():
+        lines.append(
+            f"The published snapshot and {older} older one(s) kept for rollback (warehouse/snapshots/) "
+            "hold its rows; after the next run the older ones still do, until they age out "
+            "(SALESOPS_KEEP_SNAPSHOTS) or are purged (salesops forget --purge-snapshots). "
+            "用于回滚的旧快照仍含这些数据，直至过期或被清除。"
         )
     lines.append(f"To read it again 恢复读取: salesops unforget {entry.file}")
     return "\n".join(lines)

@@ -19,8 +19,19 @@ from salesops import contract
 from salesops.config import Paths
 from salesops.ingest import IgnoredFile, ingest_table, plan_for
 from salesops.ingest.core import REGISTRY_VERSION
-from salesops.ingest.withdraw import ForgetError, forget, forgotten, forgotten_path, unforget
-from salesops.publish import purge_snapshots_except_current
+from salesops.ingest.withdraw import (
+    ForgetError,
+    forget,
+    forget_message,
+    forgotten,
+    forgotten_path,
+    unforget,
+)
+from salesops.publish import (
+    publish_snapshot,
+    purge_snapshots_except_current,
+    request_snapshot_purge,
+)
 from salesops.run_summary import RunSummary, ingest_summaries, not_read_forgotten, render
 
 HEADER = "opportunity_id,lead_id,customer_id,owner_rep_id,product_line,created_at,stage,status,amount,expected_close_date,probability"
@@ -351,3 +362,37 @@ def test_purge_keeps_only_the_published_snapshot(paths):
     os.link(current, paths.snapshot_db)
     assert purge_snapshots_except_current(paths) == [old, older]
     assert sorted(kept.iterdir()) == [current]
+
+
+def _published(paths: Paths, run_id: str, day: int) -> Path:
+    return publish_snapshot(paths, run_id, now=dt.datetime(2026, 12, day, 6)).snapshot
+
+
+def test_a_requested_purge_happens_after_the_next_publish(paths):
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_figures as select 42 as value, date '2026-11-30' as as_of"
+        )
+    _published(paths, "first", 1)
+    _published(paths, "second", 2)
+    write(paths.landing / "crm" / "opportunities.csv", MARCH_31)
+    entry = forget(paths, "crm/opportunities.csv", now=FORGOTTEN_AT)
+    assert "The published snapshot and 1 older one(s) kept for rollback" in forget_message(
+        paths, entry
+    )
+
+    request_snapshot_purge(paths)
+    assert "removes every older snapshot" in forget_message(paths, entry, purge_requested=True)
+    third = publish_snapshot(paths, "third", now=dt.datetime(2026, 12, 3, 6))
+
+    assert [p.name for p in third.purged] == [
+        "20261201T060000.000000_first.duckdb",
+        "20261202T060000.000000_second.duckdb",
+    ]
+    assert [p.name for p in paths.snapshots_dir.iterdir()] == [
+        "20261203T060000.000000_third.duckdb"
+    ]
+    assert (
+        publish_snapshot(paths, "fourth", now=dt.datetime(2026, 12, 4, 6)).purged == []
+    )  # asked once
