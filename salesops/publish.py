@@ -25,11 +25,12 @@ file, so keeping costs no copy), the newest ``SALESOPS_KEEP_SNAPSHOTS`` of them 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,8 @@ class PublishResult:
     published_at: dt.datetime
     run_id: str
     tables: int
+    purged: list[Path] = field(default_factory=list)
+    """Older kept snapshots removed because a purge was requested (:func:`request_snapshot_purge`)."""
 
 
 def publish_snapshot(
@@ -125,7 +128,11 @@ def publish_snapshot(
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     prune_snapshots(paths, keep_snapshots())
-    return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables)
+    purged = []
+    if snapshot_purge_requested(paths):
+        purged = purge_snapshots_except_current(paths)
+        purge_request_path(paths).unlink(missing_ok=True)
+    return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables, purged)
 
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -190,6 +197,43 @@ def prune_snapshots(paths: Paths, keep: int) -> list[Path]:
     for path in removed:
         path.unlink(missing_ok=True)
     return removed
+
+
+def older_snapshots(paths: Paths) -> list[Path]:
+    """The kept snapshots other than the published one, oldest first (what rollback can restore)."""
+    current = current_kept(paths)
+    return [p for p in kept_snapshots(paths) if p != current and not _is_current(paths, p)]
+
+
+def purge_snapshots_except_current(paths: Paths) -> list[Path]:
+    """Remove every kept snapshot but the published one: after a withdrawal
+    (:mod:`salesops.ingest.withdraw`), the older snapshots kept for rollback are the last
+    copies of the withdrawn rows. Rollback has nothing to go back to afterwards. Returns the
+    removed files. Call it holding the run lock, once the run that withdrew the rows has
+    published (before then, use :func:`request_snapshot_purge`)."""
+    removed = older_snapshots(paths)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def purge_request_path(paths: Paths) -> Path:
+    return paths.home / "config" / "purge_snapshots.json"
+
+
+def request_snapshot_purge(paths: Paths, now: dt.datetime | None = None) -> None:
+    """Ask the next publish to remove every older kept snapshot once its own snapshot is in
+    place (``salesops forget FILE --purge-snapshots``: the run that withdraws the rows is the
+    one after which no snapshot holds them). Record it holding the run lock, so that it is not
+    consumed by a run already past its ingest."""
+    path = purge_request_path(paths)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    moment = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+    path.write_text(json.dumps({"requested_at": moment}), encoding="utf-8")
+
+
+def snapshot_purge_requested(paths: Paths) -> bool:
+    return purge_request_path(paths).exists()
 
 
 def _is_current(paths: Paths, kept: Path) -> bool:

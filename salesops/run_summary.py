@@ -2,8 +2,10 @@
 
 Per table: rows read, accepted, quarantined (with the top reasons), superseded by a later
 extract (which file replaced which, with a few keys), the columns of each file that nothing
-reads, derived (a stage history built from a current-state export) and flagged as
-conflicting with another table; the landing files the run did not read; the tables that
+reads, derived (a stage history built from a current-state export), flagged as
+conflicting with another table, and withdrawn (the files removed from landing or forgotten
+since the last run, with the rows taken out); the landing files the run did not read
+(forgotten ones included); the tables that
 are missing and the marts that are therefore not available. A quarantined share above the
 warning threshold (:data:`WARNING_SHARE_VARIABLE`, default :data:`DEFAULT_WARNING_SHARE`)
 is a warning the user cannot miss: first in the console block, and on every dashboard page
@@ -76,6 +78,14 @@ class TableSummary:
     """(file, its columns that no contract column reads), per file."""
     superseded: tuple[tuple[str, int, tuple[tuple[str, int], ...], tuple[str, ...]], ...] = ()
     """(file, rows superseded, ((file of the kept row, rows), …), example keys), per file."""
+    withdrawn: tuple[dict, ...] = ()
+    """Files withdrawn by this run (removed from landing, forgotten): file, rows (read from it),
+    kept (of those, rows bronze held), quarantined, reason. Not part of the rows read."""
+
+    @property
+    def rows_withdrawn(self) -> int:
+        return sum(int(w["rows"]) for w in self.withdrawn)
+
 
     @property
     def quarantined_share(self) -> float:
@@ -163,6 +173,7 @@ def ingest_summaries(paths: Paths) -> list[TableSummary]:
                     for f in files
                     if f.get("rows_superseded")
                 ),
+                withdrawn=tuple(account.get("withdrawn") or ()),
             )
         )
     return summaries
@@ -190,12 +201,27 @@ def availability(snapshot: Path) -> tuple[list[str], list[tuple[str, str]], int 
     return missing, unavailable, len(marts)
 
 
+def not_read_forgotten(
+    paths: Paths, ignored_files: list[tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
+    """``ignored_files`` and, when not already among them, every forgotten file still in the
+    landing folder with why it is not read (``salesops forget``): named, never skipped silently."""
+    from salesops.ingest import withdraw
+
+    listed = list(ignored_files or [])
+    named = {file for file, _ in listed}
+    for entry in withdraw.forgotten(paths):
+        if entry.file not in named and (paths.landing / entry.file).is_file():
+            listed.append((entry.file, entry.reason_in(paths.landing)))
+    return listed
+
+
 def collect(paths: Paths, ignored_files: list[tuple[str, str]] | None = None) -> RunSummary:
     missing, unavailable, total = availability(paths.snapshot_db)
     return RunSummary(
         tables=ingest_summaries(paths),
         warning_share=warning_share(),
-        ignored_files=list(ignored_files or []),
+        ignored_files=not_read_forgotten(paths, ignored_files),
         missing_tables=missing,
         unavailable_marts=unavailable,
         marts_total=total,
@@ -264,6 +290,30 @@ def superseded_lines(t: TableSummary) -> list[str]:
     ]
 
 
+def withdrawn_lines(t: TableSummary) -> list[str]:
+    """The files of a table withdrawn by this run, one line each, with the rows taken out."""
+    return [
+        f"      withdrawn 已撤回: {w['file']} — {int(w['rows']):,} row(s) removed 已删除 "
+        f"({int(w.get('kept', 0)):,} kept 保留, {int(w['quarantined']):,} quarantined 隔离): {w['reason']}"
+        for w in t.withdrawn
+    ]
+
+
+def withdrawal_total_line(summary: RunSummary) -> list[str]:
+    """One line when this run withdrew files: how many, and the rows per table."""
+    withdrawn = [t for t in summary.tables if t.withdrawn]
+    if not withdrawn:
+        return []
+    files = len({w["file"] for t in withdrawn for w in t.withdrawn})
+    per_table = ", ".join(f"{t.table} {t.rows_withdrawn:,}" for t in withdrawn)
+    return [
+        f"  withdrawn 已撤回: {files} file(s) 个文件, {sum(t.rows_withdrawn for t in withdrawn):,} row(s) "
+        f"removed 行已删除 ({per_table}) from bronze, the quarantine and this run's warehouse "
+        "已从 bronze、隔离区和本次构建的数据仓库中删除; older snapshots kept for rollback still hold them "
+        "until they age out or are purged (salesops forget --purge-snapshots) 回滚用旧快照仍含这些数据"
+    ]
+
+
 def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
     """The console block: a few lines, warnings first."""
     lines = ["What happened to your rows 数据去向:"]
@@ -280,7 +330,7 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
         + (f" {'set aside 未载入':>16}" if aside else "")
     )
     for t in summary.tables:
-        if not (t.rows_read or t.rows_derived):
+        if not (t.rows_read or t.rows_derived or t.withdrawn):
             continue
         extra = []
         if t.rows_derived:
@@ -308,6 +358,7 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
         lines += [f"      note 说明: {note}" for note in t.notes]
         lines += ignored_columns_lines(t)
         lines += superseded_lines(t)
+        lines += withdrawn_lines(t)
     total_read = sum(t.rows_read for t in summary.tables)
     total_kept = sum(t.rows_accepted for t in summary.tables)
     total_q = sum(t.rows_quarantined for t in summary.tables)
@@ -317,6 +368,7 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
         f"  {'total 合计':<{width}}  {total_read:>9,} {total_kept:>9,} {total_q:>13,} {total_s:>17,}"
         + (f" {total_a:>16,}" if aside else "")
     )
+    lines += withdrawal_total_line(summary)
     for file, why in summary.ignored_files:
         lines.append(f"  not read 未读取: {file} ({why})")
     if summary.missing_tables:

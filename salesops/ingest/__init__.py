@@ -9,6 +9,7 @@ from salesops.ingest.core import (
     ingest_all,
     ingest_table,
     load_registry,
+    plan_for,
     plan_landing,
 )
 from salesops.ingest.errors import IngestError
@@ -29,5 +30,6 @@ __all__ = [
     "ingest_table",
     "load_profile",
     "load_registry",
+    "plan_for",
     "plan_landing",
 ]

@@ -42,7 +42,7 @@ import duckdb
 
 from salesops import contract, duck, failpoints, pii
 from salesops.config import Paths, reporting_timezone
-from salesops.ingest import chat_formats, excel, org, reader
+from salesops.ingest import chat_formats, excel, org, reader, withdraw
 from salesops.ingest.derived import DERIVED_SOURCE_FILE, DERIVED_TABLES, derive_stage_history
 from salesops.ingest.errors import IngestError
 from salesops.ingest.profile import (
@@ -172,6 +172,15 @@ class TableIngestResult:
     conflicts: int = 0
     """Kept rows flagged as contradicting another table (``bronze/_conflicts/<table>.parquet``;
     a row in two pairs counts once)."""
+    withdrawn: list[dict] = field(default_factory=list)
+    """Files read by an earlier run and withdrawn by this one (removed from landing, forgotten
+    with ``salesops forget``, or no longer claimed): per file, ``file``, ``rows`` (its rows
+    read), ``kept`` (of those, rows the consolidated table held), ``quarantined`` and
+    ``reason``. Their rows are gone from bronze; they are not in :attr:`files`."""
+
+    @property
+    def rows_withdrawn(self) -> int:
+        return sum(w["rows"] for w in self.withdrawn)
 
     @property
     def rows_read(self) -> int:
@@ -201,6 +210,7 @@ class TableIngestResult:
             rows_quarantined=self.rows_quarantined,
             rows_superseded=self.rows_superseded,
             rows_set_aside=self.rows_set_aside,
+            rows_withdrawn=self.rows_withdrawn,
         )
         return d
 
@@ -215,10 +225,17 @@ def extract_key(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = True) -> Plan:
+def plan_landing(
+    landing: Path,
+    profile: Profile = CANONICAL,
+    strict: bool = True,
+    forgotten: dict[str, withdraw.ForgottenFile] | None = None,
+) -> Plan:
     """Which rule reads which landing file. A data file nobody claims is an error (raised when
-    ``strict``, else listed in ``Plan.unclaimed``); a file the profile's ``ignore`` matches is
-    listed in ``Plan.ignored``, never read."""
+    ``strict``, else listed in ``Plan.unclaimed``); a file the profile's ``ignore`` matches, or
+    a file in ``forgotten`` (landing-relative path → record, :func:`plan_for` passes the
+    home's), is listed in ``Plan.ignored``, never read."""
+    forgotten = forgotten or {}
     files: dict[str, list[PlannedFile]] = {name: [] for name in contract.TABLES}
     ignored: list[IgnoredFile] = []
     unclaimed: list[IngestError] = []
@@ -227,6 +244,9 @@ def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = Tru
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
         relative = path.relative_to(landing).as_posix()
         if any(part.startswith(".") for part in path.relative_to(landing).parts):
+            continue
+        if relative in forgotten:
+            ignored.append(IgnoredFile(relative, forgotten[relative].reason_in(landing)))
             continue
         glob = profile.ignored_by(relative)
         if glob is None and path.suffix.lower() not in DATA_SUFFIXES:
@@ -287,6 +307,12 @@ def plan_landing(landing: Path, profile: Profile = CANONICAL, strict: bool = Tru
     for name in files:
         files[name].sort(key=lambda f: (f.extract_key, f.relative, f.sheet or ""))
     return Plan(files, ignored, unclaimed)
+
+
+def plan_for(paths: Paths, profile: Profile = CANONICAL, strict: bool = True) -> Plan:
+    """The run's plan of a home: :func:`plan_landing` of its landing, without the files
+    forgotten with ``salesops forget`` (named in ``Plan.ignored``)."""
+    return plan_landing(paths.landing, profile, strict, withdraw.forgotten_by_file(paths))
 
 
 def _as_csv_name(path: Path) -> str:
@@ -815,6 +841,77 @@ def _registry_path(paths: Paths, table: str) -> Path:
     return paths.bronze / "_registry" / f"{table}.json"
 
 
+def _read_registry(paths: Paths, table: str) -> dict | None:
+    """The registry file as written, whatever its version (None when there is none)."""
+    path = _registry_path(paths, table)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _withdraw(
+    paths: Paths,
+    table: str,
+    registry: dict,
+    previous: dict | None,
+    planned: set[str],
+    now: dt.datetime,
+) -> tuple[list[dict], list[dict]]:
+    """Take every file an earlier run read and this run does not plan out of ``registry`` (also
+    the files of a registry of an earlier :data:`REGISTRY_VERSION`, which :func:`load_registry`
+    starts afresh). Its parts (its rows and its quarantined raw text) are deleted by
+    :func:`_remove_unreferenced_parts` once the registry without it is saved: a run failing
+    before then withdraws it again. Returns what was withdrawn
+    (:attr:`TableIngestResult.withdrawn`) and the run-log events."""
+    outdated = previous["files"] if previous and previous.get("version") != REGISTRY_VERSION else {}
+    kept_before = {a["file"]: a["rows_accepted"] for a in (previous or {}).get("accounts", [])}
+    forgotten = withdraw.forgotten_by_file(paths)
+    withdrawn: list[dict] = []
+    events: list[dict] = []
+    for label in sorted({*outdated, *registry["files"]} - planned):
+        entry = registry["files"].pop(label, None) or outdated[label]
+        item = {
+            "file": label,
+            "rows": int(entry["rows_read"]),
+            "kept": int(kept_before.get(label, 0)),
+            "quarantined": int(entry["rows_quarantined"]),
+            "reason": withdraw.withdrawal_reason(paths, label, forgotten),
+        }
+        withdrawn.append(item)
+        events.append(
+            {
+                "at": now.isoformat(timespec="seconds"),
+                "table": table,
+                "file": label,
+                "action": "withdrawn",
+                "rows": item["rows"],
+                "kept": item["kept"],
+                "quarantined": item["quarantined"],
+                "reason": f"{item['reason']}: its rows are taken out of bronze 其数据已从 bronze 删除",
+            }
+        )
+    return withdrawn, events
+
+
+def _parts_dirs(paths: Paths, table: str) -> tuple[Path, Path]:
+    return paths.bronze / "_parts" / table, paths.quarantine / "_parts" / table
+
+
+def _remove_unreferenced_parts(paths: Paths, table: str, registry: dict) -> None:
+    """Delete every part of ``table`` no registry entry points to (a withdrawn file's, one left
+    by an interrupted run or an earlier registry version): no rows outlive their file."""
+    in_use = {
+        Path(e[key]).resolve()
+        for e in registry["files"].values()
+        for key in ("part", "quarantine_part")
+    }
+    for folder in _parts_dirs(paths, table):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.is_file() and path.resolve() not in in_use:
+                    path.unlink(missing_ok=True)
+
+
 def load_registry(paths: Paths, table: str) -> dict:
     path = _registry_path(paths, table)
     if path.exists():
@@ -878,7 +975,7 @@ def ingest_table(
 ) -> TableIngestResult:
     """Bring one table's landing files into bronze; return its row accounting and run log."""
     now = now or dt.datetime.now()
-    plan = plan or plan_landing(paths.landing, profile)
+    plan = plan or plan_for(paths, profile)
     planned = plan.files[table.name]
     if table.name in DERIVED_TABLES or (profile.org is not None and table.name in org.ORG_DERIVED):
         if not planned:
@@ -886,8 +983,12 @@ def ingest_table(
             if derived is not None:
                 return derived
         _derived_state_file(paths, table.name).unlink(missing_ok=True)
+    previous = _read_registry(paths, table.name)
     registry = load_registry(paths, table.name)
-    events: list[dict] = []
+    # First, so that a copy of a withdrawn file is typed itself below, not skipped as its twin.
+    withdrawn, events = _withdraw(
+        paths, table.name, registry, previous, {f.label for f in planned}, now
+    )
     copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
     con = duck.own_database()
@@ -1008,6 +1109,7 @@ def ingest_table(
         }
         failpoints.reach("ingest", table.name)  # the fault tests' kill during the ingest
         _save_registry(paths, table.name, registry)
+        _remove_unreferenced_parts(paths, table.name, registry)
         # A copy of an ingested file is still accounted for: each of its rows is superseded
         # by the same row of the file it copies.
         for relative, twin in copies:
@@ -1027,6 +1129,7 @@ def ingest_table(
         events,
         ignored_columns,
         conflicts=conflicting_rows(conflicts_path(paths, table.name)),
+        withdrawn=withdrawn,
     )
     _write_accounts(paths, result)
     return result
@@ -1122,7 +1225,7 @@ def _derive_table(
                 "action": "unchanged",
             }
             account = json.loads(accounts.read_text(encoding="utf-8"))
-            return TableIngestResult(
+            unchanged = TableIngestResult(
                 table.name,
                 [],
                 str(bronze),
@@ -1130,6 +1233,9 @@ def _derive_table(
                 [event],
                 derived_rows=int(account.get("derived_rows", 0)),
             )
+            if account.get("withdrawn"):  # said by the run that withdrew them, not again
+                _write_accounts(paths, unchanged)
+            return unchanged
     con = duck.own_database()
     try:
         rows = build(con)
@@ -1154,9 +1260,14 @@ def _derive_table(
         "rows": n,
         "reason": reason,
     }
-    _log(paths, table.name, [event])
-    # A file's registry entry from an earlier run with real files is stale now.
+    # The files an earlier run read for this table are withdrawn (none is planned now).
+    registry = load_registry(paths, table.name)
+    withdrawn, events = _withdraw(
+        paths, table.name, registry, _read_registry(paths, table.name), set(), now
+    )
+    _log(paths, table.name, [*events, event])
     _registry_path(paths, table.name).unlink(missing_ok=True)
+    _remove_unreferenced_parts(paths, table.name, registry)
     state_file.parent.mkdir(parents=True, exist_ok=True)
     state_file.write_text(json.dumps({"state": state}), encoding="utf-8")
     result = TableIngestResult(
@@ -1164,8 +1275,9 @@ def _derive_table(
         [],
         str(bronze),
         str(paths.quarantine / f"{table.name}.parquet"),
-        [event],
+        [*events, event],
         derived_rows=n,
+        withdrawn=withdrawn,
     )
     _write_accounts(paths, result)
     return result
@@ -1420,7 +1532,7 @@ def ingest_all(
     paths: Paths, profile: Profile = CANONICAL, now: dt.datetime | None = None
 ) -> dict[str, TableIngestResult]:
     """Ingest every contract table, upstream tables first (:func:`ingest_order`)."""
-    plan = plan_landing(paths.landing, profile)
+    plan = plan_for(paths, profile)
     results = {
         name: ingest_table(contract.table(name), paths, profile, plan, now)
         for name in ingest_order()
