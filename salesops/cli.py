@@ -302,15 +302,14 @@ def _end_run_record(
 
 def _echo_run_summary(paths: Paths, *, published: bool) -> None:
     """What happened to the user's rows; after a failed run, without the (old) snapshot's marts."""
-    from salesops.ingest import CANONICAL, IngestError, ProfileError, plan_landing
+    from salesops.ingest import CANONICAL, IngestError, ProfileError
+    from salesops.ingest.core import plan_for
     from salesops.ingest.profile import load_profiles
     from salesops.run_summary import RunSummary, collect, ingest_summaries, render, warning_share
 
     profile_files = os.environ.get(PROFILE_VARIABLE)
     try:
-        plan = plan_landing(
-            paths.landing, load_profiles(profile_files) if profile_files else CANONICAL
-        )
+        plan = plan_for(paths, load_profiles(profile_files) if profile_files else CANONICAL)
         ignored = [(entry.file, entry.reason) for entry in plan.ignored]
     except (IngestError, ProfileError):
         ignored = []  # the run's own error already names the file
@@ -390,6 +389,88 @@ def rollback() -> None:
         f"Rolled back 已回滚: {paths.snapshot_db} is now the snapshot {restored.describe()}"
         + (f"; it replaced 替换了 {replaced.describe()}" if replaced else "")
     )
+
+
+LANDING_OPTION = click.option(
+    "--landing",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The landing folder the runs read (as for `salesops run --landing`); default: <home>/landing.",
+)
+
+
+def _landing_paths(landing: Path | None) -> Paths:
+    if landing:
+        os.environ[LANDING_VARIABLE] = str(landing.resolve())
+    return Paths.from_env()
+
+
+@main.command()
+@click.argument("files", nargs=-1)
+@LANDING_OPTION
+@click.option("--list", "listing", is_flag=True, help="List the forgotten files 列出已撤回的文件.")
+@click.option(
+    "--purge-snapshots",
+    is_flag=True,
+    help="Also remove the older snapshots kept for rollback, which still hold the rows: at the "
+    "next publish, or now when no file is given (after the run that withdrew them).",
+)
+def forget(
+    files: tuple[str, ...], landing: Path | None, listing: bool, purge_snapshots: bool
+) -> None:
+    """Withdraw landing files: the next run takes their rows out of bronze and the warehouse 撤回数据.
+
+    The file stays in the landing folder and is named as not read at every run; the way a
+    personal-data deletion request is honoured. Removing the file from the landing folder has
+    the same effect. `salesops unforget FILE` reads it again."""
+    from salesops.ingest.withdraw import ForgetError, forget_message, forgotten
+    from salesops.ingest.withdraw import forget as forget_file
+    from salesops.publish import purge_snapshots_except_current, request_snapshot_purge
+    from salesops.run_lock import RunBusyError, RunLock
+
+    paths = _landing_paths(landing)
+    if listing or not (files or purge_snapshots):
+        entries = forgotten(paths)
+        for entry in entries:
+            click.echo(f"{entry.file}  {entry.reason}")
+        if not entries:
+            click.echo("No forgotten file 没有已撤回的文件")
+        return
+    try:
+        with RunLock(paths, f"forget-{uuid.uuid4()}").acquire():
+            if not files:
+                removed = purge_snapshots_except_current(paths)
+                click.echo(
+                    f"Removed {len(removed)} older snapshot(s) kept for rollback 已删除旧快照: "
+                    + (", ".join(p.name for p in removed) or "none 无")
+                )
+                return
+            entries = [forget_file(paths, file) for file in files]
+            if purge_snapshots:
+                request_snapshot_purge(paths)
+    except (ForgetError, RunBusyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for entry in entries:
+        click.echo(forget_message(paths, entry, purge_requested=purge_snapshots))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@LANDING_OPTION
+def unforget(files: tuple[str, ...], landing: Path | None) -> None:
+    """Read forgotten landing files again from the next run on 恢复读取已撤回的文件."""
+    from salesops.ingest.withdraw import ForgetError
+    from salesops.ingest.withdraw import unforget as unforget_file
+    from salesops.run_lock import RunBusyError, RunLock
+
+    paths = _landing_paths(landing)
+    try:
+        with RunLock(paths, f"unforget-{uuid.uuid4()}").acquire():
+            entries = [unforget_file(paths, file) for file in files]
+    except (ForgetError, RunBusyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for entry in entries:
+        click.echo(f"{entry.file}: read again from the next run on 下次运行起恢复读取")
 
 
 def _size(n: int) -> str:

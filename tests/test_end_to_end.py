@@ -297,6 +297,7 @@ def test_a_run_whose_blocking_check_fails_publishes_nothing(home, snapshot, extr
 # open for readers; then one plain run, with a reader opening the snapshot in a loop the whole
 # time, must publish marts identical to the clean run's (the module's `home`).
 
+WITHDRAWN = "opportunities_2025-06-15.csv"
 FAULTS = {"ingest": "ingest:opportunities", "dbt": "dbt:40", "publish": "publish"}
 """Where each killed run dies: after the opportunities' new extract is typed (registry not yet
 saved); after the dbt build's 40th event of about 170; with the new snapshot written beside
@@ -357,10 +358,21 @@ def crashes(home, tmp_path_factory) -> dict:
 
     base = tmp_path_factory.mktemp("crashes")
     crashed = base / "home"
-    # yesterday's extracts: today's opportunities extract has not arrived yet
+    # yesterday's extracts: today's opportunities extract has not arrived yet, and yesterday's
+    # folder held a mid-month extract with three opportunities of its own that today's has not
+    # (its file removed: withdrawn, point 6)
     yesterday = base / "landing_yesterday"
     shutil.copytree(home / "landing", yesterday)
     (yesterday / "crm" / "opportunities.csv").unlink()
+    month_end = (
+        (yesterday / "crm" / "opportunities_2025-06-30.csv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    extra = [f"OPPX{i:05d}," + line.split(",", 1)[1] for i, line in enumerate(month_end[1:4], 1)]
+    (yesterday / "crm" / WITHDRAWN).write_text(
+        "\n".join([month_end[0], *extra]) + "\n", encoding="utf-8"
+    )
     today = home / "landing"
     snapshot_path = crashed / "warehouse" / "salesops.duckdb"
     record: dict = {"home": crashed}
@@ -397,6 +409,10 @@ def crashes(home, tmp_path_factory) -> dict:
     out, err = first.communicate(timeout=900)
     assert first.returncode == 0, out[-3000:] + err[-3000:]
     record["first_run_id"] = _run_ids(snapshot_path)
+    with duckdb.connect(str(snapshot_path), read_only=True) as con:
+        record["withdrawn_days_before"] = con.execute(
+            "select count(*) from marts.fct_opportunity_daily_snapshot where opportunity_id like 'OPPX%'"
+        ).fetchall()[0][0]
     published = _sha256(snapshot_path)
 
     for stage, point in FAULTS.items():
@@ -484,6 +500,22 @@ def test_the_run_after_the_kills_cleans_up_and_matches_a_clean_run(crashes, home
                 f"union all (select * from clean.marts.{mart} except all select * from marts.{mart}))"
             ).fetchall()[0][0]
             assert differ == 0, mart
+
+
+def test_a_file_removed_from_landing_is_withdrawn_from_bronze_and_the_warehouse(crashes):
+    assert crashes["withdrawn_days_before"] > 0  # yesterday's snapshot had its opportunities
+    crashed = crashes["home"]
+    events = [
+        json.loads(line)
+        for line in (crashed / "bronze" / "_log" / "opportunities.jsonl").read_text().splitlines()
+    ]
+    withdrawn = [e for e in events if e["action"] == "withdrawn"]
+    assert [(e["file"], e["rows"]) for e in withdrawn] == [(f"crm/{WITHDRAWN}", 3)]
+    bronze = duckdb.sql(
+        f"select count(*) from read_parquet('{crashed / 'bronze' / 'opportunities.parquet'}') where opportunity_id like 'OPPX%'"
+    ).fetchall()[0][0]
+    assert bronze == 0
+    # and the warehouse: the marts equal the clean run's (the test above), which never saw them
 
 
 def test_a_reader_sees_no_error_while_a_run_builds_and_publishes(crashes):

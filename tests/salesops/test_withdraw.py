@@ -396,3 +396,30 @@ def test_a_requested_purge_happens_after_the_next_publish(paths):
     assert (
         publish_snapshot(paths, "fourth", now=dt.datetime(2026, 12, 4, 6)).purged == []
     )  # asked once
+
+
+def test_the_forget_and_unforget_commands(paths, monkeypatch):
+    from click.testing import CliRunner
+
+    from salesops.cli import main
+
+    monkeypatch.setenv("SALESOPS_HOME", str(paths.home))
+    monkeypatch.delenv("SALESOPS_LANDING", raising=False)
+    write(paths.landing / "crm" / "opportunities_2026-03-30.csv", MARCH_30)
+    runner = CliRunner()
+
+    done = runner.invoke(main, ["forget", "crm/opportunities_2026-03-30.csv"])
+    assert done.exit_code == 0, done.output
+    assert "Forgotten 已撤回: crm/opportunities_2026-03-30.csv" in done.output
+    assert "salesops unforget crm/opportunities_2026-03-30.csv" in done.output
+    listed = runner.invoke(main, ["forget", "--list"])
+    assert listed.output.startswith("crm/opportunities_2026-03-30.csv  forgotten on ")
+
+    outside = runner.invoke(main, ["forget", str(paths.home / "elsewhere.csv")])
+    assert outside.exit_code != 0 and "outside the landing folder" in outside.output
+
+    done = runner.invoke(main, ["unforget", "crm/opportunities_2026-03-30.csv"])
+    assert done.exit_code == 0 and "read again" in done.output
+    assert runner.invoke(main, ["forget", "--list"]).output.strip() == "No forgotten file 没有已撤回的文件"
+    again = runner.invoke(main, ["unforget", "crm/opportunities_2026-03-30.csv"])
+    assert again.exit_code != 0
