@@ -38,6 +38,7 @@ import duckdb
 
 from salesops import contract, failpoints, pii, run_summary
 from salesops.config import Paths, duckdb_config, keep_snapshots
+from salesops.ingest import withdraw
 
 BUILD_ONLY_SCHEMAS = ("staging", "intermediate")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -66,6 +67,8 @@ class PublishResult:
     tables: int
     purged: list[Path] = field(default_factory=list)
     """Older kept snapshots removed because a purge was requested (:func:`request_snapshot_purge`)."""
+    compacted: bool = False
+    """The warehouse files were written afresh, after a withdrawal (:func:`_copy_live_data`)."""
 
 
 def publish_snapshot(
@@ -80,11 +83,19 @@ def publish_snapshot(
         )
     published_at = now or dt.datetime.now(SHANGHAI).replace(tzinfo=None)
     tmp = paths.snapshot_db.with_name(f".{paths.snapshot_db.name}.{_safe(run_id)}.tmp")
+    compact = withdraw.compaction_request_path(paths).exists()
     with duckdb.connect(str(build), config=duckdb_config()) as con:
         con.execute("checkpoint")
         # copied while this connection holds the writer's lock: no writer is mid-write
-        shutil.copyfile(build, tmp)
+        if compact:
+            _copy_live_data(con, tmp)
+        else:
+            shutil.copyfile(build, tmp)
     try:
+        if compact:  # the build warehouse too: the withdrawn rows' bytes leave the disk
+            staged = build.with_name(f".{build.name}.compact.tmp")
+            shutil.copyfile(tmp, staged)
+            os.replace(staged, build)
         with duckdb.connect(str(tmp), config=duckdb_config()) as con:
             build_only = ", ".join("?" for _ in BUILD_ONLY_SCHEMAS)
             for kind, schema, name in con.execute(
@@ -128,11 +139,27 @@ def publish_snapshot(
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     prune_snapshots(paths, keep_snapshots())
+    withdraw.compaction_request_path(paths).unlink(missing_ok=True)
     purged = []
     if snapshot_purge_requested(paths):
         purged = purge_snapshots_except_current(paths)
         purge_request_path(paths).unlink(missing_ok=True)
-    return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables, purged)
+    return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables, purged, compact)
+
+
+def _copy_live_data(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Write the database of ``con`` into a new file ``target`` with only its live data:
+    DuckDB keeps deleted rows' bytes in freed blocks, and a withdrawn file's rows must not
+    survive in them (:mod:`salesops.ingest.withdraw`). Tables, views, comments and
+    constraints are copied."""
+    target.unlink(missing_ok=True)
+    source = con.execute("select current_database()").fetchall()[0][0]
+    quoted = str(target).replace("'", "''")
+    con.execute(f"attach '{quoted}' as compacted")
+    try:
+        con.execute(f'copy from database "{source}" to compacted')
+    finally:
+        con.execute("detach compacted")
 
 
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH

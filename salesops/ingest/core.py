@@ -989,6 +989,8 @@ def ingest_table(
     withdrawn, events = _withdraw(
         paths, table.name, registry, previous, {f.label for f in planned}, now
     )
+    if withdrawn:
+        withdraw.request_compaction(paths)
     copies: list[tuple[str, str]] = []
     ignored_columns: dict[str, list[str]] = {}
     con = duck.own_database()
@@ -1265,6 +1267,8 @@ def _derive_table(
     withdrawn, events = _withdraw(
         paths, table.name, registry, _read_registry(paths, table.name), set(), now
     )
+    if withdrawn:
+        withdraw.request_compaction(paths)
     _log(paths, table.name, [*events, event])
     _registry_path(paths, table.name).unlink(missing_ok=True)
     _remove_unreferenced_parts(paths, table.name, registry)

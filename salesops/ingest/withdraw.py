@@ -14,6 +14,10 @@ The ingest (:func:`salesops.ingest.core.ingest_table`) withdraws every file it h
 is no longer planned: its parts are deleted, its registry entry removed, and the run log
 (``bronze/_log/<table>.jsonl``), the table's accounts and the run summary count its rows.
 
+Deleted rows leave their bytes in a DuckDB file's freed blocks until they are reused: a
+withdrawal therefore asks the next publish (:func:`request_compaction`) to write the build
+warehouse and the snapshot afresh, with only live data.
+
 Published snapshots kept for rollback (``warehouse/snapshots/``) were written before the
 withdrawal and still hold the rows until they age out or are purged
 (:func:`salesops.publish.purge_snapshots_except_current`).
@@ -237,3 +241,15 @@ def _save(paths: Paths, known: dict[str, ForgottenFile]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def compaction_request_path(paths: Paths) -> Path:
+    return paths.warehouse_dir / "compact.request"
+
+
+def request_compaction(paths: Paths) -> None:
+    """Ask the next publish to write the warehouse files afresh (a file was withdrawn). Kept
+    until a publish has done it: a run killed after its withdrawal leaves it for the next."""
+    path = compaction_request_path(paths)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()

@@ -420,6 +420,48 @@ def test_the_forget_and_unforget_commands(paths, monkeypatch):
 
     done = runner.invoke(main, ["unforget", "crm/opportunities_2026-03-30.csv"])
     assert done.exit_code == 0 and "read again" in done.output
-    assert runner.invoke(main, ["forget", "--list"]).output.strip() == "No forgotten file 没有已撤回的文件"
+    assert (
+        runner.invoke(main, ["forget", "--list"]).output.strip()
+        == "No forgotten file 没有已撤回的文件"
+    )
     again = runner.invoke(main, ["unforget", "crm/opportunities_2026-03-30.csv"])
     assert again.exit_code != 0
+
+
+def _holds(path: Path, needle: bytes) -> bool:
+    return needle in path.read_bytes()
+
+
+def test_after_a_withdrawal_the_publish_writes_the_warehouse_files_afresh(paths):
+    """DuckDB leaves a deleted row's bytes in its freed blocks: the publish after a
+    withdrawal copies only live data, into the snapshot and back into the build warehouse."""
+    # long values of random digits: stored as they are (no dictionary or FSST compression hides them)
+    secret = "".join(str((i * 7919) % 10) for i in range(400))
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_people as select i as id, "
+            "case when i < 500 then ? || cast(i as varchar) else 'kept' end as note, "
+            "date '2026-11-30' as as_of from range(2000) t(i)",
+            [secret],
+        )
+        con.execute("checkpoint")
+        con.execute("delete from marts.fct_people where note like ? || '%'", [secret])
+        con.execute("checkpoint")
+    needle = secret[:200].encode()
+    assert _holds(paths.build_db, needle)  # the deleted rows' bytes are still in the file
+
+    plain = _published(paths, "plain", 1)
+    assert _holds(plain, needle)  # a byte copy carries them into the snapshot
+
+    write(paths.landing / "crm" / "opportunities.csv", MARCH_31)
+    ingest_table(OPPORTUNITIES, paths)
+    (paths.landing / "crm" / "opportunities.csv").unlink()
+    assert ingest_table(OPPORTUNITIES, paths).rows_withdrawn == 1  # asks for the compaction
+    result = publish_snapshot(paths, "after", now=dt.datetime(2026, 12, 2, 6))
+
+    assert result.compacted
+    assert not _holds(paths.snapshot_db, needle) and not _holds(paths.build_db, needle)
+    with duckdb.connect(str(paths.snapshot_db), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_people").fetchall() == [(1500,)]
+    assert not publish_snapshot(paths, "next", now=dt.datetime(2026, 12, 3, 6)).compacted  # once
