@@ -42,9 +42,13 @@ def warning_share() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05") from None
+        raise ValueError(
+            f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05"
+        ) from None
     if not 0 <= value <= 1:
-        raise ValueError(f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05")
+        raise ValueError(
+            f"{WARNING_SHARE_VARIABLE}={raw!r}: give a share between 0 and 1, e.g. 0.05"
+        )
     return value
 
 
@@ -85,7 +89,6 @@ class TableSummary:
     @property
     def rows_withdrawn(self) -> int:
         return sum(int(w["rows"]) for w in self.withdrawn)
-
 
     @property
     def quarantined_share(self) -> float:
@@ -161,13 +164,19 @@ def ingest_summaries(paths: Paths) -> list[TableSummary]:
                 sources=tuple(files) if detailed else (),
                 notes=tuple(dict.fromkeys(n for f in files for n in f.get("notes") or [])),
                 ignored_columns=tuple(
-                    (file, tuple(columns)) for file, columns in (account.get("ignored_columns") or {}).items()
+                    (file, tuple(columns))
+                    for file, columns in (account.get("ignored_columns") or {}).items()
                 ),
                 superseded=tuple(
                     (
                         f["file"],
                         int(f["rows_superseded"]),
-                        tuple(sorted((f.get("superseded_by") or {}).items(), key=lambda kv: (-kv[1], kv[0]))),
+                        tuple(
+                            sorted(
+                                (f.get("superseded_by") or {}).items(),
+                                key=lambda kv: (-kv[1], kv[0]),
+                            )
+                        ),
                         tuple(f.get("superseded_examples") or ()),
                     )
                     for f in files
@@ -197,7 +206,9 @@ def availability(snapshot: Path) -> tuple[list[str], list[tuple[str, str]], int 
             ).fetchall()
         except duckdb.Error:
             return [], [], None
-    unavailable = [(name, str(lacking or "")) for name, available, lacking in marts if not available]
+    unavailable = [
+        (name, str(lacking or "")) for name, available, lacking in marts if not available
+    ]
     return missing, unavailable, len(marts)
 
 
@@ -349,7 +360,11 @@ def render(summary: RunSummary, *, max_marts: int = 12) -> list[str]:
             lines.append(
                 f"      {f['file']}: read 读取 {f['rows_read']:,} · kept 保留 {f['rows_accepted']:,} · "
                 f"quarantined 隔离 {f['rows_quarantined']:,} · superseded 被替代 {f['rows_superseded']:,}"
-                + (f" · set aside 未载入 {f['rows_set_aside']:,}" if f.get("rows_set_aside") else "")
+                + (
+                    f" · set aside 未载入 {f['rows_set_aside']:,}"
+                    if f.get("rows_set_aside")
+                    else ""
+                )
             )
         if t.set_aside:
             lines.append(
@@ -397,7 +412,10 @@ SNAPSHOT_COLUMNS: dict[str, tuple[str, str]] = {
     "files": ("bigint", "Files read for this table 读取文件数"),
     "rows_read": ("bigint", "Data rows read from those files 读取行数"),
     "rows_accepted": ("bigint", "Rows kept in bronze 保留行数"),
-    "rows_quarantined": ("bigint", "Rows set apart as unusable, with file, line and column 隔离行数"),
+    "rows_quarantined": (
+        "bigint",
+        "Rows set apart as unusable, with file, line and column 隔离行数",
+    ),
     "rows_superseded": ("bigint", "Rows replaced by a later row with the same key 被替代行数"),
     "rows_derived": ("bigint", "Rows derived from other tables (not read from a file) 派生行数"),
     "rows_conflicting": ("bigint", "Keys whose sources disagree (kept once, listed) 冲突键数"),
@@ -408,8 +426,16 @@ SNAPSHOT_COLUMNS: dict[str, tuple[str, str]] = {
     "rows_set_aside": ("bigint", "Non-data lines set aside (repeated header, totals) 搁置行数"),
     "set_aside": ("varchar", "What was set aside, by kind 搁置明细"),
     "notes": ("varchar", "What was changed on the way in (stripped BOMs, …) 处理说明"),
-    "ignored_columns": ("varchar", "Columns present in a file that no rule reads, per file 未读取列"),
+    "ignored_columns": (
+        "varchar",
+        "Columns present in a file that no rule reads, per file 未读取列",
+    ),
     "superseded": ("varchar", "Superseded keys, with where the kept row is 被替代明细"),
+    "rows_withdrawn": (
+        "bigint",
+        "Rows of files withdrawn by this run (removed from landing or forgotten) 撤回行数",
+    ),
+    "withdrawn": ("varchar", "The withdrawn files with their rows and why 撤回明细"),
 }
 
 
@@ -427,7 +453,9 @@ def comment_table(
         con.execute(f"comment on column {table}.{column} is {_quote(description)}")
 
 
-def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSummary], share: float) -> None:
+def write_snapshot_table(
+    con: duckdb.DuckDBPyConnection, summaries: list[TableSummary], share: float
+) -> None:
     """``main.ingest_summary`` in the snapshot being published: one row per table."""
     columns = ", ".join(f"{name} {kind}" for name, (kind, _) in SNAPSHOT_COLUMNS.items())
     con.execute(f"create or replace table {SNAPSHOT_TABLE} ({columns})")
@@ -435,7 +463,7 @@ def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSu
     if not summaries:
         return
     con.executemany(
-        f"insert into {SNAPSHOT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {SNAPSHOT_TABLE} values ({', '.join('?' for _ in SNAPSHOT_COLUMNS)})",
         [
             (
                 t.table,
@@ -455,6 +483,8 @@ def write_snapshot_table(con: duckdb.DuckDBPyConnection, summaries: list[TableSu
                 "\n".join(t.notes),
                 "\n".join(f"{file}: {', '.join(columns)}" for file, columns in t.ignored_columns),
                 "\n".join(line.strip() for line in superseded_lines(t)),
+                t.rows_withdrawn,
+                "\n".join(f"{w['file']}: {w['rows']} rows, {w['reason']}" for w in t.withdrawn),
             )
             for t in summaries
         ],

@@ -464,4 +464,9 @@ def test_after_a_withdrawal_the_publish_writes_the_warehouse_files_afresh(paths)
     assert not _holds(paths.snapshot_db, needle) and not _holds(paths.build_db, needle)
     with duckdb.connect(str(paths.snapshot_db), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_people").fetchall() == [(1500,)]
+        # the snapshot says what the run withdrew
+        ((rows, files),) = con.execute(
+            "select rows_withdrawn, withdrawn from main.ingest_summary where table_name = 'opportunities'"
+        ).fetchall()
+        assert rows == 1 and files.startswith("crm/opportunities.csv: 1 rows, removed from landing")
     assert not publish_snapshot(paths, "next", now=dt.datetime(2026, 12, 3, 6)).compacted  # once
