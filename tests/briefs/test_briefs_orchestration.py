@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 
+from orchestration.cli import main
 from orchestration.defs.briefs import (
     BRIEF_JOB,
     BRIEF_SCHEDULE,
@@ -17,7 +18,6 @@ from orchestration.defs.briefs import (
 )
 from orchestration.resources import SalesopsHome
 from salesops import briefs
-from salesops.cli import main
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -137,7 +137,7 @@ def test_failed_run_is_pushed_once(definitions, tmp_path, monkeypatch):
 
 
 def test_salesops_run_pushes_its_failed_quality_gate(tmp_path, monkeypatch):
-    from salesops.cli import _push_run_failure
+    from orchestration.cli import _push_run_failure
     from salesops.config import Paths
 
     @dg.asset

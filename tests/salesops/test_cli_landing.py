@@ -14,10 +14,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from orchestration.cli import DEMO_MARKER, main
 from orchestration.defs.ingest import _ingest_asset
 from orchestration.resources import SalesopsHome
 from salesops import contract
-from salesops.cli import DEMO_MARKER, main
 from salesops.config import Paths
 from salesops.landing import extract_files
 from salesops.publish import open_snapshot, publish_snapshot

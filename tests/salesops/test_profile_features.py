@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from orchestration.cli import main
 from salesops import contract
-from salesops.cli import main
 from salesops.config import Paths
 from salesops.ingest import IngestError, ingest_all, ingest_table, load_profile, plan_landing
 from salesops.ingest.check import MISSING_OPTIONAL, MISSING_REQUIRED, check_landing

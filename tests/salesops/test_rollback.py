@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from salesops.cli import main
+from orchestration.cli import main
 from salesops.config import KEEP_SNAPSHOTS_VARIABLE, Paths
 from salesops.publish import (
     RollbackError,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from salesops import cli
+from orchestration import cli
 from salesops.config import Paths
 from salesops.dbt_exec import SeedRulesError
 from salesops.ingest import core, reader
