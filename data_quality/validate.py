@@ -13,21 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import great_expectations as gx
 import pandas as pd
 import pyarrow as pa
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.execution_engine import pandas_execution_engine
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.execution_engine import pandas_execution_engine  # noqa: E402
-
-from salesops import duck  # noqa: E402
+from salesops import duck
 
 OBSERVED_KEYS: tuple[str, ...] = (
     "observed_value",

@@ -1,46 +1,46 @@
-"""Dagster entry point: loads the asset modules and applies global policy in one place."""
+"""Dagster entry point: loads the asset modules and applies global policy in one place.
+
+Loading it has no side effects: no folder is made, no environment variable written, dbt is
+not started (the dbt assets come from the current parse). The settings are read when a run
+sets up its resources (orchestration/resources.py salesops_settings); the folders are made
+by the run that needs them."""
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-from salesops.config import PROFILE_VARIABLE, Paths, export_environment
-
-_paths = Paths.from_env().ensure()
-export_environment(_paths)
-
-from orchestration.defs.alerts import (  # noqa: E402
+from orchestration.defs.alerts import (
     deviation_report_reminders,
     deviation_report_reminders_schedule,
     push_alerts,
     run_failure_alerts,
 )
-from orchestration.defs.automation import (  # noqa: E402
+from orchestration.defs.automation import (
     DAILY_JOB,
     landing_sensor,
     sop_iteration_job,
     sop_iteration_schedule,
 )
-from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
-from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
-from orchestration.defs.forecasting import (  # noqa: E402
+from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule
+from orchestration.defs.deviation_reasons import deviation_reason_clusters
+from orchestration.defs.forecasting import (
     dynamic_baselines,
     forecast_backtest,
     win_probabilities,
 )
-from orchestration.defs.ingest import history_specs, ingest_assets, ingest_checks  # noqa: E402
-from orchestration.defs.note_signals import note_signals  # noqa: E402
-from orchestration.defs.publish import published_snapshot  # noqa: E402
-from orchestration.defs.signals import chat_signals  # noqa: E402
-from orchestration.defs.warehouse import (  # noqa: E402
+from orchestration.defs.ingest import history_specs, ingest_assets, ingest_checks
+from orchestration.defs.note_signals import note_signals
+from orchestration.defs.publish import published_snapshot
+from orchestration.defs.signals import chat_signals
+from orchestration.defs.warehouse import (
     dbt_resource,
     salesops_dbt_assets,
     salesops_dbt_forecast_assets,
 )
-from orchestration.resources import HomeRunLock, SalesopsHome  # noqa: E402
-from orchestration.run_log import salesops_run_logger  # noqa: E402
+from orchestration.resources import HomeRunLock, salesops_settings
+from orchestration.run_log import salesops_run_logger
+
+_settings = salesops_settings()
 
 daily_refresh = dg.define_asset_job(
     DAILY_JOB,
@@ -89,13 +89,9 @@ defs = dg.Definitions(
     # as before; `salesops run` selects `salesops_run` (its stage lines and run log file).
     loggers={"console": dg.colored_console_logger, "salesops_run": salesops_run_logger},
     resources={
-        "salesops_home": SalesopsHome(
-            home=str(_paths.home),
-            landing=str(_paths.landing),
-            profile=os.environ.get(PROFILE_VARIABLE, ""),
-        ),
+        "salesops_home": _settings,
         "dbt": dbt_resource,
         # one run at a time per home, for the runs Dagster starts too (salesops/run_lock.py)
-        "run_lock": HomeRunLock(home=str(_paths.home)),
+        "run_lock": HomeRunLock(home=_settings.home),
     },
 )

@@ -66,10 +66,15 @@ class PublishResult:
 
 
 def publish_snapshot(
-    paths: Paths, run_id: str, now: dt.datetime | None = None, not_personal: Iterable[str] = ()
+    paths: Paths,
+    run_id: str,
+    now: dt.datetime | None = None,
+    not_personal: Iterable[str] = (),
+    keep: int | None = None,
 ) -> PublishResult:
     """Publish the build warehouse; ``not_personal`` names columns exempt from the PII scan
-    (the mapping profile's ``not_personal:``)."""
+    (the mapping profile's ``not_personal:``); ``keep`` snapshots are kept (default: the
+    ``SALESOPS_KEEP_SNAPSHOTS`` setting)."""
     build = paths.build_db
     if not build.exists():
         raise PublishError(
@@ -121,7 +126,7 @@ def publish_snapshot(
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    prune_snapshots(paths, keep_snapshots())
+    prune_snapshots(paths, keep or keep_snapshots())
     return PublishResult(paths.snapshot_db, as_of, published_at, run_id, tables)
 
 

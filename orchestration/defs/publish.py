@@ -26,6 +26,7 @@ def published_snapshot(
         salesops_home.paths(),
         run_id=context.run_id,
         not_personal=salesops_home.mapping_profile().not_personal,
+        keep=salesops_home.snapshots_kept(),
     )
     return dg.MaterializeResult(
         metadata={

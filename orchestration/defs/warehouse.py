@@ -8,13 +8,16 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.resources import SalesopsHome, environment
 from salesops.config import DBT_PROJECT_DIR
-from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, ensure_manifest
+from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, parsed_manifest
 from salesops.dbt_exec import SEED_TESTS
 from salesops.memory import give_back
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-MANIFEST = ensure_manifest()
+MANIFEST = parsed_manifest()
+"""Read from the current parse, never parsed here: loading the definitions starts no dbt
+(``salesops run``/``serve`` parse first when the project changed; dbt_cli.parsed_manifest)."""
 
 
 class SalesopsTranslator(DagsterDbtTranslator):
@@ -48,12 +51,15 @@ second dbt build, after the forecasting assets, which read the marts of the firs
     dagster_dbt_translator=SalesopsTranslator(),
 )
 def salesops_dbt_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    salesops_home: SalesopsHome,
+    config: WarehouseConfig,
 ):
     """dbt build of staging → intermediate → marts, tests included (all but the marts that read
     the forecasting models' outputs)."""
     give_back(everything=True)  # what the ingest, checks and signals freed, before dbt starts
-    yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
+    yield from _build(context, dbt, salesops_home, config)
 
 
 @dbt_assets(
@@ -64,11 +70,27 @@ def salesops_dbt_assets(
     dagster_dbt_translator=SalesopsTranslator(),
 )
 def salesops_dbt_forecast_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: WarehouseConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    salesops_home: SalesopsHome,
+    config: WarehouseConfig,
 ):
     """dbt build of the models that read the forecasting models' predictions (staging/ml and
     the marts on them), tests included."""
-    yield from dbt.cli(build_args(as_of=config.as_of), context=context).stream()
+    yield from _build(context, dbt, salesops_home, config)
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    salesops_home: SalesopsHome,
+    config: WarehouseConfig,
+):
+    # the dbt profile reads the home and the memory budget from the environment dbt starts
+    # with: given from the run's settings, for the launch only
+    with environment(salesops_home.dbt_environment()):
+        invocation = dbt.cli(build_args(as_of=config.as_of), context=context)
+    yield from invocation.stream()
 
 
 class SalesopsDbtCli(DbtCliResource):

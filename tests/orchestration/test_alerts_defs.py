@@ -83,7 +83,9 @@ def test_push_alerts_after_publish_in_the_daily_job(definitions):
 
 
 def test_friday_job_pushes_only_deviation_reminders(definitions, monkeypatch):
-    home = definitions._paths.home  # the home the definitions' resource was given
+    # the home the definitions' settings resource resolves to when a run starts
+    with dg.build_resources({"home": definitions.defs.resources["salesops_home"]}) as resources:
+        home = resources.home.paths().home
     _snapshot(home)
     with Recorder() as server:
         monkeypatch.setenv(

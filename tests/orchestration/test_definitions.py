@@ -90,3 +90,78 @@ def test_forecasting_runs_between_the_two_dbt_builds(definitions):
     assert "salesops_dbt_assets" in steps_before("dynamic_baselines")
     assert "dynamic_baselines" in steps_before("salesops_dbt_forecast_assets")
     assert "salesops_dbt_forecast_assets" in steps_before("published_snapshot")
+
+
+LOAD_AND_REPORT = """
+import json, os, subprocess
+
+started = []
+
+
+class Recorded(subprocess.Popen):
+    def __init__(self, args, *rest, **kwargs):
+        started.append(str(args))
+        super().__init__(args, *rest, **kwargs)
+
+
+subprocess.Popen = Recorded
+before = dict(os.environ)
+import orchestration.definitions  # noqa: E402
+
+after = dict(os.environ)
+changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+print(json.dumps({"changed": changed, "started": started}))
+"""
+
+LIBRARY_VARIABLES = {"KMP_DUPLICATE_LIB_OK", "KMP_INIT_AT_FORK"}
+"""Set by scikit-learn when it is imported (the forecasting assets' model modules import it)."""
+
+
+def test_loading_the_definitions_makes_no_folder_writes_no_variable_starts_no_dbt(tmp_path):
+    """dagster-open-platform style: the definitions load without side effects; the folders,
+    the environment and the dbt parse are the run's (or the CLI's) business."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "home-not-made-yet"
+    set_by_the_product = ("DAGSTER_HOME", "GX_ANALYTICS_ENABLED", "DBT_SEND_ANONYMOUS_USAGE_STATS")
+    env = {k: v for k, v in os.environ.items() if k not in set_by_the_product}
+    env.update(SALESOPS_HOME=str(home), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_REPORT],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not home.exists()
+    assert set(report["changed"]) <= LIBRARY_VARIABLES, report["changed"]
+    # (platform.architecture() runs `file` on the interpreter; that is the only one allowed)
+    assert [a for a in report["started"] if "dbt" in a] == [], "no dbt started while loading"
+
+
+def test_settings_are_bound_to_the_environment_only_where_set():
+    from orchestration.resources import salesops_settings
+
+    settings = salesops_settings({"SALESOPS_HOME": "/srv/salesops", "SALESOPS_KEEP_SNAPSHOTS": "3"})
+    assert isinstance(settings.home, dg.EnvVar) and settings.home.env_var_name == "SALESOPS_HOME"
+    assert settings.keep_snapshots.env_var_name == "SALESOPS_KEEP_SNAPSHOTS"
+    assert (settings.landing, settings.timezone, settings.duckdb_memory) == ("", "", "")
+
+
+def test_the_dbt_build_gets_its_settings_from_the_resource(tmp_path):
+    from orchestration.resources import SalesopsHome
+
+    home = SalesopsHome(home=str(tmp_path / "h"), duckdb_memory="1GB")
+    assert home.dbt_environment() == {
+        "SALESOPS_HOME": str((tmp_path / "h").resolve()),
+        "SALESOPS_DUCKDB_MEMORY": "1GB",
+    }
+    assert SalesopsHome(home=str(tmp_path)).dbt_environment()["SALESOPS_DUCKDB_MEMORY"] == "3GB"
+    assert SalesopsHome(home=str(tmp_path), keep_snapshots="2").snapshots_kept() == 2
