@@ -71,14 +71,18 @@ STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 GROUP_STAGES = {
     "ingest": "ingest",
+    "quality": "quality",
     "signals": "signals",
-    "deviation_reasons": "models",
-    "forecasting": "forecasting",
+    "models": "models",
     "publish": "publish",
     "alerts": "alerts",
 }
+"""The stage of each Dagster asset group (orchestration/defs/<domain>/)."""
 WAREHOUSE_GROUP = "warehouse"
-"""dbt assets are grouped ``warehouse_<folder>`` (orchestration/defs/warehouse.py)."""
+"""The dbt assets' group (orchestration/defs/warehouse/dbt.py)."""
+STAGE_TAG = "salesops/stage"
+"""An asset tag naming its stage when it differs from its group's: the forecasting models are
+in the ``models`` group but run between the two dbt builds, shown as their own stage."""
 CHECK_STAGE = "quality"
 """A step that only runs asset checks (the GX contract suites) is a quality step."""
 

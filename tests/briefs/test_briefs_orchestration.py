@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.defs.briefs import (
+from orchestration.defs.publish.briefs import (
     BRIEF_JOB,
     BRIEF_SCHEDULE,
     daily_brief,

@@ -18,7 +18,10 @@ import pytest
 
 from ml.deviation_reasons.cluster import cluster_reasons, purity
 from ml.deviation_reasons.extract import ASSIGNMENTS, CARD_LINKS, CLUSTERS, TABLES
-from orchestration.defs.deviation_reasons import deviation_reason_clusters, deviation_reasons_key
+from orchestration.defs.models.deviation_reasons import (
+    deviation_reason_clusters,
+    deviation_reasons_key,
+)
 from orchestration.resources import SalesopsHome
 
 TEXTS = {

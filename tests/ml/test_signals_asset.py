@@ -7,7 +7,7 @@ from datetime import datetime
 import dagster as dg
 import duckdb
 
-from orchestration.defs.signals import chat_signals, signals_key
+from orchestration.defs.signals.chat import chat_signals, signals_key
 from orchestration.resources import SalesopsHome
 
 MESSAGES = [

@@ -6,7 +6,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.ingest import _contract_check, bronze_key
+from orchestration.defs.ingest.assets import bronze_key
+from orchestration.defs.quality.checks import _contract_check
 from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.ingest.core import empty_bronze_sql

@@ -53,10 +53,37 @@ def test_publish_depends_on_every_dbt_model_and_every_bronze_table_is_checked(de
     assert checks == {f"bronze/{name}" for name in contract.TABLES}
 
 
-def test_dbt_assets_grouped_by_folder(definitions):
+def test_every_asset_is_in_one_of_the_seven_groups(definitions):
     graph = definitions.defs.resolve_asset_graph()
-    groups = {graph.get(k).group_name for k in definitions.salesops_dbt_assets.keys}
-    assert groups == {"warehouse_seeds", "warehouse_staging", "warehouse_intermediate", "warehouse_marts"}
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == set(definitions.ASSET_GROUPS)
+    assert definitions.ASSET_GROUPS == (
+        "ingest", "quality", "signals", "warehouse", "models", "publish", "alerts"
+    )  # fmt: skip
+    dbt = {graph.get(k).group_name for k in definitions.salesops_dbt_assets.keys}
+    assert dbt == {"warehouse"}, "every dbt node, seeds included; its folder is its key prefix"
+    assert {k.path[0] for k in definitions.salesops_dbt_assets.keys} == {
+        "seeds", "staging", "intermediate", "marts"
+    }  # fmt: skip
+    for name, group in [
+        ("bronze/opportunities", "ingest"),
+        ("signals/keyword_hits", "signals"),
+        ("deviation_reasons/deviation_reason_clusters", "models"),
+        ("ml/win_probabilities", "models"),
+        ("published_snapshot", "publish"),
+        ("daily_brief", "publish"),
+        ("push_alerts", "alerts"),
+    ]:
+        assert graph.get(dg.AssetKey.from_user_string(name)).group_name == group, name
+
+
+def test_each_domain_loads_on_its_own():
+    """orchestration/defs/<domain>/ each export a ``defs``; the entry point only merges them."""
+    import importlib
+
+    for domain in ("ingest", "quality", "signals", "warehouse", "models", "publish", "alerts"):
+        module = importlib.import_module(f"orchestration.defs.{domain}")
+        assert isinstance(module.defs, dg.Definitions), domain
 
 
 def test_forecasting_runs_between_the_two_dbt_builds(definitions):

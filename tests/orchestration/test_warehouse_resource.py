@@ -10,7 +10,7 @@ import dagster_dbt.core.resource as dagster_dbt_resource
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.defs.warehouse import SalesopsDbtCli, dbt_resource
+from orchestration.defs.warehouse.dbt import SalesopsDbtCli, dbt_resource
 
 
 def test_dagster_dbt_still_calls_the_two_hooks_the_resource_replaces():

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import DEMO_MARKER, main
-from orchestration.defs.ingest import _ingest_asset
+from orchestration.defs.ingest.assets import _ingest_asset
 from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.config import Paths

@@ -20,15 +20,16 @@ MANIFEST = parsed_manifest()
 (``salesops run``/``serve`` parse first when the project changed; dbt_cli.parsed_manifest)."""
 
 
+WAREHOUSE_GROUP = "warehouse"
+
+
 class SalesopsTranslator(DagsterDbtTranslator):
-    """Groups dbt assets by their folder (staging / intermediate / marts), read from the manifest."""
+    """Every dbt node in the ``warehouse`` group (a model's ``meta.dagster.group`` may say
+    otherwise); its folder (seeds / staging / intermediate / marts) is its key's prefix."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         dagster_meta = dbt_resource_props.get("meta", {}).get("dagster", {})
-        if dagster_meta.get("group"):
-            return dagster_meta["group"]
-        fqn = dbt_resource_props.get("fqn", [])
-        return f"warehouse_{fqn[1]}" if len(fqn) > 2 else "warehouse"
+        return dagster_meta.get("group") or WAREHOUSE_GROUP
 
 
 class WarehouseConfig(dg.Config):

@@ -3,8 +3,8 @@
 import dagster as dg
 
 from ml.chat_signals.notes import NOTE_HITS, extract_home_note_hits
-from orchestration.defs.ingest import bronze_key
-from orchestration.defs.signals import SIGNALS_GROUP, signals_key
+from orchestration.defs.ingest.assets import bronze_key
+from orchestration.defs.signals.chat import SIGNALS_GROUP, signals_key
 from orchestration.resources import SalesopsHome
 
 

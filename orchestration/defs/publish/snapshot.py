@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.warehouse import salesops_dbt_assets, salesops_dbt_forecast_assets
+from orchestration.defs.warehouse.dbt import salesops_dbt_assets, salesops_dbt_forecast_assets
 from orchestration.resources import HomeRunLock, SalesopsHome
 from salesops.publish import publish_snapshot
 

@@ -11,10 +11,10 @@ from ml.deviation_reasons.extract import (
     TABLES,
     extract_home_deviation_reasons,
 )
-from orchestration.defs.ingest import bronze_key
+from orchestration.defs.ingest.assets import bronze_key
 from orchestration.resources import SalesopsHome
 
-DEVIATION_REASONS_GROUP = "deviation_reasons"
+DEVIATION_REASONS_GROUP = "models"
 DEVIATION_REASONS_PREFIX = "deviation_reasons"
 """Asset key prefix; the dbt source ``deviation_reasons`` points its tables at these keys."""
 

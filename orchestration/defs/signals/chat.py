@@ -5,7 +5,7 @@ import os
 import dagster as dg
 
 from ml.chat_signals.extract import KEYWORD_HITS, SIGNAL_TABLES, TOKEN_COUNTS, extract_home_signals
-from orchestration.defs.ingest import bronze_key
+from orchestration.defs.ingest.assets import bronze_key
 from orchestration.resources import SalesopsHome
 from salesops.memory import give_back
 
