@@ -108,6 +108,8 @@ def test_free_text_is_masked_in_bronze_parts_and_quarantine(paths):
 def build_warehouse(paths: Paths, text: str) -> None:
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists intermediate")
+        con.execute("create or replace table intermediate.int_as_of_resolved as select date '2026-10-31' as as_of")
         con.execute(
             "create or replace table marts.fct_chat_signals as select 'OPP1' as opportunity_id, ? as excerpt, "
             "date '2026-10-31' as as_of",

@@ -37,6 +37,12 @@ def build(paths: Paths, value: int) -> None:
             "select ?::int as value, date '2026-10-31' + ?::int as as_of",
             [value, value],
         )
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as "
+            "select date '2026-10-31' + ?::int as as_of",
+            [value],
+        )
 
 
 def publish(paths: Paths, value: int) -> None:
