@@ -192,3 +192,18 @@ def test_the_dbt_build_gets_its_settings_from_the_resource(tmp_path):
     }
     assert SalesopsHome(home=str(tmp_path)).dbt_environment()["SALESOPS_DUCKDB_MEMORY"] == "3GB"
     assert SalesopsHome(home=str(tmp_path), keep_snapshots="2").snapshots_kept() == 2
+
+
+def test_dbt_tests_are_blocking_asset_checks_of_their_models(definitions):
+    """dbt's data tests are asset checks; an error-severity test (the project's default) is
+    blocking, so a failing one stops what is downstream of its model, the publish included."""
+    graph = definitions.defs.resolve_asset_graph()
+    specs = [
+        *definitions.salesops_dbt_assets.check_specs,
+        *definitions.salesops_dbt_forecast_assets.check_specs,
+    ]
+    assert len(specs) > 100
+    assert {spec.asset_key.path[0] for spec in specs} >= {"staging", "marts"}
+    assert all(spec.key in graph.asset_check_keys for spec in specs)
+    blocking = [spec for spec in specs if spec.blocking]
+    assert len(blocking) == len(specs), [s.key for s in specs if not s.blocking][:5]

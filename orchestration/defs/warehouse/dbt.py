@@ -1,12 +1,24 @@
-"""The dbt project as Dagster assets; dbt tests become asset checks."""
+"""The dbt project as Dagster assets; its data tests are their asset checks (dagster-dbt's
+translator setting, on by default and set here so it stays on): an error-severity test is a
+blocking check, and a failing one fails the dbt build's step, so nothing downstream (the
+forecasting models, the publish) runs."""
 
-from collections.abc import Mapping
-from functools import cached_property
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache, cached_property
 from importlib.metadata import version
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+import duckdb
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.resources import SalesopsHome, environment
 from salesops.config import DBT_PROJECT_DIR
@@ -32,6 +44,9 @@ class SalesopsTranslator(DagsterDbtTranslator):
         return dagster_meta.get("group") or WAREHOUSE_GROUP
 
 
+TRANSLATOR = SalesopsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
 class WarehouseConfig(dg.Config):
     as_of: str | None = None
     """Build every mart as of this date (YYYY-MM-DD); empty = the latest extract date."""
@@ -49,7 +64,7 @@ second dbt build, after the forecasting assets, which read the marts of the firs
     manifest=MANIFEST,
     project=dbt_project,
     exclude=f"{DAILY_EXCLUDE} {AFTER_MODELS}",
-    dagster_dbt_translator=SalesopsTranslator(),
+    dagster_dbt_translator=TRANSLATOR,
 )
 def salesops_dbt_assets(
     context: dg.AssetExecutionContext,
@@ -68,7 +83,7 @@ def salesops_dbt_assets(
     project=dbt_project,
     select=AFTER_MODELS,
     exclude=DAILY_EXCLUDE,
-    dagster_dbt_translator=SalesopsTranslator(),
+    dagster_dbt_translator=TRANSLATOR,
 )
 def salesops_dbt_forecast_assets(
     context: dg.AssetExecutionContext,
@@ -91,7 +106,52 @@ def _build(
     # with: given from the run's settings, for the launch only
     with environment(salesops_home.dbt_environment()):
         invocation = dbt.cli(build_args(as_of=config.as_of), context=context)
-    yield from invocation.stream()
+    # dbt's lines reach the log (and the run's stage line) as dbt prints them; its events wait
+    # for dbt to end, so that each materialization carries its table's row count, read from
+    # the warehouse file dbt no longer holds
+    events, failure = [], None
+    try:
+        events.extend(invocation.stream())
+    except DagsterDbtCliRuntimeError as exc:  # a failed node or test: its events still count
+        failure = exc
+    yield from with_row_counts(events, table_rows(salesops_home.paths().build_db))
+    if failure is not None:
+        raise failure
+
+
+@cache
+def _relations() -> dict[str, tuple[str, str]]:
+    """dbt unique id → (schema, relation name), from the current parse."""
+    nodes = json.loads(MANIFEST.read_text(encoding="utf-8"))["nodes"]
+    return {
+        unique_id: (node["schema"], node.get("alias") or node["name"])
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") in ("model", "seed", "snapshot")
+    }
+
+
+def table_rows(build_db) -> dict[tuple[str, str], int]:
+    """(schema, table) → rows of every table in the build warehouse: DuckDB's stored count,
+    one catalog query (views are not counted: counting one would run it)."""
+    if not build_db.exists():
+        return {}
+    # no extension downloads, as every connection of a run (salesops.config.duckdb_config)
+    config = {"autoinstall_known_extensions": "false"}
+    with duckdb.connect(str(build_db), read_only=True, config=config) as con:
+        rows = con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables()"
+        ).fetchall()
+    return {(schema, name): int(size) for schema, name, size in rows}
+
+
+def with_row_counts(events: Iterable, rows: Mapping[tuple[str, str], int]) -> Iterator:
+    """Each materialization of a table with ``dagster/row_count``; other events unchanged."""
+    for event in events:
+        unique_id = event.metadata.get("unique_id") if isinstance(event, dg.Output) else None
+        relation = _relations().get(getattr(unique_id, "value", unique_id)) if unique_id else None
+        if relation in rows:
+            event = event.with_metadata({**event.metadata, "dagster/row_count": rows[relation]})
+        yield event
 
 
 class SalesopsDbtCli(DbtCliResource):
