@@ -138,6 +138,8 @@ def test_asset_writes_the_three_files(tmp_path):
     materializations = result.asset_materializations_for_node("deviation_reason_clusters")
     assert {m.asset_key for m in materializations} == {deviation_reasons_key(t) for t in TABLES}
     assert all(m.metadata["clusters"].value == 3 for m in materializations)
+    rows = {m.asset_key.path[-1]: m.metadata["dagster/row_count"].value for m in materializations}
+    assert rows["deviation_reason_clusters"] == 3
     con = duckdb.connect()
     counts = {
         t: con.execute(f"select count(*) from '{tmp_path}/signals/{t}.parquet'").fetchone()[0]

@@ -60,3 +60,6 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
     }
     assert all(m.metadata["messages"].value == 4 for m in materializations)
     assert all(m.metadata["distinct_texts"].value == 3 for m in materializations)
+    assert all(
+        m.metadata["dagster/row_count"].value == m.metadata["rows"].value for m in materializations
+    )

@@ -6,6 +6,7 @@ from collections import Counter
 import dagster as dg
 
 from data_quality.runs import run_folder
+from orchestration.defs.metadata import parquet_row_count
 from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.dbt_sources import BRONZE_ASSET_PREFIX
@@ -61,6 +62,7 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
                 "files_unchanged": actions["unchanged"] + actions["skipped"],
                 "rows_read": result.rows_read,
                 "rows_accepted": result.rows_accepted,
+                **parquet_row_count(result.bronze_path),
                 "rows_quarantined": result.rows_quarantined,
                 "rows_superseded": result.rows_superseded,
                 "rows_set_aside": result.rows_set_aside,

@@ -12,6 +12,7 @@ from ml.deviation_reasons.extract import (
     extract_home_deviation_reasons,
 )
 from orchestration.defs.ingest.assets import bronze_key
+from orchestration.defs.metadata import parquet_row_count
 from orchestration.resources import SalesopsHome
 
 DEVIATION_REASONS_GROUP = "models"
@@ -74,5 +75,9 @@ def deviation_reason_clusters(
     for table in TABLES:
         yield dg.MaterializeResult(
             asset_key=deviation_reasons_key(table),
-            metadata={**common, "path": dg.MetadataValue.path(str(result.paths[table]))},
+            metadata={
+                **common,
+                **parquet_row_count(result.paths[table]),
+                "path": dg.MetadataValue.path(str(result.paths[table])),
+            },
         )

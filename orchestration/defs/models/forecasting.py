@@ -10,6 +10,7 @@ from ml.models.baseline.predict import TABLES as BASELINE_TABLES
 from ml.models.baseline.predict import score_baselines
 from ml.models.warehouse import connect_build
 from ml.models.win_probability.predict import TABLES, score_win_probabilities
+from orchestration.defs.metadata import parquet_row_count
 from orchestration.defs.warehouse.dbt import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
 from salesops.console import STAGE_TAG
@@ -129,7 +130,11 @@ def materializations(tables: tuple[str, ...], paths: dict, metadata: dict):
     for table in tables:
         yield dg.MaterializeResult(
             asset_key=ml_key(table),
-            metadata={**metadata, "path": dg.MetadataValue.path(str(paths[table]))},
+            metadata={
+                **metadata,
+                **parquet_row_count(paths[table]),
+                "path": dg.MetadataValue.path(str(paths[table])),
+            },
         )
 
 

@@ -20,6 +20,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from orchestration.defs.metadata import ROW_COUNT
 from orchestration.resources import SalesopsHome, environment
 from salesops.config import DBT_PROJECT_DIR
 from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, parsed_manifest
@@ -150,7 +151,7 @@ def with_row_counts(events: Iterable, rows: Mapping[tuple[str, str], int]) -> It
         unique_id = event.metadata.get("unique_id") if isinstance(event, dg.Output) else None
         relation = _relations().get(getattr(unique_id, "value", unique_id)) if unique_id else None
         if relation in rows:
-            event = event.with_metadata({**event.metadata, "dagster/row_count": rows[relation]})
+            event = event.with_metadata({**event.metadata, ROW_COUNT: rows[relation]})
         yield event
 
 
