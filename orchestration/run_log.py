@@ -77,7 +77,9 @@ def step_stages(
 
 def _first_lines(text: str | None, limit: int = 12) -> list[str]:
     lines = [line.rstrip() for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[:limit] + ([f"… ({len(lines) - limit} more lines in the log)"] if len(lines) > limit else [])
+    return lines[:limit] + (
+        [f"… ({len(lines) - limit} more lines in the log)"] if len(lines) > limit else []
+    )
 
 
 def _error_text(error) -> str:

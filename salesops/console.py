@@ -581,14 +581,16 @@ class StageBoard:
             for row in self.rows.values():
                 seconds = row.seconds(now)
                 progress = row.progress() if row.selected else None
-                stages.append({
-                    "name": row.stage.name,
-                    "status": self.status_key(row),
-                    "started": at(row.started),
-                    "finished": at(row.finished),
-                    "seconds": None if seconds is None else round(seconds, 3),
-                    "progress": list(progress) if progress else None,
-                })
+                stages.append(
+                    {
+                        "name": row.stage.name,
+                        "status": self.status_key(row),
+                        "started": at(row.started),
+                        "finished": at(row.finished),
+                        "seconds": None if seconds is None else round(seconds, 3),
+                        "progress": list(progress) if progress else None,
+                    }
+                )
             steps = [
                 {"step": step, "stage": stage, "started": at(start), "finished": at(end), "ok": ok}
                 for step, stage, start, end, ok in self.step_spans
@@ -725,7 +727,9 @@ class RunConsole:
         self.log.console.write(text + "\n")
         self.log.console.flush()
 
-    def follow(self, steps: Mapping[str, str], events_handler: Callable[[StageBoard], logging.Handler]) -> None:
+    def follow(
+        self, steps: Mapping[str, str], events_handler: Callable[[StageBoard], logging.Handler]
+    ) -> None:
         """Draw the stages of these steps (step key → stage) from the events the handler reads."""
         board = self.board or StageBoard(io.StringIO())  # verbose: counted, not drawn
         board.plan(steps)

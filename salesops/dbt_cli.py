@@ -17,7 +17,11 @@ INTERMEDIATE_LOGIC_TAG = "intermediate_logic"
 def dbt_executable() -> str:
     """``salesops-dbt`` (:mod:`salesops.dbt_exec`): dbt's command line on the cached parse."""
     beside_python = Path(sys.executable).with_name("salesops-dbt")
-    return str(beside_python) if beside_python.exists() else (shutil.which("salesops-dbt") or "salesops-dbt")
+    return (
+        str(beside_python)
+        if beside_python.exists()
+        else (shutil.which("salesops-dbt") or "salesops-dbt")
+    )
 
 
 def build_args(as_of: str | None = None, select: str | None = None) -> list[str]:

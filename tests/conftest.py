@@ -100,7 +100,9 @@ def _build_world(name: str, home: Path) -> None:
     ]
     for command in steps:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
-        assert done.returncode == 0, f"{name}: {command}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        assert done.returncode == 0, (
+            f"{name}: {command}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,11 @@ def test_each_check_writes_into_its_runs_report_and_links_it(tmp_path):
     paths = home.paths()
     tables = [contract.table("org_units"), contract.table("sop_feedback")]
     result = dg.materialize(
-        [*(bronze(t, paths) for t in tables), *(_contract_check(t) for t in tables), quality_report],
+        [
+            *(bronze(t, paths) for t in tables),
+            *(_contract_check(t) for t in tables),
+            quality_report,
+        ],
         resources={"salesops_home": home},
         raise_on_error=False,
     )
@@ -49,7 +53,11 @@ def test_each_check_writes_into_its_runs_report_and_links_it(tmp_path):
 
     folder = paths.reports / "data_quality" / result.run_id
     index = folder / "index.html"
-    assert sorted(p.name for p in folder.iterdir()) == ["index.html", "org_units.json", "sop_feedback.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html",
+        "org_units.json",
+        "sop_feedback.json",
+    ]
     for evaluation in evaluations.values():
         metadata = evaluation.metadata
         assert Path(metadata["data_docs"].path) == index
@@ -57,7 +65,9 @@ def test_each_check_writes_into_its_runs_report_and_links_it(tmp_path):
     html = index.read_text(encoding="utf-8")
     assert "bronze_org_units" in html and "bronze_sop_feedback" in html
     assert "<script>x" not in html and "&lt;script&gt;x" in html
-    assert html.index("bronze_sop_feedback\"") < html.index("bronze_org_units\"")  # failing suite first
+    assert html.index('bronze_sop_feedback"') < html.index(
+        'bronze_org_units"'
+    )  # failing suite first
 
 
 def test_the_quality_report_asset_counts_and_links_the_runs_report(tmp_path):

@@ -36,9 +36,13 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
         [chat_signals], resources={"salesops_home": SalesopsHome(home=str(tmp_path))}
     )
     assert result.success
-    hits = duckdb.connect().execute(
-        f"select message_id, keyword, category, negated from '{tmp_path}/signals/keyword_hits.parquet' order by all"
-    ).fetchall()
+    hits = (
+        duckdb.connect()
+        .execute(
+            f"select message_id, keyword, category, negated from '{tmp_path}/signals/keyword_hits.parquet' order by all"
+        )
+        .fetchall()
+    )
     assert hits == [
         ("M1", "预算", "budget", True),
         ("M2", "防水等级", "requirement", False),
@@ -46,10 +50,12 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
         ("M4", "预算", "budget", True),
     ]
     tokens = dict(
-        duckdb.connect().execute(
+        duckdb.connect()
+        .execute(
             f"select token, messages from '{tmp_path}/signals/token_counts.parquet' "
             "where rep_id = 'r1' and week_start = date '2026-09-07'"
-        ).fetchall()
+        )
+        .fetchall()
     )
     assert tokens["预算"] == 2 and tokens["防水等级"] == 1
     assert "收到" not in tokens and "我们" not in tokens

@@ -49,7 +49,9 @@ def test_publish_depends_on_every_dbt_model_and_every_bronze_table_is_checked(de
     after_models = set(definitions.salesops_dbt_forecast_assets.keys)
     assert publish.parent_keys == dbt_keys | after_models
     assert not dbt_keys & after_models
-    checks = {c.asset_key.to_user_string() for c in graph.asset_check_keys if c.name == "contract_suite"}
+    checks = {
+        c.asset_key.to_user_string() for c in graph.asset_check_keys if c.name == "contract_suite"
+    }
     assert checks == {f"bronze/{name}" for name in contract.TABLES}
 
 
@@ -93,7 +95,9 @@ def test_forecasting_runs_between_the_two_dbt_builds(definitions):
     first = set(definitions.salesops_dbt_assets.keys)
     second = set(definitions.salesops_dbt_forecast_assets.keys)
     predictions = dg.AssetKey(["ml", "win_probabilities"])
-    assert dg.AssetKey(["marts", "fct_opportunity_scoring_days"]) in graph.get(predictions).parent_keys
+    assert (
+        dg.AssetKey(["marts", "fct_opportunity_scoring_days"]) in graph.get(predictions).parent_keys
+    )
     assert graph.get(predictions).parent_keys <= first
     staged = dg.AssetKey(["staging", "stg_ml__win_probabilities"])
     assert staged in second and predictions in graph.get(staged).parent_keys

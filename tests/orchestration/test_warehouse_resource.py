@@ -31,7 +31,9 @@ def test_the_dbt_version_is_the_installed_dbt_core_without_running_dbt(monkeypat
         raise AssertionError(f"dbt was run: {args}")
 
     monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
-    resource = SalesopsDbtCli(project_dir=dbt_resource.project_dir, dbt_executable=dbt_resource.dbt_executable)
+    resource = SalesopsDbtCli(
+        project_dir=dbt_resource.project_dir, dbt_executable=dbt_resource.dbt_executable
+    )
     assert resource._cli_version == Version(version("dbt-core"))
     assert resource._cli_version.major < 2  # dbt Core, not the Fusion engine
     assert resource._initialize_dbt_core_adapter(["build"]) is None

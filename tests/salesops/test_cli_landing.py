@@ -107,7 +107,9 @@ def test_a_run_on_an_emptied_landing_leaves_the_published_snapshot_byte_identica
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema marts")
         con.execute("create schema if not exists intermediate")
-        con.execute("create or replace table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of"
+        )
         con.execute(
             "create table marts.fct_figures as select 42 as value, date '2026-11-30' as as_of"
         )

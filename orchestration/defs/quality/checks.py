@@ -29,9 +29,13 @@ def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
     ) -> dg.AssetCheckResult:
         paths = salesops_home.paths()
         path = paths.bronze / f"{table.name}.parquet"
-        outcome, reused = validate_parquet_once(path, bronze_suite(table), paths.bronze / CHECKED, table=table.name)
+        outcome, reused = validate_parquet_once(
+            path, bronze_suite(table), paths.bronze / CHECKED, table=table.name
+        )
         if reused:
-            context.log.info(f"{table.name}: bronze unchanged since its last check, its outcome is reused")
+            context.log.info(
+                f"{table.name}: bronze unchanged since its last check, its outcome is reused"
+            )
         outcome.warnings = conflict_warnings(conflicts_path(paths, table.name))
         outcome.ingest = ingest_account(paths.bronze, table.name)
         give_back()
