@@ -54,9 +54,12 @@ class SalesopsHome(dg.ConfigurableResource):
 
     def paths(self) -> Paths:
         """The home's folders, made when missing (at run time, never when definitions load)."""
+        return self.unmade_paths().ensure()
+
+    def unmade_paths(self) -> Paths:
+        """The home's folders, none made (a sensor only looks)."""
         home = Path(self.home or REPO_ROOT / "data").resolve()
-        landing = Path(self.landing).resolve() if self.landing else None
-        return Paths(home, landing).ensure()
+        return Paths(home, Path(self.landing).resolve() if self.landing else None)
 
     def mapping_profile(self) -> Profile:
         return load_profiles(self.profile) if self.profile else CANONICAL

@@ -211,3 +211,15 @@ def test_dbt_tests_are_blocking_asset_checks_of_their_models(definitions):
     assert all(spec.key in graph.asset_check_keys for spec in specs)
     blocking = [spec for spec in specs if spec.blocking]
     assert len(blocking) == len(specs), [s.key for s in specs if not s.blocking][:5]
+
+
+def test_an_unset_home_is_the_repositorys_data_folder_and_looking_makes_nothing(tmp_path):
+    from orchestration.resources import SalesopsHome
+    from salesops.config import REPO_ROOT
+
+    default = SalesopsHome().unmade_paths()
+    assert default.home == (REPO_ROOT / "data").resolve()
+    assert default.landing == default.home / "landing"
+    chosen = SalesopsHome(home=str(tmp_path / "h"), landing=str(tmp_path / "in")).unmade_paths()
+    assert chosen.landing == (tmp_path / "in").resolve()
+    assert not (tmp_path / "h").exists()

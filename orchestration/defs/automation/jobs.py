@@ -24,7 +24,6 @@ from orchestration.defs.publish.briefs import daily_brief
 from orchestration.defs.publish.snapshot import published_snapshot
 from orchestration.defs.warehouse.dbt import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
-from salesops.config import Paths
 from salesops.landing import extract_files
 
 DAILY_JOB = "daily_refresh"
@@ -156,9 +155,7 @@ def evaluate_landing(
     ),
 )
 def landing_sensor(context: dg.SensorEvaluationContext, salesops_home: SalesopsHome):
-    landing = Paths(
-        Path(salesops_home.home), Path(salesops_home.landing) if salesops_home.landing else None
-    ).landing
+    landing = salesops_home.unmade_paths().landing
     decision, cursor = evaluate_landing(landing, context.cursor)
     if cursor is not None:
         context.update_cursor(cursor)
