@@ -46,9 +46,13 @@ class SalesopsHome(dg.ConfigurableResource):
     """Mapping profile(s) (YAML, os.pathsep-separated); empty = files named after their
     contract table."""
     timezone: str = ""
-    """Reporting time zone of the warehouse's naive timestamps; empty = Asia/Shanghai."""
+    """Reporting time zone of the warehouse's naive timestamps; empty = Asia/Shanghai. The
+    ingest still reads it from ``SALESOPS_TIMEZONE`` itself (salesops.config.reporting_timezone),
+    the variable this setting is bound to."""
     duckdb_memory: str = ""
-    """Memory each DuckDB connection (and the dbt build's) may hold; empty = 3GB."""
+    """Memory the dbt build's DuckDB may hold (given to dbt from here); empty = 3GB. The
+    Python-side connections still read ``SALESOPS_DUCKDB_MEMORY`` (salesops.config
+    duckdb_config), the variable this setting is bound to."""
     keep_snapshots: str = ""
     """Published snapshots kept for ``salesops rollback``; empty = 7."""
 
