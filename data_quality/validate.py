@@ -13,21 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import great_expectations as gx
 import pandas as pd
 import pyarrow as pa
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.execution_engine import pandas_execution_engine
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.execution_engine import pandas_execution_engine  # noqa: E402
-
-from salesops import duck  # noqa: E402
+from salesops import duck
 
 OBSERVED_KEYS: tuple[str, ...] = (
     "observed_value",
@@ -46,7 +42,10 @@ largest table took about 2 GiB at scale 1, and parts of a million rows still lif
 process to 5.4 GiB at scale 10 (GX computes each expectation on copies of the columns)."""
 EXAMPLES_KEPT = 20
 """Unexpected values listed per expectation (GX's own ``partial_unexpected_list`` length)."""
-_UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_columns_to_be_unique": "column_list"}
+_UNIQUENESS = {
+    "expect_column_values_to_be_unique": "column",
+    "expect_compound_columns_to_be_unique": "column_list",
+}
 
 # GX fingerprints every pandas batch under 1 GB (pandas' hash_pandas_object over all columns,
 # then md5) into a batch marker this project never reads; on bronze chat at scale 1 that was
@@ -118,14 +117,18 @@ def _error_message(exception_info: dict | None) -> str | None:
     if exception_info.get("raised_exception"):
         return str(exception_info.get("exception_message") or "unknown error")
     for value in exception_info.values():
-        if isinstance(value, dict) and value.get("raised_exception", True) and (
-            value.get("exception_message") or value.get("exception_traceback")
+        if (
+            isinstance(value, dict)
+            and value.get("raised_exception", True)
+            and (value.get("exception_message") or value.get("exception_traceback"))
         ):
             return str(value.get("exception_message") or "unknown error")
     return None
 
 
-def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, table: str | None = None) -> ValidationOutcome:
+def validate_frame(
+    frame: pd.DataFrame, suite: gx.ExpectationSuite, table: str | None = None
+) -> ValidationOutcome:
     if not suite.expectations:
         raise ValueError(f"suite {suite.name} has no expectations: refusing to report a pass")
     context = gx.get_context(mode="ephemeral")
@@ -133,7 +136,9 @@ def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, table: str |
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name="frames")
     asset = source.add_dataframe_asset(name=suite.name)
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+        batch_parameters={"dataframe": frame}
+    )
     result = batch.validate(suite)
     if len(result.results) != len(suite.expectations):
         raise RuntimeError(
@@ -155,19 +160,29 @@ def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, table: str |
                 "kwargs": {k: v for k, v in config["kwargs"].items() if k != "batch_id"},
                 "description": config.get("description"),
                 "success": bool(r.success) and error is None,
-                "observed": {k: v for k, v in (as_json.get("result") or {}).items() if k in OBSERVED_KEYS},
+                "observed": {
+                    k: v for k, v in (as_json.get("result") or {}).items() if k in OBSERVED_KEYS
+                },
                 "error": error,
             }
         )
     failures = [{k: v for k, v in r.items() if k != "success"} for r in results if not r["success"]]
     success = bool(result.success) and not failures
-    return ValidationOutcome(suite.name, success, len(results), failures, results, table=table, rows=len(frame))
+    return ValidationOutcome(
+        suite.name, success, len(results), failures, results, table=table, rows=len(frame)
+    )
 
 
 _MASKED_WHEN_NULL = {
     pa.bool_(): pd.BooleanDtype(),
-    pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
-    pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(), pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(),
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
 }
 
 
@@ -219,7 +234,9 @@ def _merge_observed(parts: list[dict]) -> dict:
             merged[key] = sum(int(p.get(key) or 0) for p in parts)
     if any("unexpected_percent" in p for p in parts):
         base = merged.get("element_count", 0) - merged.get("missing_count", 0)
-        merged["unexpected_percent"] = 100 * merged.get("unexpected_count", 0) / base if base else None
+        merged["unexpected_percent"] = (
+            100 * merged.get("unexpected_count", 0) / base if base else None
+        )
     if any("partial_unexpected_list" in p for p in parts):
         examples = [v for p in parts for v in p.get("partial_unexpected_list") or []]
         merged["partial_unexpected_list"] = examples[:EXAMPLES_KEPT]
@@ -266,7 +283,9 @@ def validate_parquet(
     return _merge_outcomes(outcomes, suite, table, rows)
 
 
-def _merge_outcomes(outcomes: list[ValidationOutcome], suite: gx.ExpectationSuite, table: str | None, rows: int) -> ValidationOutcome:
+def _merge_outcomes(
+    outcomes: list[ValidationOutcome], suite: gx.ExpectationSuite, table: str | None, rows: int
+) -> ValidationOutcome:
     results = []
     for per_part in zip(*(o.results for o in outcomes), strict=True):
         first = per_part[0]
@@ -280,7 +299,9 @@ def _merge_outcomes(outcomes: list[ValidationOutcome], suite: gx.ExpectationSuit
             }
         )
     failures = [{k: v for k, v in r.items() if k != "success"} for r in results if not r["success"]]
-    return ValidationOutcome(suite.name, not failures, len(results), failures, results, table=table, rows=rows)
+    return ValidationOutcome(
+        suite.name, not failures, len(results), failures, results, table=table, rows=rows
+    )
 
 
 def _sql_literal(text: str) -> str:
@@ -326,6 +347,9 @@ def validate_parquet_once(
     outcome = validate_parquet(path, suite, table=table, partition_rows=partition_rows)
     store.parent.mkdir(parents=True, exist_ok=True)
     tmp = store.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "outcome": outcome.to_dict()}, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.write_text(
+        json.dumps({"key": key, "outcome": outcome.to_dict()}, ensure_ascii=False, default=str),
+        encoding="utf-8",
+    )
     tmp.replace(store)
     return outcome, False

@@ -1,101 +1,55 @@
-"""Dagster entry point: loads the asset modules and applies global policy in one place."""
+"""Dagster entry point: merges one ``defs`` per domain (orchestration/defs/<domain>/) and
+applies global policy in one place: the settings and the run lock, the loggers.
+
+Loading it has no side effects: no folder is made, no environment variable written, dbt is
+not started (the dbt assets come from the current parse). The settings are read when a run
+sets up its resources (orchestration/resources.py salesops_settings); the folders are made
+by the run that needs them."""
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-from salesops.config import PROFILE_VARIABLE, Paths, export_environment
+from orchestration.defs import (
+    alerts,
+    automation,
+    ingest,
+    models,
+    publish,
+    quality,
+    signals,
+    warehouse,
+)
+from orchestration.defs.automation.jobs import DAILY_JOB
+from orchestration.defs.warehouse.dbt import salesops_dbt_assets, salesops_dbt_forecast_assets
+from orchestration.resources import HomeRunLock, salesops_settings
+from orchestration.run_log import salesops_run_logger
 
-_paths = Paths.from_env().ensure()
-export_environment(_paths)
+__all__ = ["DAILY_JOB", "defs", "salesops_dbt_assets", "salesops_dbt_forecast_assets"]
 
-from orchestration.defs.alerts import (  # noqa: E402
-    deviation_report_reminders,
-    deviation_report_reminders_schedule,
-    push_alerts,
-    run_failure_alerts,
-)
-from orchestration.defs.automation import (  # noqa: E402
-    DAILY_JOB,
-    landing_sensor,
-    sop_iteration_job,
-    sop_iteration_schedule,
-)
-from orchestration.defs.briefs import daily_brief, daily_briefs, daily_briefs_schedule  # noqa: E402
-from orchestration.defs.deviation_reasons import deviation_reason_clusters  # noqa: E402
-from orchestration.defs.forecasting import (  # noqa: E402
-    dynamic_baselines,
-    forecast_backtest,
-    win_probabilities,
-)
-from orchestration.defs.ingest import history_specs, ingest_assets, ingest_checks  # noqa: E402
-from orchestration.defs.note_signals import note_signals  # noqa: E402
-from orchestration.defs.publish import published_snapshot  # noqa: E402
-from orchestration.defs.signals import chat_signals  # noqa: E402
-from orchestration.defs.warehouse import (  # noqa: E402
-    dbt_resource,
-    salesops_dbt_assets,
-    salesops_dbt_forecast_assets,
-)
-from orchestration.resources import HomeRunLock, SalesopsHome  # noqa: E402
-from orchestration.run_log import salesops_run_logger  # noqa: E402
+ASSET_GROUPS = ("ingest", "quality", "signals", "warehouse", "models", "publish", "alerts")
+"""Every asset is in one of these groups (tests/orchestration/test_definitions.py)."""
 
-daily_refresh = dg.define_asset_job(
-    DAILY_JOB,
-    # The brief is daily-partitioned and a job cannot mix partitioned and unpartitioned
-    # assets: it runs in its own job (daily_briefs, 06:30).
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(daily_brief),
-    description="Ingest every extract, build and test the warehouse, publish the snapshot.",
-    executor_def=dg.in_process_executor,
-)
+_settings = salesops_settings()
 
-daily_schedule = dg.ScheduleDefinition(
-    name="daily_refresh_0600_shanghai",
-    job=daily_refresh,
-    cron_schedule="0 6 * * *",
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Before the 08:00 morning meeting 晨会前.",
-)
-
-defs = dg.Definitions(
-    assets=[
-        *ingest_assets,
-        *history_specs,
-        chat_signals,
-        note_signals,
-        deviation_reason_clusters,
-        salesops_dbt_assets,
-        win_probabilities,
-        forecast_backtest,
-        dynamic_baselines,
-        salesops_dbt_forecast_assets,
-        published_snapshot,
-        daily_brief,
-        push_alerts,
-    ],
-    asset_checks=ingest_checks,
-    jobs=[daily_refresh, daily_briefs, sop_iteration_job, deviation_report_reminders],
-    schedules=[
-        daily_schedule,
-        daily_briefs_schedule,
-        sop_iteration_schedule,
-        deviation_report_reminders_schedule,
-    ],
-    sensors=[landing_sensor, run_failure_alerts],
-    # A run without `loggers` in its config (the UI, the schedules) logs to Dagster's console
-    # as before; `salesops run` selects `salesops_run` (its stage lines and run log file).
-    loggers={"console": dg.colored_console_logger, "salesops_run": salesops_run_logger},
-    resources={
-        "salesops_home": SalesopsHome(
-            home=str(_paths.home),
-            landing=str(_paths.landing),
-            profile=os.environ.get(PROFILE_VARIABLE, ""),
-        ),
-        "dbt": dbt_resource,
-        # one run at a time per home, for the runs Dagster starts too (salesops/run_lock.py)
-        "run_lock": HomeRunLock(home=str(_paths.home)),
-    },
+defs = dg.Definitions.merge(
+    ingest.defs,
+    quality.defs,
+    signals.defs,
+    models.defs,
+    warehouse.defs,
+    publish.defs,
+    alerts.defs,
+    automation.defs,
+    dg.Definitions(
+        # A run without `loggers` in its config (the UI, the schedules) logs to Dagster's
+        # console as before; `salesops run` selects `salesops_run` (its stage lines and run
+        # log file).
+        loggers={"console": dg.colored_console_logger, "salesops_run": salesops_run_logger},
+        resources={
+            "salesops_home": _settings,
+            # one run at a time per home, for the runs Dagster starts too (salesops/run_lock.py)
+            "run_lock": HomeRunLock(home=_settings.home),
+        },
+    ),
 )

@@ -1,29 +1,109 @@
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 from pydantic import PrivateAttr
 
-from salesops.config import Paths
+from salesops.config import (
+    DEFAULT_DUCKDB_MEMORY,
+    DUCKDB_MEMORY_VARIABLE,
+    HOME_VARIABLE,
+    KEEP_SNAPSHOTS_VARIABLE,
+    LANDING_VARIABLE,
+    PROFILE_VARIABLE,
+    REPO_ROOT,
+    TIMEZONE_VARIABLE,
+    Paths,
+    keep_snapshots,
+)
 from salesops.ingest import CANONICAL, Profile
 from salesops.ingest.profile import load_profiles
 from salesops.run_lock import RunLock, held_here
 
+SETTING_VARIABLES = {
+    "home": HOME_VARIABLE,
+    "landing": LANDING_VARIABLE,
+    "profile": PROFILE_VARIABLE,
+    "timezone": TIMEZONE_VARIABLE,
+    "duckdb_memory": DUCKDB_MEMORY_VARIABLE,
+    "keep_snapshots": KEEP_SNAPSHOTS_VARIABLE,
+}
+"""Each setting of :class:`SalesopsHome` and the environment variable it is read from."""
+
 
 class SalesopsHome(dg.ConfigurableResource):
-    """The one data folder (``SALESOPS_HOME``): landing, bronze, warehouse, snapshot."""
+    """The run's settings, resolved once: the one data folder (``SALESOPS_HOME``: landing,
+    bronze, warehouse, snapshot) and what the assets and the dbt build read besides it. An
+    empty setting takes the product's default (salesops/config.py)."""
 
-    home: str
+    home: str = ""
+    """Data folder; empty = ``data/`` in the repository."""
     landing: str = ""
     """Landing folder; empty = ``<home>/landing``."""
     profile: str = ""
-    """Mapping profile (YAML); empty = files named after their contract table."""
+    """Mapping profile(s) (YAML, os.pathsep-separated); empty = files named after their
+    contract table."""
+    timezone: str = ""
+    """Reporting time zone of the warehouse's naive timestamps; empty = Asia/Shanghai. The
+    ingest still reads it from ``SALESOPS_TIMEZONE`` itself (salesops.config.reporting_timezone),
+    the variable this setting is bound to."""
+    duckdb_memory: str = ""
+    """Memory the dbt build's DuckDB may hold (given to dbt from here); empty = 3GB. The
+    Python-side connections still read ``SALESOPS_DUCKDB_MEMORY`` (salesops.config
+    duckdb_config), the variable this setting is bound to."""
+    keep_snapshots: str = ""
+    """Published snapshots kept for ``salesops rollback``; empty = 7."""
 
     def paths(self) -> Paths:
-        return Paths(Path(self.home), Path(self.landing) if self.landing else None).ensure()
+        """The home's folders, made when missing (at run time, never when definitions load)."""
+        return self.unmade_paths().ensure()
+
+    def unmade_paths(self) -> Paths:
+        """The home's folders, none made (a sensor only looks)."""
+        home = Path(self.home or REPO_ROOT / "data").resolve()
+        return Paths(home, Path(self.landing).resolve() if self.landing else None)
 
     def mapping_profile(self) -> Profile:
         return load_profiles(self.profile) if self.profile else CANONICAL
+
+    def snapshots_kept(self) -> int:
+        return keep_snapshots(self.keep_snapshots or None)
+
+    def dbt_environment(self) -> dict[str, str]:
+        """What the dbt profile reads (dbt_project/profiles.yml), from these settings."""
+        return {
+            HOME_VARIABLE: str(self.paths().home),
+            DUCKDB_MEMORY_VARIABLE: self.duckdb_memory or DEFAULT_DUCKDB_MEMORY,
+        }
+
+
+def salesops_settings(environ: Mapping[str, str] | None = None) -> SalesopsHome:
+    """The settings resource bound to the environment: each variable that is set becomes a
+    ``dg.EnvVar`` (read when a run's resources are set up, shown as such in the UI); an unset
+    one keeps its default, since ``dg.EnvVar`` fails a run on an unset variable. Reads the
+    environment, never writes it."""
+    environ = os.environ if environ is None else environ
+    return SalesopsHome(
+        **{field: dg.EnvVar(name) for field, name in SETTING_VARIABLES.items() if environ.get(name)}
+    )
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in ``os.environ`` for the duration of the block, the previous ones after:
+    for a subprocess that copies the environment when it starts (the dbt command line)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class HomeRunLock(dg.ConfigurableResource):
@@ -33,11 +113,12 @@ class HomeRunLock(dg.ConfigurableResource):
     ``salesops run`` already holds it; a run started while another one is going fails at
     once, naming the running one."""
 
-    home: str
+    home: str = ""
+    """Data folder; empty = ``data/`` in the repository (as :class:`SalesopsHome`)."""
     _lock: RunLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        paths = Paths(Path(self.home))
+        paths = Paths(Path(self.home or REPO_ROOT / "data").resolve())
         if held_here(paths):
             return
         run_id = context.run_id or f"dagster-{os.getpid()}"

@@ -10,7 +10,14 @@ from collections.abc import Iterable, Mapping
 
 import dagster as dg
 
-from salesops.console import CHECK_STAGE, RUN_LOGGER, StageBoard, WarningTally, stage_of_group
+from salesops.console import (
+    CHECK_STAGE,
+    RUN_LOGGER,
+    STAGE_TAG,
+    StageBoard,
+    WarningTally,
+    stage_of_group,
+)
 
 
 @dg.logger(
@@ -53,7 +60,10 @@ def step_stages(
         if selected is not None and not (keys & selected or (not keys and checked & selected)):
             continue
         if keys:
-            found = {stage_of_group(graph.get(key).group_name) for key in keys}
+            found = {
+                graph.get(key).tags.get(STAGE_TAG) or stage_of_group(graph.get(key).group_name)
+                for key in keys
+            }
             if None in found or len(found) != 1:
                 groups = sorted({str(graph.get(key).group_name) for key in keys})
                 raise UnstagedAssetError(
@@ -67,7 +77,9 @@ def step_stages(
 
 def _first_lines(text: str | None, limit: int = 12) -> list[str]:
     lines = [line.rstrip() for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[:limit] + ([f"… ({len(lines) - limit} more lines in the log)"] if len(lines) > limit else [])
+    return lines[:limit] + (
+        [f"… ({len(lines) - limit} more lines in the log)"] if len(lines) > limit else []
+    )
 
 
 def _error_text(error) -> str:

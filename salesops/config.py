@@ -55,9 +55,10 @@ DEFAULT_KEEP_SNAPSHOTS = 7
 daily runs by default."""
 
 
-def keep_snapshots() -> int:
-    """How many published snapshots to keep (``SALESOPS_KEEP_SNAPSHOTS``, at least 1)."""
-    value = os.environ.get(KEEP_SNAPSHOTS_VARIABLE) or str(DEFAULT_KEEP_SNAPSHOTS)
+def keep_snapshots(setting: str | int | None = None) -> int:
+    """How many published snapshots to keep: ``setting`` (the run's settings resource), else
+    ``SALESOPS_KEEP_SNAPSHOTS``; at least 1."""
+    value = str(setting or os.environ.get(KEEP_SNAPSHOTS_VARIABLE) or DEFAULT_KEEP_SNAPSHOTS)
     try:
         keep = int(value)
     except ValueError:

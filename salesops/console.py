@@ -71,14 +71,18 @@ STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 GROUP_STAGES = {
     "ingest": "ingest",
+    "quality": "quality",
     "signals": "signals",
-    "deviation_reasons": "models",
-    "forecasting": "forecasting",
+    "models": "models",
     "publish": "publish",
     "alerts": "alerts",
 }
+"""The stage of each Dagster asset group (orchestration/defs/<domain>/)."""
 WAREHOUSE_GROUP = "warehouse"
-"""dbt assets are grouped ``warehouse_<folder>`` (orchestration/defs/warehouse.py)."""
+"""The dbt assets' group (orchestration/defs/warehouse/dbt.py)."""
+STAGE_TAG = "salesops/stage"
+"""An asset tag naming its stage when it differs from its group's: the forecasting models are
+in the ``models`` group but run between the two dbt builds, shown as their own stage."""
 CHECK_STAGE = "quality"
 """A step that only runs asset checks (the GX contract suites) is a quality step."""
 
@@ -577,14 +581,16 @@ class StageBoard:
             for row in self.rows.values():
                 seconds = row.seconds(now)
                 progress = row.progress() if row.selected else None
-                stages.append({
-                    "name": row.stage.name,
-                    "status": self.status_key(row),
-                    "started": at(row.started),
-                    "finished": at(row.finished),
-                    "seconds": None if seconds is None else round(seconds, 3),
-                    "progress": list(progress) if progress else None,
-                })
+                stages.append(
+                    {
+                        "name": row.stage.name,
+                        "status": self.status_key(row),
+                        "started": at(row.started),
+                        "finished": at(row.finished),
+                        "seconds": None if seconds is None else round(seconds, 3),
+                        "progress": list(progress) if progress else None,
+                    }
+                )
             steps = [
                 {"step": step, "stage": stage, "started": at(start), "finished": at(end), "ok": ok}
                 for step, stage, start, end, ok in self.step_spans
@@ -721,7 +727,9 @@ class RunConsole:
         self.log.console.write(text + "\n")
         self.log.console.flush()
 
-    def follow(self, steps: Mapping[str, str], events_handler: Callable[[StageBoard], logging.Handler]) -> None:
+    def follow(
+        self, steps: Mapping[str, str], events_handler: Callable[[StageBoard], logging.Handler]
+    ) -> None:
         """Draw the stages of these steps (step key → stage) from the events the handler reads."""
         board = self.board or StageBoard(io.StringIO())  # verbose: counted, not drawn
         board.plan(steps)

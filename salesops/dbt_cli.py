@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from salesops.config import DBT_PROJECT_DIR
-from salesops.dbt_exec import SEED_TESTS, ensure_parsed
+from salesops.dbt_exec import SEED_TESTS, ensure_parsed, parsed_dir
 
 INTERMEDIATE_LOGIC_TAG = "intermediate_logic"
 """dbt_project.yml tags every data test of an intermediate model with it."""
@@ -17,7 +17,11 @@ INTERMEDIATE_LOGIC_TAG = "intermediate_logic"
 def dbt_executable() -> str:
     """``salesops-dbt`` (:mod:`salesops.dbt_exec`): dbt's command line on the cached parse."""
     beside_python = Path(sys.executable).with_name("salesops-dbt")
-    return str(beside_python) if beside_python.exists() else (shutil.which("salesops-dbt") or "salesops-dbt")
+    return (
+        str(beside_python)
+        if beside_python.exists()
+        else (shutil.which("salesops-dbt") or "salesops-dbt")
+    )
 
 
 def build_args(as_of: str | None = None, select: str | None = None) -> list[str]:
@@ -55,3 +59,25 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """The parsed project's ``manifest.json`` (Dagster loads the dbt assets from it), parsed
     again only when a file of the project changed (:func:`salesops.dbt_exec.ensure_parsed`)."""
     return ensure_parsed(project_dir) / "manifest.json"
+
+
+class ManifestMissingError(RuntimeError):
+    """The dbt project's current version has not been parsed yet."""
+
+
+def parsed_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """The current parse's ``manifest.json``, never parsing: loading the Dagster definitions
+    must not start dbt. ``salesops run``/``serve``/``dev`` parse first (:func:`ensure_manifest`),
+    as does ``python -m salesops.dbt_cli``."""
+    manifest = parsed_dir(project_dir.resolve()) / "manifest.json"
+    if not manifest.exists():
+        raise ManifestMissingError(
+            f"{manifest}: this version of the dbt project has not been parsed yet; run "
+            f"`python -m salesops.dbt_cli` (or `salesops run`/`serve`, which parse first), then "
+            f"load the definitions again. dbt 项目尚未解析，请先运行 python -m salesops.dbt_cli"
+        )
+    return manifest
+
+
+if __name__ == "__main__":
+    print(ensure_manifest())

@@ -72,10 +72,15 @@ class PublishResult:
 
 
 def publish_snapshot(
-    paths: Paths, run_id: str, now: dt.datetime | None = None, not_personal: Iterable[str] = ()
+    paths: Paths,
+    run_id: str,
+    now: dt.datetime | None = None,
+    not_personal: Iterable[str] = (),
+    keep: int | None = None,
 ) -> PublishResult:
     """Publish the build warehouse; ``not_personal`` names columns exempt from the PII scan
-    (the mapping profile's ``not_personal:``)."""
+    (the mapping profile's ``not_personal:``); ``keep`` snapshots are kept (default: the
+    ``SALESOPS_KEEP_SNAPSHOTS`` setting)."""
     build = paths.build_db
     if not build.exists():
         raise PublishError(
@@ -97,6 +102,8 @@ def publish_snapshot(
             shutil.copyfile(tmp, staged)
             os.replace(staged, build)
         with duckdb.connect(str(tmp), config=duckdb_config()) as con:
+            # read before the build-only schemas go: the one model that resolves it
+            as_of = _as_of(con, build)
             build_only = ", ".join("?" for _ in BUILD_ONLY_SCHEMAS)
             for kind, schema, name in con.execute(
                 "select 'view', schema_name, view_name from duckdb_views() "
@@ -119,7 +126,6 @@ def publish_snapshot(
             run_summary.write_snapshot_table(
                 con, run_summary.ingest_summaries(paths), run_summary.warning_share()
             )
-            as_of = _as_of(con)
             con.execute(
                 "create or replace table main.publish_info as "
                 "select cast(? as date) as as_of, cast(? as timestamp) as published_at, cast(? as varchar) as run_id",
@@ -138,7 +144,7 @@ def publish_snapshot(
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    prune_snapshots(paths, keep_snapshots())
+    prune_snapshots(paths, keep or keep_snapshots())
     withdraw.compaction_request_path(paths).unlink(missing_ok=True)
     purged = []
     if snapshot_purge_requested(paths):
@@ -359,17 +365,27 @@ def refusal_message(findings: list[pii.Finding], limit: int = 10) -> str:
     )
 
 
-def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The as_of the marts were built for: every mart carries it; an unavailable mart is empty."""
-    tables = con.execute(
-        "select table_name from duckdb_columns() where schema_name = 'marts' and column_name = 'as_of' "
-        "order by table_name = 'fct_source_availability' desc, table_name"
-    ).fetchall()
-    for (name,) in tables:
-        value = con.execute(f'select max(as_of) from marts."{name}"').fetchone()[0]
-        if value is not None:
-            return value
-    return None
+AS_OF_MODEL = "intermediate.int_as_of_resolved"
+"""The dbt model that resolves the build's as_of (the ``as_of`` var, else the latest fact
+date), one row; every as-of model reads it, and so does the publish."""
+
+
+def _as_of(con: duckdb.DuckDBPyConnection, build: Path) -> dt.date:
+    """The as_of the marts were built for, from :data:`AS_OF_MODEL`, before the publish drops
+    the build-only schemas."""
+    schema, name = AS_OF_MODEL.split(".")
+    found = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()[0]
+    rows = con.execute(f"select as_of from {AS_OF_MODEL}").fetchall() if found else []
+    if len(rows) != 1 or rows[0][0] is None:
+        raise PublishError(
+            f"{build}: {AS_OF_MODEL} (the dbt model that resolves the as_of date) "
+            f"{'has ' + str(len(rows)) + ' rows' if found else 'is missing'}, not one date; run the "
+            "dbt build first (make run). 缺少统计截止日，拒绝发布"
+        )
+    return rows[0][0]
 
 
 def open_snapshot(paths: Paths) -> duckdb.DuckDBPyConnection:

@@ -11,6 +11,15 @@ import pytest  # noqa: E402
 from salesops.config import HOME_VARIABLE, Paths  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse the dbt project (once per version of it; a no-op when the parse is current)
+    before any test module imports the Dagster definitions, which read the current parse and
+    never start dbt themselves (salesops.dbt_cli.parsed_manifest)."""
+    from salesops.dbt_cli import ensure_manifest
+
+    ensure_manifest()
+
+
 @pytest.fixture
 def salesops_home(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     """An empty SALESOPS_HOME in the test's tmp dir: nothing published yet."""
@@ -91,7 +100,9 @@ def _build_world(name: str, home: Path) -> None:
     ]
     for command in steps:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
-        assert done.returncode == 0, f"{name}: {command}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        assert done.returncode == 0, (
+            f"{name}: {command}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
 
 
 @pytest.fixture(scope="session")

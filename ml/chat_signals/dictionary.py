@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from salesops.chat_categories import CATEGORIES
 from salesops.config import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
@@ -31,16 +32,6 @@ VARIANTS_FILE = SEEDS_DIR / "chat_character_variants.csv"
 TYPOS_FILE = SEEDS_DIR / "chat_typos.csv"
 CONCEPTS_FILE = SEEDS_DIR / "chat_concepts.csv"
 
-CATEGORIES = (
-    "budget",
-    "tender",
-    "approval",
-    "price",
-    "competitor",
-    "it_fit",
-    "requirement",
-    "risk",
-)
 POLARITIES = ("positive", "negative", "neutral")
 CONCEPT_MODES = ("plain", "affirmed", "negated")
 """How a concept rule treats negation in its clause: ``plain`` reports the keyword (negated when

@@ -27,7 +27,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from ml.chat_signals.dictionary import CATEGORIES
 from salesops.briefs.model import (
     Brief,
     BriefInputs,
@@ -42,6 +41,7 @@ from salesops.briefs.model import (
     SopCard,
     TeamKeywords,
 )
+from salesops.chat_categories import CATEGORIES
 
 
 def _keywords(value: str | None) -> tuple[str, ...]:

@@ -9,7 +9,8 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 
-from orchestration.defs.briefs import (
+from orchestration.cli import main
+from orchestration.defs.publish.briefs import (
     BRIEF_JOB,
     BRIEF_SCHEDULE,
     daily_brief,
@@ -17,7 +18,6 @@ from orchestration.defs.briefs import (
 )
 from orchestration.resources import SalesopsHome
 from salesops import briefs
-from salesops.cli import main
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from salesops.cli import main
+from orchestration.cli import main
 from salesops.config import Paths
 from salesops.users import UsersFileError, add_user, create_demo_users, load_users
 

@@ -18,7 +18,10 @@ import pytest
 
 from ml.deviation_reasons.cluster import cluster_reasons, purity
 from ml.deviation_reasons.extract import ASSIGNMENTS, CARD_LINKS, CLUSTERS, TABLES
-from orchestration.defs.deviation_reasons import deviation_reason_clusters, deviation_reasons_key
+from orchestration.defs.models.deviation_reasons import (
+    deviation_reason_clusters,
+    deviation_reasons_key,
+)
 from orchestration.resources import SalesopsHome
 
 TEXTS = {
@@ -135,6 +138,8 @@ def test_asset_writes_the_three_files(tmp_path):
     materializations = result.asset_materializations_for_node("deviation_reason_clusters")
     assert {m.asset_key for m in materializations} == {deviation_reasons_key(t) for t in TABLES}
     assert all(m.metadata["clusters"].value == 3 for m in materializations)
+    rows = {m.asset_key.path[-1]: m.metadata["dagster/row_count"].value for m in materializations}
+    assert rows["deviation_reason_clusters"] == 3
     con = duckdb.connect()
     counts = {
         t: con.execute(f"select count(*) from '{tmp_path}/signals/{t}.parquet'").fetchone()[0]

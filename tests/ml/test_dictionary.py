@@ -94,7 +94,7 @@ def test_an_unknown_category_is_rejected(tmp_path):
 
 
 def test_dbt_signals_source_points_at_the_signal_assets():
-    from orchestration.defs.signals import signals_key
+    from orchestration.defs.signals.chat import signals_key
 
     (source,) = yaml.safe_load(SIGNALS_SOURCES.read_text(encoding="utf-8"))["sources"]
     assert source["name"] == "signals"

@@ -91,8 +91,8 @@ def test_without_an_activities_file_the_hits_file_is_empty(tmp_path, matcher):
 def test_asset_writes_note_hits_beside_the_chat_signals(tmp_path):
     import dagster as dg
 
-    from orchestration.defs.note_signals import note_signals
-    from orchestration.defs.signals import signals_key
+    from orchestration.defs.signals.chat import signals_key
+    from orchestration.defs.signals.notes import note_signals
     from orchestration.resources import SalesopsHome
 
     (tmp_path / "bronze").mkdir()

@@ -7,7 +7,7 @@ from datetime import datetime
 import dagster as dg
 import duckdb
 
-from orchestration.defs.signals import chat_signals, signals_key
+from orchestration.defs.signals.chat import chat_signals, signals_key
 from orchestration.resources import SalesopsHome
 
 MESSAGES = [
@@ -36,9 +36,13 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
         [chat_signals], resources={"salesops_home": SalesopsHome(home=str(tmp_path))}
     )
     assert result.success
-    hits = duckdb.connect().execute(
-        f"select message_id, keyword, category, negated from '{tmp_path}/signals/keyword_hits.parquet' order by all"
-    ).fetchall()
+    hits = (
+        duckdb.connect()
+        .execute(
+            f"select message_id, keyword, category, negated from '{tmp_path}/signals/keyword_hits.parquet' order by all"
+        )
+        .fetchall()
+    )
     assert hits == [
         ("M1", "预算", "budget", True),
         ("M2", "防水等级", "requirement", False),
@@ -46,10 +50,12 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
         ("M4", "预算", "budget", True),
     ]
     tokens = dict(
-        duckdb.connect().execute(
+        duckdb.connect()
+        .execute(
             f"select token, messages from '{tmp_path}/signals/token_counts.parquet' "
             "where rep_id = 'r1' and week_start = date '2026-09-07'"
-        ).fetchall()
+        )
+        .fetchall()
     )
     assert tokens["预算"] == 2 and tokens["防水等级"] == 1
     assert "收到" not in tokens and "我们" not in tokens
@@ -60,3 +66,6 @@ def test_asset_writes_hits_and_weekly_token_counts(tmp_path):
     }
     assert all(m.metadata["messages"].value == 4 for m in materializations)
     assert all(m.metadata["distinct_texts"].value == 3 for m in materializations)
+    assert all(
+        m.metadata["dagster/row_count"].value == m.metadata["rows"].value for m in materializations
+    )

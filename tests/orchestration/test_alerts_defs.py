@@ -83,7 +83,9 @@ def test_push_alerts_after_publish_in_the_daily_job(definitions):
 
 
 def test_friday_job_pushes_only_deviation_reminders(definitions, monkeypatch):
-    home = definitions._paths.home  # the home the definitions' resource was given
+    # the home the definitions' settings resource resolves to when a run starts
+    with dg.build_resources({"home": definitions.defs.resources["salesops_home"]}) as resources:
+        home = resources.home.paths().home
     _snapshot(home)
     with Recorder() as server:
         monkeypatch.setenv(
@@ -137,7 +139,7 @@ def test_failed_run_is_pushed_once(definitions, tmp_path, monkeypatch):
 
 
 def test_salesops_run_pushes_its_failed_quality_gate(tmp_path, monkeypatch):
-    from salesops.cli import _push_run_failure
+    from orchestration.cli import _push_run_failure
     from salesops.config import Paths
 
     @dg.asset

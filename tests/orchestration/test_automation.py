@@ -76,7 +76,7 @@ def _write(path: Path, text: str, *, age: float = 3600) -> Path:
 @pytest.fixture
 def tick(tmp_path):
     """``tick(cursor)`` → (run requests, skip message, new cursor) of one sensor evaluation."""
-    from orchestration.defs.automation import landing_sensor
+    from orchestration.defs.automation.jobs import landing_sensor
     from orchestration.resources import SalesopsHome
 
     landing = tmp_path / "landing"

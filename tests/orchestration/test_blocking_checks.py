@@ -6,7 +6,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.ingest import _contract_check, bronze_key
+from orchestration.defs.ingest.assets import bronze_key
+from orchestration.defs.quality.checks import _contract_check
 from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.ingest.core import empty_bronze_sql
@@ -23,7 +24,9 @@ def test_downstream_runs_only_when_the_contract_check_passes(tmp_path, broken):
         level = "galaxy" if broken else "hq"  # not a canonical level: the suite must fail
         with duckdb.connect() as con:
             con.execute(f"create table t as {empty_bronze_sql(table)}")
-            con.execute(f"insert into t (unit_id, level, parent_id, name) values ('HQ', '{level}', null, '总部')")
+            con.execute(
+                f"insert into t (unit_id, level, parent_id, name) values ('HQ', '{level}', null, '总部')"
+            )
             con.execute(f"copy t to '{paths.bronze / 'org_units.parquet'}' (format parquet)")
 
     @dg.asset(deps=[bronze_key(table.name)])

@@ -49,14 +49,43 @@ def test_publish_depends_on_every_dbt_model_and_every_bronze_table_is_checked(de
     after_models = set(definitions.salesops_dbt_forecast_assets.keys)
     assert publish.parent_keys == dbt_keys | after_models
     assert not dbt_keys & after_models
-    checks = {c.asset_key.to_user_string() for c in graph.asset_check_keys if c.name == "contract_suite"}
+    checks = {
+        c.asset_key.to_user_string() for c in graph.asset_check_keys if c.name == "contract_suite"
+    }
     assert checks == {f"bronze/{name}" for name in contract.TABLES}
 
 
-def test_dbt_assets_grouped_by_folder(definitions):
+def test_every_asset_is_in_one_of_the_seven_groups(definitions):
     graph = definitions.defs.resolve_asset_graph()
-    groups = {graph.get(k).group_name for k in definitions.salesops_dbt_assets.keys}
-    assert groups == {"warehouse_seeds", "warehouse_staging", "warehouse_intermediate", "warehouse_marts"}
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == set(definitions.ASSET_GROUPS)
+    assert definitions.ASSET_GROUPS == (
+        "ingest", "quality", "signals", "warehouse", "models", "publish", "alerts"
+    )  # fmt: skip
+    dbt = {graph.get(k).group_name for k in definitions.salesops_dbt_assets.keys}
+    assert dbt == {"warehouse"}, "every dbt node, seeds included; its folder is its key prefix"
+    assert {k.path[0] for k in definitions.salesops_dbt_assets.keys} == {
+        "seeds", "staging", "intermediate", "marts"
+    }  # fmt: skip
+    for name, group in [
+        ("bronze/opportunities", "ingest"),
+        ("signals/keyword_hits", "signals"),
+        ("deviation_reasons/deviation_reason_clusters", "models"),
+        ("ml/win_probabilities", "models"),
+        ("published_snapshot", "publish"),
+        ("daily_brief", "publish"),
+        ("push_alerts", "alerts"),
+    ]:
+        assert graph.get(dg.AssetKey.from_user_string(name)).group_name == group, name
+
+
+def test_each_domain_loads_on_its_own():
+    """orchestration/defs/<domain>/ each export a ``defs``; the entry point only merges them."""
+    import importlib
+
+    for domain in ("ingest", "quality", "signals", "warehouse", "models", "publish", "alerts"):
+        module = importlib.import_module(f"orchestration.defs.{domain}")
+        assert isinstance(module.defs, dg.Definitions), domain
 
 
 def test_forecasting_runs_between_the_two_dbt_builds(definitions):
@@ -66,7 +95,9 @@ def test_forecasting_runs_between_the_two_dbt_builds(definitions):
     first = set(definitions.salesops_dbt_assets.keys)
     second = set(definitions.salesops_dbt_forecast_assets.keys)
     predictions = dg.AssetKey(["ml", "win_probabilities"])
-    assert dg.AssetKey(["marts", "fct_opportunity_scoring_days"]) in graph.get(predictions).parent_keys
+    assert (
+        dg.AssetKey(["marts", "fct_opportunity_scoring_days"]) in graph.get(predictions).parent_keys
+    )
     assert graph.get(predictions).parent_keys <= first
     staged = dg.AssetKey(["staging", "stg_ml__win_probabilities"])
     assert staged in second and predictions in graph.get(staged).parent_keys
@@ -90,3 +121,105 @@ def test_forecasting_runs_between_the_two_dbt_builds(definitions):
     assert "salesops_dbt_assets" in steps_before("dynamic_baselines")
     assert "dynamic_baselines" in steps_before("salesops_dbt_forecast_assets")
     assert "salesops_dbt_forecast_assets" in steps_before("published_snapshot")
+
+
+LOAD_AND_REPORT = """
+import json, os, subprocess
+
+started = []
+
+
+class Recorded(subprocess.Popen):
+    def __init__(self, args, *rest, **kwargs):
+        started.append(str(args))
+        super().__init__(args, *rest, **kwargs)
+
+
+subprocess.Popen = Recorded
+before = dict(os.environ)
+import orchestration.definitions  # noqa: E402
+
+after = dict(os.environ)
+changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+print(json.dumps({"changed": changed, "started": started}))
+"""
+
+LIBRARY_VARIABLES = {"KMP_DUPLICATE_LIB_OK", "KMP_INIT_AT_FORK"}
+"""Set by scikit-learn when it is imported (the forecasting assets' model modules import it)."""
+
+
+def test_loading_the_definitions_makes_no_folder_writes_no_variable_starts_no_dbt(tmp_path):
+    """dagster-open-platform style: the definitions load without side effects; the folders,
+    the environment and the dbt parse are the run's (or the CLI's) business."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "home-not-made-yet"
+    set_by_the_product = ("DAGSTER_HOME", "GX_ANALYTICS_ENABLED", "DBT_SEND_ANONYMOUS_USAGE_STATS")
+    env = {k: v for k, v in os.environ.items() if k not in set_by_the_product}
+    env.update(SALESOPS_HOME=str(home), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_REPORT],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not home.exists()
+    assert set(report["changed"]) <= LIBRARY_VARIABLES, report["changed"]
+    # (platform.architecture() runs `file` on the interpreter; that is the only one allowed)
+    assert [a for a in report["started"] if "dbt" in a] == [], "no dbt started while loading"
+
+
+def test_settings_are_bound_to_the_environment_only_where_set():
+    from orchestration.resources import salesops_settings
+
+    settings = salesops_settings({"SALESOPS_HOME": "/srv/salesops", "SALESOPS_KEEP_SNAPSHOTS": "3"})
+    assert isinstance(settings.home, dg.EnvVar) and settings.home.env_var_name == "SALESOPS_HOME"
+    assert settings.keep_snapshots.env_var_name == "SALESOPS_KEEP_SNAPSHOTS"
+    assert (settings.landing, settings.timezone, settings.duckdb_memory) == ("", "", "")
+
+
+def test_the_dbt_build_gets_its_settings_from_the_resource(tmp_path):
+    from orchestration.resources import SalesopsHome
+
+    home = SalesopsHome(home=str(tmp_path / "h"), duckdb_memory="1GB")
+    assert home.dbt_environment() == {
+        "SALESOPS_HOME": str((tmp_path / "h").resolve()),
+        "SALESOPS_DUCKDB_MEMORY": "1GB",
+    }
+    assert SalesopsHome(home=str(tmp_path)).dbt_environment()["SALESOPS_DUCKDB_MEMORY"] == "3GB"
+    assert SalesopsHome(home=str(tmp_path), keep_snapshots="2").snapshots_kept() == 2
+
+
+def test_dbt_tests_are_blocking_asset_checks_of_their_models(definitions):
+    """dbt's data tests are asset checks; an error-severity test (the project's default) is
+    blocking, so a failing one stops what is downstream of its model, the publish included."""
+    graph = definitions.defs.resolve_asset_graph()
+    specs = [
+        *definitions.salesops_dbt_assets.check_specs,
+        *definitions.salesops_dbt_forecast_assets.check_specs,
+    ]
+    assert len(specs) > 100
+    assert {spec.asset_key.path[0] for spec in specs} >= {"staging", "marts"}
+    assert all(spec.key in graph.asset_check_keys for spec in specs)
+    blocking = [spec for spec in specs if spec.blocking]
+    assert len(blocking) == len(specs), [s.key for s in specs if not s.blocking][:5]
+
+
+def test_an_unset_home_is_the_repositorys_data_folder_and_looking_makes_nothing(tmp_path):
+    from orchestration.resources import SalesopsHome
+    from salesops.config import REPO_ROOT
+
+    default = SalesopsHome().unmade_paths()
+    assert default.home == (REPO_ROOT / "data").resolve()
+    assert default.landing == default.home / "landing"
+    chosen = SalesopsHome(home=str(tmp_path / "h"), landing=str(tmp_path / "in")).unmade_paths()
+    assert chosen.landing == (tmp_path / "in").resolve()
+    assert not (tmp_path / "h").exists()

@@ -63,6 +63,6 @@ def test_runs_dagster_starts_take_the_home_run_lock(tmp_path):
 
 
 def test_the_daily_jobs_publish_step_needs_the_run_lock():
-    from orchestration.defs.publish import published_snapshot
+    from orchestration.defs.publish.snapshot import published_snapshot
 
     assert "run_lock" in published_snapshot.required_resource_keys

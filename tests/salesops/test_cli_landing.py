@@ -14,10 +14,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.defs.ingest import _ingest_asset
+from orchestration.cli import DEMO_MARKER, main
+from orchestration.defs.ingest.assets import _ingest_asset
 from orchestration.resources import SalesopsHome
 from salesops import contract
-from salesops.cli import DEMO_MARKER, main
 from salesops.config import Paths
 from salesops.landing import extract_files
 from salesops.publish import open_snapshot, publish_snapshot
@@ -106,6 +106,10 @@ def test_a_run_on_an_emptied_landing_leaves_the_published_snapshot_byte_identica
     assert extract_files(paths.landing) == [reps]
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema marts")
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of"
+        )
         con.execute(
             "create table marts.fct_figures as select 42 as value, date '2026-11-30' as as_of"
         )

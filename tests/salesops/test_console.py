@@ -27,7 +27,7 @@ from salesops.console import (
 def test_groups_map_to_stages_and_an_unknown_group_to_none():
     assert stage_of_group("ingest") == "ingest"
     assert stage_of_group("warehouse_marts") == "warehouse"
-    assert stage_of_group("deviation_reasons") == "models"
+    assert stage_of_group("models") == "models"
     assert stage_of_group("briefs") is None  # the brief is not part of the daily job
     assert stage_of_group("warehousefoo") is None
 

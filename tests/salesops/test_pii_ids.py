@@ -214,6 +214,10 @@ def paths(tmp_path: Path) -> Paths:
 def build_warehouse(paths: Paths, excerpt: str, order_no: str = "SO1") -> None:
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as select date '2026-10-31' as as_of"
+        )
         con.execute(
             "create or replace table marts.fct_chat_signals as select 'OPP1' as opportunity_id, "
             "? as excerpt, ? as order_no, '13812345678' as hubspot_id, date '2026-10-31' as as_of",
@@ -238,6 +242,10 @@ def test_refusal_names_the_column_and_the_profile_keys(paths):
 def test_refusal_points_at_the_landing_column_of_the_same_name(paths):
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema marts")
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as select date '2026-10-31' as as_of"
+        )
         con.execute(
             "create table marts.dim_customer as select 'C1' as customer_id, '张三 13812345678' as name, "
             "date '2026-10-31' as as_of"

@@ -78,19 +78,27 @@ def test_free_text_is_masked_in_bronze_parts_and_quarantine(paths):
     assert (chat.rows_read, chat.rows_accepted, chat.rows_quarantined) == (4, 2, 2)
     assert (acts.rows_read, acts.rows_accepted, acts.rows_quarantined) == (4, 2, 2)
 
-    texts = duckdb.connect().sql(
-        f"select text from read_parquet('{chat.bronze_path}') order by message_id"
-    ).fetchall()
+    texts = (
+        duckdb.connect()
+        .sql(f"select text from read_parquet('{chat.bronze_path}') order by message_id")
+        .fetchall()
+    )
     assert texts == [("我手机号 [手机号]，邮箱 [邮箱]",), ("价格太贵了",)]
-    notes = duckdb.connect().sql(
-        f"select note from read_parquet('{acts.bronze_path}') order by activity_id"
-    ).fetchall()
+    notes = (
+        duckdb.connect()
+        .sql(f"select note from read_parquet('{acts.bronze_path}') order by activity_id")
+        .fetchall()
+    )
     assert notes == [("客户留了座机 [座机] 和卡号 [银行卡]",), ("对方说下周再联系",)]
 
-    quarantined = duckdb.connect().sql(
-        f"select column_name, raw_value from read_parquet(['{chat.quarantine_path}', '{acts.quarantine_path}']) "
-        "order by file, line"
-    ).fetchall()
+    quarantined = (
+        duckdb.connect()
+        .sql(
+            f"select column_name, raw_value from read_parquet(['{chat.quarantine_path}', '{acts.quarantine_path}']) "
+            "order by file, line"
+        )
+        .fetchall()
+    )
     assert ("sender", "[手机号]") in quarantined
     assert ("occurred_at", "not a time") in quarantined
     raw_lines = [v for c, v in quarantined if c is None]
@@ -108,6 +116,10 @@ def test_free_text_is_masked_in_bronze_parts_and_quarantine(paths):
 def build_warehouse(paths: Paths, text: str) -> None:
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as select date '2026-10-31' as as_of"
+        )
         con.execute(
             "create or replace table marts.fct_chat_signals as select 'OPP1' as opportunity_id, ? as excerpt, "
             "date '2026-10-31' as as_of",
@@ -138,10 +150,14 @@ def test_simulator_pii_is_in_landing_and_nowhere_in_bronze(tmp_path):
     planted = manifest["pii"]["counts"]
     assert all(planted[k] > 0 for k in pii.KINDS)
 
-    raw = duckdb.connect().sql(
-        f"select text from read_json('{paths.landing}/chat/*.jsonl', format = 'newline_delimited', "
-        "columns = {'text': 'VARCHAR'})"
-    ).fetchall()
+    raw = (
+        duckdb.connect()
+        .sql(
+            f"select text from read_json('{paths.landing}/chat/*.jsonl', format = 'newline_delimited', "
+            "columns = {'text': 'VARCHAR'})"
+        )
+        .fetchall()
+    )
     found = Counter(m.kind for (text,) in raw for m in pii.find_pii(text))
     # Every planted value is found, of its kind, and nothing else (the simulator's ID and bank
     # numbers fail the check digits; they are found because 身份证号 / 卡号 introduces them).
@@ -149,9 +165,11 @@ def test_simulator_pii_is_in_landing_and_nowhere_in_bronze(tmp_path):
 
     ingest_all(paths, now=dt.datetime(2027, 1, 1))
     assert scan_parquet(paths.bronze, paths.quarantine) == []
-    masked = duckdb.connect().sql(
-        f"select text from read_parquet('{paths.bronze / 'chat_messages.parquet'}')"
-    ).fetchall()
+    masked = (
+        duckdb.connect()
+        .sql(f"select text from read_parquet('{paths.bronze / 'chat_messages.parquet'}')")
+        .fetchall()
+    )
     placeholders = Counter(
         kind for (text,) in masked for kind, p in pii.PLACEHOLDERS.items() if p in text
     )

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from orchestration.cli import main
 from salesops import contract
-from salesops.cli import main
 from salesops.config import Paths
 from salesops.ingest import IngestError, ingest_all, ingest_table, load_profile, plan_landing
 from salesops.ingest.check import MISSING_OPTIONAL, MISSING_REQUIRED, check_landing
@@ -425,7 +425,11 @@ def test_profile_check_reports_files_columns_and_what_would_be_quarantined(tmp_p
             }
         ],
         "ignored": [
-            {"file": "data_dictionary.csv", "glob": "data_dictionary.csv", "reason": "ignore: data_dictionary.csv"}
+            {
+                "file": "data_dictionary.csv",
+                "glob": "data_dictionary.csv",
+                "reason": "ignore: data_dictionary.csv",
+            }
         ],
         "unclaimed": [],
         "not_data": [],
@@ -500,4 +504,8 @@ def test_profile_check_says_a_missing_stage_history_will_be_derived():
         ("products.csv", "products*"),
     ]
     opportunities = next(f for f in report.files if f.table == "opportunities")
-    assert (opportunities.rows_read, opportunities.rows_accepted, opportunities.rows_quarantined) == (12, 12, 0)
+    assert (
+        opportunities.rows_read,
+        opportunities.rows_accepted,
+        opportunities.rows_quarantined,
+    ) == (12, 12, 0)

@@ -17,12 +17,21 @@ from salesops.publish import PublishError, open_snapshot, publish_snapshot
 def build_warehouse(paths: Paths, value: int) -> None:
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as select date '2026-10-31' as as_of"
+        )
         con.execute("create schema if not exists staging")
-        con.execute("create or replace table marts.fct_demo as select ?::int as value, date '2026-10-31' as as_of", [value])
+        con.execute(
+            "create or replace table marts.fct_demo as select ?::int as value, date '2026-10-31' as as_of",
+            [value],
+        )
         con.execute("create or replace view staging.stg_demo as select 1 as x")
         con.execute("create schema if not exists intermediate")
         con.execute("create or replace table intermediate.int_demo as select 1 as x")
-        con.execute("create or replace view intermediate.int_demo_view as select x from intermediate.int_demo")
+        con.execute(
+            "create or replace view intermediate.int_demo_view as select x from intermediate.int_demo"
+        )
 
 
 @pytest.fixture
@@ -41,9 +50,36 @@ def test_publish_writes_a_read_only_snapshot_with_publish_info(paths):
     # the build-only schemas (views over live bronze files, working tables) are not published
     build_only = "schema_name in ('staging', 'intermediate')"
     assert con.execute(f"select count(*) from duckdb_views() where {build_only}").fetchone() == (0,)
-    assert con.execute(f"select count(*) from duckdb_tables() where {build_only}").fetchone() == (0,)
+    assert con.execute(f"select count(*) from duckdb_tables() where {build_only}").fetchone() == (
+        0,
+    )
     with pytest.raises(duckdb.Error, match="read-only"):
         con.execute("create table marts.x (a int)")
+
+
+def test_the_as_of_comes_from_the_one_model_that_resolves_it(paths):
+    """Not from scanning the marts: a mart's own as_of column (an empty mart's, a mart built
+    with another rule) never decides what the snapshot says it is as of."""
+    build_warehouse(paths, 1)
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as select date '2026-10-30' as as_of"
+        )
+        con.execute("create or replace table marts.fct_empty as select date '2026-11-02' as as_of")
+    assert publish_snapshot(paths, run_id="r1").as_of == dt.date(2026, 10, 30)
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    ["drop table intermediate.int_as_of_resolved", "delete from intermediate.int_as_of_resolved"],
+)
+def test_no_resolved_as_of_no_publish(paths, replacement):
+    build_warehouse(paths, 1)
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute(replacement)
+    with pytest.raises(PublishError, match="int_as_of_resolved"):
+        publish_snapshot(paths, run_id="r1")
+    assert not paths.snapshot_db.exists()
 
 
 READER = """
@@ -60,7 +96,10 @@ def test_a_reader_holding_the_old_snapshot_keeps_working_during_a_publish(paths)
     publish_snapshot(paths, run_id="r1")
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(paths.snapshot_db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert reader.stdout.readline().strip() == "1"
@@ -69,7 +108,9 @@ def test_a_reader_holding_the_old_snapshot_keeps_working_during_a_publish(paths)
         publish_snapshot(paths, run_id="r2")
         reader.stdin.write("go\n")
         reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "1", "the open reader must keep seeing its snapshot"
+        assert reader.stdout.readline().strip() == "1", (
+            "the open reader must keep seeing its snapshot"
+        )
         assert reader.wait(timeout=60) == 0, reader.stderr.read()
     finally:
         reader.kill()

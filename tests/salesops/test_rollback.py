@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from salesops.cli import main
+from orchestration.cli import main
 from salesops.config import KEEP_SNAPSHOTS_VARIABLE, Paths
 from salesops.publish import (
     RollbackError,
@@ -36,6 +36,12 @@ def build(paths: Paths, value: int) -> None:
             "create or replace table marts.fct_demo as "
             "select ?::int as value, date '2026-10-31' + ?::int as as_of",
             [value, value],
+        )
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_as_of_resolved as "
+            "select date '2026-10-31' + ?::int as as_of",
+            [value],
         )
 
 

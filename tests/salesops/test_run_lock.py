@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from salesops import cli
+from orchestration import cli
 from salesops.config import Paths
 from salesops.dbt_exec import SeedRulesError
 from salesops.ingest import core, reader
@@ -212,4 +212,3 @@ def test_decoded_working_copies_are_private_and_removed_with_their_table(tmp_pat
     bom.write_bytes(b"id,note\n1,a\n\xef\xbb\xbfid,note\n2,b\n")
     nobom, lines = reader.utf8_copy(bom, "utf-8", work)
     assert lines == [3] and mode(os.stat(nobom).st_mode) == 0o600
-

@@ -401,7 +401,7 @@ def test_a_requested_purge_happens_after_the_next_publish(paths):
 def test_the_forget_and_unforget_commands(paths, monkeypatch):
     from click.testing import CliRunner
 
-    from salesops.cli import main
+    from orchestration.cli import main
 
     monkeypatch.setenv("SALESOPS_HOME", str(paths.home))
     monkeypatch.delenv("SALESOPS_LANDING", raising=False)

@@ -352,9 +352,9 @@ def references_to_the_simulator(root: Path) -> tuple[int, list[str]]:
     mention of the lexicon module, and any Python import of ``simulator`` outside the two
     commands that run the generator on request (``salesops generate`` / ``salesops demo``)."""
     allowed_imports = {
-        ("salesops/cli.py", "simulator.cli"),
-        ("salesops/cli.py", "simulator.config"),
-        ("salesops/cli.py", "simulator.generate"),
+        ("orchestration/cli.py", "simulator.cli"),
+        ("orchestration/cli.py", "simulator.config"),
+        ("orchestration/cli.py", "simulator.generate"),
     }
     scanned, found = 0, []
     for top in PRODUCT_DIRS:
@@ -393,7 +393,7 @@ def test_the_scan_finds_a_planted_reference(tmp_path):
     """The scan above can fail: a product module that imports the lexicon is found."""
     for top in PRODUCT_DIRS:
         (tmp_path / top).mkdir()
-    shutil.copy(REPO / "salesops" / "cli.py", tmp_path / "salesops" / "cli.py")
+    shutil.copy(REPO / "orchestration" / "cli.py", tmp_path / "orchestration" / "cli.py")
     (tmp_path / "ml" / "sneaky.py").write_text(
         "from simulator import field_lexicon\n", encoding="utf-8"
     )

@@ -3,8 +3,9 @@
 import dagster as dg
 
 from ml.chat_signals.notes import NOTE_HITS, extract_home_note_hits
-from orchestration.defs.ingest import bronze_key
-from orchestration.defs.signals import SIGNALS_GROUP, signals_key
+from orchestration.defs.ingest.assets import bronze_key
+from orchestration.defs.metadata import ROW_COUNT
+from orchestration.defs.signals.chat import SIGNALS_GROUP, signals_key
 from orchestration.resources import SalesopsHome
 
 
@@ -33,6 +34,7 @@ def note_signals(context: dg.AssetExecutionContext, salesops_home: SalesopsHome)
             "notes": result.notes,
             "distinct_notes": result.distinct_notes,
             "rows": result.note_hits,
+            ROW_COUNT: result.note_hits,
             "seconds": round(result.seconds, 2),
             "path": dg.MetadataValue.path(str(result.path)),
         }

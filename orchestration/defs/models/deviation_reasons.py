@@ -11,10 +11,11 @@ from ml.deviation_reasons.extract import (
     TABLES,
     extract_home_deviation_reasons,
 )
-from orchestration.defs.ingest import bronze_key
+from orchestration.defs.ingest.assets import bronze_key
+from orchestration.defs.metadata import parquet_row_count
 from orchestration.resources import SalesopsHome
 
-DEVIATION_REASONS_GROUP = "deviation_reasons"
+DEVIATION_REASONS_GROUP = "models"
 DEVIATION_REASONS_PREFIX = "deviation_reasons"
 """Asset key prefix; the dbt source ``deviation_reasons`` points its tables at these keys."""
 
@@ -74,5 +75,9 @@ def deviation_reason_clusters(
     for table in TABLES:
         yield dg.MaterializeResult(
             asset_key=deviation_reasons_key(table),
-            metadata={**common, "path": dg.MetadataValue.path(str(result.paths[table]))},
+            metadata={
+                **common,
+                **parquet_row_count(result.paths[table]),
+                "path": dg.MetadataValue.path(str(result.paths[table])),
+            },
         )

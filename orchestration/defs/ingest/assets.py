@@ -1,24 +1,21 @@
-"""Ingest assets: one per landing-contract table, each with a blocking GX contract check."""
+"""Ingest assets: one per landing-contract table (their blocking GX contract checks are the
+quality domain's: orchestration/defs/quality/checks.py)."""
 
 from collections import Counter
 
 import dagster as dg
 
-from data_quality.runs import conflict_warnings, ingest_account, record_outcome
-from data_quality.suites.bronze import bronze_suite
-from data_quality.validate import validate_parquet_once
+from data_quality.runs import run_folder
+from orchestration.defs.metadata import parquet_row_count
 from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.dbt_sources import BRONZE_ASSET_PREFIX
 from salesops.ingest import ingest_table
-from salesops.ingest.core import HISTORY_TABLES, conflicts_path, upstream_tables
+from salesops.ingest.core import HISTORY_TABLES, upstream_tables
 from salesops.landing import EmptyLandingError, require_extracts
 from salesops.memory import give_back
 
 INGEST_GROUP = "ingest"
-CHECKED = "_checked"
-"""``bronze/_checked/<suite>.json``: each table's last contract check, reused while the table's
-bronze file is unchanged (data_quality.validate.validate_parquet_once)."""
 
 
 def bronze_key(table_name: str) -> dg.AssetKey:
@@ -65,6 +62,7 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
                 "files_unchanged": actions["unchanged"] + actions["skipped"],
                 "rows_read": result.rows_read,
                 "rows_accepted": result.rows_accepted,
+                **parquet_row_count(result.bronze_path),
                 "rows_quarantined": result.rows_quarantined,
                 "rows_superseded": result.rows_superseded,
                 "rows_set_aside": result.rows_set_aside,
@@ -73,51 +71,17 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
                 "ignored_columns": dg.MetadataValue.json(result.ignored_columns),
                 "bronze_path": dg.MetadataValue.path(result.bronze_path),
                 "quarantine_path": dg.MetadataValue.path(result.quarantine_path),
+                # written by the table's contract check, right after this step
+                "quality_report": dg.MetadataValue.path(
+                    str(run_folder(paths.reports, context.run.run_id) / "index.html")
+                ),
             }
         )
 
     return _asset
 
 
-def _contract_check(table: contract.Table) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=bronze_key(table.name),
-        name="contract_suite",
-        blocking=True,
-        description=f"Great Expectations suite generated from the contract for `{table.name}`.",
-    )
-    def _check(
-        context: dg.AssetCheckExecutionContext, salesops_home: SalesopsHome
-    ) -> dg.AssetCheckResult:
-        paths = salesops_home.paths()
-        path = paths.bronze / f"{table.name}.parquet"
-        outcome, reused = validate_parquet_once(path, bronze_suite(table), paths.bronze / CHECKED, table=table.name)
-        if reused:
-            context.log.info(f"{table.name}: bronze unchanged since its last check, its outcome is reused")
-        outcome.warnings = conflict_warnings(conflicts_path(paths, table.name))
-        outcome.ingest = ingest_account(paths.bronze, table.name)
-        give_back()
-        index = record_outcome(outcome, paths.reports, context.run.run_id)
-        return dg.AssetCheckResult(
-            passed=outcome.success,
-            description=None if outcome.success else outcome.summary()[:2000],
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "expectations": outcome.evaluated,
-                "reused": reused,
-                "failed_expectations": len(outcome.failures),
-                "conflicts_flagged": len(outcome.warnings),
-                "report": dg.MetadataValue.md(f"```\n{outcome.summary()}\n```"),
-                "data_docs": dg.MetadataValue.path(str(index)),
-                "data_docs_url": dg.MetadataValue.url(index.resolve().as_uri()),
-            },
-        )
-
-    return _check
-
-
 ingest_assets = [_ingest_asset(t) for t in contract.TABLES.values()]
-ingest_checks = [_contract_check(t) for t in contract.TABLES.values()]
 
 
 # The extract history (bronze/_history/<table>.parquet) is written by the table's own ingest

@@ -10,11 +10,16 @@ from ml.models.baseline.predict import TABLES as BASELINE_TABLES
 from ml.models.baseline.predict import score_baselines
 from ml.models.warehouse import connect_build
 from ml.models.win_probability.predict import TABLES, score_win_probabilities
-from orchestration.defs.warehouse import salesops_dbt_assets
+from orchestration.defs.metadata import parquet_row_count
+from orchestration.defs.warehouse.dbt import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
+from salesops.console import STAGE_TAG
 from salesops.memory import give_back
 
-FORECASTING_GROUP = "forecasting"
+FORECASTING_GROUP = "models"
+FORECASTING_STAGE = {STAGE_TAG: "forecasting"}
+"""The run's console shows these models as their own stage (between the two dbt builds),
+apart from the deviation-reason clustering of the same group (before the warehouse)."""
 ML_PREFIX = "ml"
 """Asset key prefix; the dbt source ``ml`` points its tables at these keys."""
 
@@ -102,6 +107,7 @@ def model_specs(tables: tuple[str, ...], reads: tuple[str, ...], kinds: set[str]
             ml_key(table),
             deps=deps,
             group_name=FORECASTING_GROUP,
+            tags=FORECASTING_STAGE,
             kinds=kinds,
             description=_DESCRIPTIONS[table],
         )
@@ -124,7 +130,11 @@ def materializations(tables: tuple[str, ...], paths: dict, metadata: dict):
     for table in tables:
         yield dg.MaterializeResult(
             asset_key=ml_key(table),
-            metadata={**metadata, "path": dg.MetadataValue.path(str(paths[table]))},
+            metadata={
+                **metadata,
+                **parquet_row_count(paths[table]),
+                "path": dg.MetadataValue.path(str(paths[table])),
+            },
         )
 
 

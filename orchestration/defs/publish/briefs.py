@@ -23,7 +23,7 @@ brief_partitions = dg.DailyPartitionsDefinition(
     key=dg.AssetKey(["daily_brief"]),
     deps=[dg.AssetKey(["published_snapshot"])],
     partitions_def=brief_partitions,
-    group_name="briefs",
+    group_name="publish",
     kinds={"duckdb", "html", "markdown"},
     description=(
         "沟通洞察简报 Daily communication brief for the morning of the partition date: per rep and "

@@ -578,9 +578,15 @@ def serve(port: int, dagster_port: int, no_dashboards: bool) -> None:
     sensor are on by default; switch one off in the UI (Automation) — it stays off."""
     from orchestration.serve import serve as run_services
     from orchestration.serve import services
+    from salesops.dbt_cli import ensure_manifest
+    from salesops.dbt_exec import SeedRulesError
 
     paths = Paths.from_env().ensure()
     export_environment(paths)
+    try:  # the definitions load the dbt assets from the current parse, never parsing themselves
+        ensure_manifest()
+    except SeedRulesError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"Data home 数据目录 {paths.home}; Dagster history in {os.environ['DAGSTER_HOME']}; "
         f"extracts from {paths.landing}"

@@ -1,7 +1,8 @@
-"""What runs by itself: the monthly SOP iteration and the sensor on the landing folder.
+"""What runs by itself: the daily 06:00 refresh, the monthly SOP iteration and the sensor on the
+landing folder.
 
-The daily 06:00 refresh (``orchestration.definitions``) and the 06:30 briefs
-(``orchestration.defs.briefs``) are schedules too; every schedule and the sensor here are on
+The 06:30 briefs (``orchestration.defs.publish.briefs``) and the Friday reminders
+(``orchestration.defs.alerts``) are schedules too; every schedule and the sensor here are on
 (RUNNING) by default, so a team server (``salesops serve``) needs no click in the UI. The
 Dagster daemon runs one run at a time (``run_queue`` in ``salesops.config.DAGSTER_YAML``): a
 sensor run, the daily run and the monthly run queue behind each other instead of fighting over
@@ -19,10 +20,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import build_dbt_asset_selection
 
-from orchestration.defs.publish import published_snapshot
-from orchestration.defs.warehouse import salesops_dbt_assets
+from orchestration.defs.publish.briefs import daily_brief
+from orchestration.defs.publish.snapshot import published_snapshot
+from orchestration.defs.warehouse.dbt import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
-from salesops.config import Paths
 from salesops.landing import extract_files
 
 DAILY_JOB = "daily_refresh"
@@ -37,6 +38,24 @@ retirement candidates (fct_sop_card_performance)."""
 SETTLE_SECONDS_VARIABLE = "SALESOPS_LANDING_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 60
 """A file changed less than this long ago may still be being copied or exported: wait for it."""
+
+daily_refresh = dg.define_asset_job(
+    DAILY_JOB,
+    # The brief is daily-partitioned and a job cannot mix partitioned and unpartitioned
+    # assets: it runs in its own job (daily_briefs, 06:30).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(daily_brief),
+    description="Ingest every extract, build and test the warehouse, publish the snapshot.",
+    executor_def=dg.in_process_executor,
+)
+
+daily_schedule = dg.ScheduleDefinition(
+    name="daily_refresh_0600_shanghai",
+    job=daily_refresh,
+    cron_schedule="0 6 * * *",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Before the 08:00 morning meeting 晨会前.",
+)
 
 sop_iteration_job = dg.define_asset_job(
     SOP_JOB,
@@ -136,9 +155,7 @@ def evaluate_landing(
     ),
 )
 def landing_sensor(context: dg.SensorEvaluationContext, salesops_home: SalesopsHome):
-    landing = Paths(
-        Path(salesops_home.home), Path(salesops_home.landing) if salesops_home.landing else None
-    ).landing
+    landing = salesops_home.unmade_paths().landing
     decision, cursor = evaluate_landing(landing, context.cursor)
     if cursor is not None:
         context.update_cursor(cursor)

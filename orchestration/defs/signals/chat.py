@@ -5,7 +5,8 @@ import os
 import dagster as dg
 
 from ml.chat_signals.extract import KEYWORD_HITS, SIGNAL_TABLES, TOKEN_COUNTS, extract_home_signals
-from orchestration.defs.ingest import bronze_key
+from orchestration.defs.ingest.assets import bronze_key
+from orchestration.defs.metadata import ROW_COUNT
 from orchestration.resources import SalesopsHome
 from salesops.memory import give_back
 
@@ -68,6 +69,7 @@ def chat_signals(context: dg.AssetExecutionContext, salesops_home: SalesopsHome)
         metadata={
             **common,
             "rows": result.keyword_hits,
+            ROW_COUNT: result.keyword_hits,
             "path": dg.MetadataValue.path(str(result.keyword_hits_path)),
         },
     )
@@ -76,6 +78,7 @@ def chat_signals(context: dg.AssetExecutionContext, salesops_home: SalesopsHome)
         metadata={
             **common,
             "rows": result.token_count_rows,
+            ROW_COUNT: result.token_count_rows,
             "path": dg.MetadataValue.path(str(result.token_counts_path)),
         },
     )

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.warehouse import salesops_dbt_assets, salesops_dbt_forecast_assets
+from orchestration.defs.warehouse.dbt import salesops_dbt_assets, salesops_dbt_forecast_assets
 from orchestration.resources import HomeRunLock, SalesopsHome
 from salesops.publish import publish_snapshot
 
@@ -26,6 +26,7 @@ def published_snapshot(
         salesops_home.paths(),
         run_id=context.run_id,
         not_personal=salesops_home.mapping_profile().not_personal,
+        keep=salesops_home.snapshots_kept(),
     )
     return dg.MaterializeResult(
         metadata={
