@@ -371,6 +371,10 @@ def _published(paths: Paths, run_id: str, day: int) -> Path:
 def test_a_requested_purge_happens_after_the_next_publish(paths):
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema marts")
+        con.execute("create schema intermediate")  # the model publish reads as_of from
+        con.execute(
+            "create table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of"
+        )
         con.execute(
             "create table marts.fct_figures as select 42 as value, date '2026-11-30' as as_of"
         )
@@ -439,6 +443,10 @@ def test_after_a_withdrawal_the_publish_writes_the_warehouse_files_afresh(paths)
     secret = "".join(str((i * 7919) % 10) for i in range(400))
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute("create schema marts")
+        con.execute("create schema intermediate")  # the model publish reads as_of from
+        con.execute(
+            "create table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of"
+        )
         con.execute(
             "create table marts.fct_people as select i as id, "
             "case when i < 500 then ? || cast(i as varchar) else 'kept' end as note, "
