@@ -132,6 +132,27 @@ def test_new_changed_and_removed_files_each_start_one_run(tick):
     assert "crm/opportunities.csv" not in removed_cursor
 
 
+def test_forgetting_a_file_starts_a_run_and_unforgetting_it_another(tick, tmp_path):
+    from salesops.config import Paths
+    from salesops.ingest.withdraw import forget, unforget
+
+    _write(tick.landing / "crm" / "reps.csv", "rep_id\nS1\n")
+    kept = _write(tick.landing / "crm" / "opportunities.csv", "opportunity_id\nO1\n")
+    _, _, cursor = tick(None)
+    paths = Paths(tmp_path, tick.landing)
+
+    forget(paths, "crm/opportunities.csv")  # not read any more: as if removed
+    requests, _, forgotten_cursor = tick(cursor)
+    assert len(requests) == 1 and requests[0].tags["salesops/removed_files"] == "1"
+    assert "crm/opportunities.csv" not in forgotten_cursor
+    assert tick(forgotten_cursor)[0] == []  # once
+
+    unforget(paths, "crm/opportunities.csv")  # read again: as if it arrived
+    requests, _, back = tick(forgotten_cursor)
+    assert len(requests) == 1 and requests[0].tags["salesops/changed_files"] == "1"
+    assert back == cursor and kept.exists()
+
+
 def test_the_same_change_has_the_same_run_key(tick):
     """Two evaluations from the same cursor (e.g. a daemon restarted before it stored the
     cursor) ask for the same run_key, which Dagster runs once."""

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import dagster as dg
@@ -24,6 +25,7 @@ from orchestration.defs.publish.briefs import daily_brief
 from orchestration.defs.publish.snapshot import published_snapshot
 from orchestration.defs.warehouse.dbt import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
+from salesops.ingest.withdraw import forgotten_by_file
 from salesops.landing import extract_files
 
 DAILY_JOB = "daily_refresh"
@@ -86,11 +88,15 @@ def settle_seconds() -> float:
     return float(os.environ.get(SETTLE_SECONDS_VARIABLE) or DEFAULT_SETTLE_SECONDS)
 
 
-def landing_state(landing: Path) -> dict[str, list[int]]:
+def landing_state(landing: Path, forgotten: Collection[str] = ()) -> dict[str, list[int]]:
     """``{relative path: [size, mtime_ns]}`` of every file the run would read
-    (:func:`salesops.landing.extract_files`): other files never start a run."""
+    (:func:`salesops.landing.extract_files`): other files never start a run. A ``forgotten``
+    file (``salesops forget``) is not read: forgetting one starts a run as its removal would,
+    and that run withdraws its rows; unforgetting it, as its arrival."""
     state = {}
     for path in extract_files(landing):
+        if path.relative_to(landing).as_posix() in forgotten:
+            continue
         try:
             stat = path.stat()
         except FileNotFoundError:  # removed between the listing and the stat
@@ -100,7 +106,12 @@ def landing_state(landing: Path) -> dict[str, list[int]]:
 
 
 def evaluate_landing(
-    landing: Path, cursor: str | None, *, now: float | None = None, settle: float | None = None
+    landing: Path,
+    cursor: str | None,
+    *,
+    now: float | None = None,
+    settle: float | None = None,
+    forgotten: Collection[str] = (),
 ) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
     """The sensor's decision, without Dagster's context: a run request (or why not) and the
     cursor to store (``None``: keep the old one).
@@ -112,7 +123,7 @@ def evaluate_landing(
     now = time.time() if now is None else now
     settle = settle_seconds() if settle is None else settle
     seen: dict[str, list[int]] = json.loads(cursor) if cursor else {}
-    current = landing_state(landing)
+    current = landing_state(landing, forgotten)
     changed = sorted(name for name, stat in current.items() if seen.get(name) != stat)
     removed = sorted(set(seen) - set(current))
     if not changed and not removed:
@@ -155,8 +166,10 @@ def evaluate_landing(
     ),
 )
 def landing_sensor(context: dg.SensorEvaluationContext, salesops_home: SalesopsHome):
-    landing = salesops_home.unmade_paths().landing
-    decision, cursor = evaluate_landing(landing, context.cursor)
+    paths = salesops_home.unmade_paths()
+    decision, cursor = evaluate_landing(
+        paths.landing, context.cursor, forgotten=forgotten_by_file(paths)
+    )
     if cursor is not None:
         context.update_cursor(cursor)
     return decision

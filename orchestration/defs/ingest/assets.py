@@ -60,6 +60,10 @@ def _ingest_asset(table: contract.Table) -> dg.AssetsDefinition:
                 "files_added": actions["added"],
                 "files_replaced": actions["replaced"],
                 "files_unchanged": actions["unchanged"] + actions["skipped"],
+                # removed from landing or forgotten (salesops forget): their rows taken out
+                "files_withdrawn": len(result.withdrawn),
+                "rows_withdrawn": result.rows_withdrawn,
+                "withdrawn": dg.MetadataValue.json(result.withdrawn),
                 "rows_read": result.rows_read,
                 "rows_accepted": result.rows_accepted,
                 **parquet_row_count(result.bronze_path),
