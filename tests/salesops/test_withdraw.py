@@ -368,13 +368,17 @@ def _published(paths: Paths, run_id: str, day: int) -> Path:
     return publish_snapshot(paths, run_id, now=dt.datetime(2026, 12, day, 6)).snapshot
 
 
+def _build_warehouse(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """A build warehouse with a marts schema and the model publish reads as_of from."""
+    con = duckdb.connect(str(paths.build_db))
+    con.execute("create schema marts")
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of")
+    return con
+
+
 def test_a_requested_purge_happens_after_the_next_publish(paths):
-    with duckdb.connect(str(paths.build_db)) as con:
-        con.execute("create schema marts")
-        con.execute("create schema intermediate")  # the model publish reads as_of from
-        con.execute(
-            "create table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of"
-        )
+    with _build_warehouse(paths) as con:
         con.execute(
             "create table marts.fct_figures as select 42 as value, date '2026-11-30' as as_of"
         )
@@ -441,12 +445,7 @@ def test_after_a_withdrawal_the_publish_writes_the_warehouse_files_afresh(paths)
     withdrawal copies only live data, into the snapshot and back into the build warehouse."""
     # long values of random digits: stored as they are (no dictionary or FSST compression hides them)
     secret = "".join(str((i * 7919) % 10) for i in range(400))
-    with duckdb.connect(str(paths.build_db)) as con:
-        con.execute("create schema marts")
-        con.execute("create schema intermediate")  # the model publish reads as_of from
-        con.execute(
-            "create table intermediate.int_as_of_resolved as select date '2026-11-30' as as_of"
-        )
+    with _build_warehouse(paths) as con:
         con.execute(
             "create table marts.fct_people as select i as id, "
             "case when i < 500 then ? || cast(i as varchar) else 'kept' end as note, "
