@@ -18,13 +18,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ml import outputs
 from ml.chat_signals.extract import signals_dir
 from ml.deviation_reasons.cluster import ClusterResult, cluster_reasons
 
-CLUSTERS = "deviation_reason_clusters"
-ASSIGNMENTS = "deviation_reason_assignments"
-CARD_LINKS = "deviation_reason_card_links"
-TABLES = (CLUSTERS, ASSIGNMENTS, CARD_LINKS)
+CLUSTERS = outputs.DEVIATION_REASON_CLUSTERS
+ASSIGNMENTS = outputs.DEVIATION_REASON_ASSIGNMENTS
+CARD_LINKS = outputs.DEVIATION_REASON_CARD_LINKS
+TABLES = outputs.DEVIATION_REASON_TABLES
 
 SCHEMAS = {
     CLUSTERS: pa.schema(

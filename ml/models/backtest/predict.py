@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 from threadpoolctl import threadpool_limits
 
+from ml import outputs
 from ml.models.backtest.run_rate import MIN_SEASONAL, run_rate_forecast, score_run_rate
 from ml.models.store import ModelCard, frame_hash, load_or_train, model_version
 from ml.models.warehouse import write_output
@@ -37,9 +38,9 @@ from ml.models.win_probability.train import PARAMETERS, OriginModel, fit_origin,
 
 NAME = "backtest"
 CODE_VERSION = "im2"
-COMPONENTS = "forecast_backtest_components"
-RUN_RATE_SCORES = "run_rate_evaluation"
-TABLES = (COMPONENTS, RUN_RATE_SCORES)
+COMPONENTS = outputs.BACKTEST_COMPONENTS
+RUN_RATE_SCORES = outputs.RUN_RATE_EVALUATION
+TABLES = outputs.BACKTEST_TABLES
 SHARE_MONTHS = 6
 
 SCHEMAS = {

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 from threadpoolctl import threadpool_limits
 
+from ml import outputs
 from ml.models.baseline.challenge import build_potentials, challenge_targets
 from ml.models.baseline.features import DRIVERS, build_drivers
 from ml.models.baseline.train import (
@@ -34,10 +35,10 @@ from ml.models.store import ModelCard, StoredModel, frame_hash, load_or_train, m
 from ml.models.warehouse import write_output
 
 NAME = "baseline"
-BASELINES = "baselines"
-CONTRIBUTIONS = "baseline_contributions"
-CHALLENGES = "challenge_targets"
-TABLES = (BASELINES, CONTRIBUTIONS, CHALLENGES)
+BASELINES = outputs.BASELINES
+CONTRIBUTIONS = outputs.BASELINE_CONTRIBUTIONS
+CHALLENGES = outputs.CHALLENGE_TARGETS
+TABLES = outputs.BASELINE_TABLES
 
 SCHEMAS = {
     BASELINES: pa.schema(

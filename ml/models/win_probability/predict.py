@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 from threadpoolctl import threadpool_limits
 
+from ml import outputs
 from ml.models.store import ModelCard, StoredModel, frame_hash, load_or_train, model_version
 from ml.models.warehouse import write_output
 from ml.models.win_probability.evaluate import evaluate, held_out
@@ -36,10 +37,10 @@ from ml.models.win_probability.train import (
 )
 
 NAME = "win_probability"
-PREDICTIONS = "win_probabilities"
-EVALUATION = "win_probability_evaluation"
-RELIABILITY = "win_probability_reliability"
-TABLES = (PREDICTIONS, EVALUATION, RELIABILITY)
+PREDICTIONS = outputs.WIN_PROBABILITIES
+EVALUATION = outputs.WIN_PROBABILITY_EVALUATION
+RELIABILITY = outputs.WIN_PROBABILITY_RELIABILITY
+TABLES = outputs.WIN_PROBABILITY_TABLES
 
 SCHEMAS = {
     PREDICTIONS: pa.schema(

@@ -4,13 +4,10 @@ from datetime import date
 
 import dagster as dg
 
-from ml.deviation_reasons.extract import (
-    ASSIGNMENTS,
-    CARD_LINKS,
-    CLUSTERS,
-    TABLES,
-    extract_home_deviation_reasons,
-)
+from ml.outputs import DEVIATION_REASON_ASSIGNMENTS as ASSIGNMENTS
+from ml.outputs import DEVIATION_REASON_CARD_LINKS as CARD_LINKS
+from ml.outputs import DEVIATION_REASON_CLUSTERS as CLUSTERS
+from ml.outputs import DEVIATION_REASON_TABLES as TABLES
 from orchestration.defs.ingest.assets import bronze_key
 from orchestration.defs.metadata import parquet_row_count
 from orchestration.resources import SalesopsHome
@@ -60,6 +57,9 @@ def deviation_reason_clusters(
     """Cluster bronze deviation-report reasons and link SOP cards; write
     $SALESOPS_HOME/signals/deviation_reason_{clusters,assignments,card_links}.parquet."""
     as_of = date.fromisoformat(config.as_of) if config.as_of else None
+    # the model code (scikit-learn) when the asset runs, not when the definitions load
+    from ml.deviation_reasons.extract import extract_home_deviation_reasons
+
     result = extract_home_deviation_reasons(salesops_home.paths().home, as_of=as_of)
     context.log.info(
         f"{result.reports} reports → {result.clusters} clusters, {result.card_links} card links "

@@ -4,12 +4,8 @@ read, before the marts that read their predictions (the dbt source ``ml``)."""
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from ml.models.backtest.predict import TABLES as BACKTEST_TABLES
-from ml.models.backtest.predict import backtest_components
-from ml.models.baseline.predict import TABLES as BASELINE_TABLES
-from ml.models.baseline.predict import score_baselines
-from ml.models.warehouse import connect_build
-from ml.models.win_probability.predict import TABLES, score_win_probabilities
+from ml.outputs import BACKTEST_TABLES, BASELINE_TABLES
+from ml.outputs import WIN_PROBABILITY_TABLES as TABLES
 from orchestration.defs.metadata import parquet_row_count
 from orchestration.defs.warehouse.dbt import salesops_dbt_assets
 from orchestration.resources import SalesopsHome
@@ -118,6 +114,8 @@ def model_specs(tables: tuple[str, ...], reads: tuple[str, ...], kinds: set[str]
 def run_model(salesops_home: SalesopsHome, score):
     """``score(con, home, models_root)`` on the build warehouse, with the memory the dbt build
     left behind given back first and what the model held given back after."""
+    from ml.models.warehouse import connect_build
+
     give_back(everything=True)
     paths = salesops_home.paths()
     with connect_build(paths) as con:
@@ -146,6 +144,10 @@ def win_probabilities(context: dg.AssetExecutionContext, salesops_home: Salesops
     model of its month (loaded from models/win_probability/ when its training input is
     unchanged, else trained and stored with its model card); write the predictions and their
     held-out evaluation to $SALESOPS_HOME/ml/."""
+    from ml.models.win_probability.predict import (
+        score_win_probabilities,  # the model code when the asset runs, not when it loads
+    )
+
     result = run_model(salesops_home, score_win_probabilities)
     briefs = {source: result.brier(source) for source in ("ml", "rules", "crm", "flat")}
     context.log.info(
@@ -177,6 +179,10 @@ def forecast_backtest(context: dg.AssetExecutionContext, salesops_home: Salesops
     pipeline weighted by the in-month win probability (a calibrated model per month, fitted on
     the months ended before it, stored in models/backtest/) and the run-rate of business not
     yet in the pipeline; written to $SALESOPS_HOME/ml/ for fct_forecast_backtest."""
+    from ml.models.backtest.predict import (
+        backtest_components,  # the model code when the asset runs, not when it loads
+    )
+
     result = run_model(salesops_home, backtest_components)
     context.log.info(
         f"{result.rep_locks} rep lock points, {result.models} monthly in-month models "
@@ -203,6 +209,10 @@ def dynamic_baselines(context: dg.AssetExecutionContext, salesops_home: Salesops
     """Dynamic baseline of every rep-month with its drivers' contributions, and the challenge
     target of the dual track (models loaded from models/baseline/ when their training input is
     unchanged, else trained and stored with their model cards); written to $SALESOPS_HOME/ml/."""
+    from ml.models.baseline.predict import (
+        score_baselines,  # the model code when the asset runs, not when it loads
+    )
+
     result = run_model(salesops_home, score_baselines)
     context.log.info(
         f"{result.rep_months} rep-months, {result.models} monthly models "
