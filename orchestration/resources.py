@@ -1,6 +1,5 @@
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -8,6 +7,7 @@ from pydantic import PrivateAttr
 
 from salesops.config import (
     DEFAULT_DUCKDB_MEMORY,
+    DEFAULT_TIMEZONE,
     DUCKDB_MEMORY_VARIABLE,
     HOME_VARIABLE,
     KEEP_SNAPSHOTS_VARIABLE,
@@ -46,15 +46,29 @@ class SalesopsHome(dg.ConfigurableResource):
     """Mapping profile(s) (YAML, os.pathsep-separated); empty = files named after their
     contract table."""
     timezone: str = ""
-    """Reporting time zone of the warehouse's naive timestamps; empty = Asia/Shanghai. The
-    ingest still reads it from ``SALESOPS_TIMEZONE`` itself (salesops.config.reporting_timezone),
-    the variable this setting is bound to."""
+    """Reporting time zone of the warehouse's naive timestamps; empty = Asia/Shanghai."""
     duckdb_memory: str = ""
-    """Memory the dbt build's DuckDB may hold (given to dbt from here); empty = 3GB. The
-    Python-side connections still read ``SALESOPS_DUCKDB_MEMORY`` (salesops.config
-    duckdb_config), the variable this setting is bound to."""
+    """Memory each DuckDB connection of the run (dbt's included) may hold; empty = 3GB."""
     keep_snapshots: str = ""
     """Published snapshots kept for ``salesops rollback``; empty = 7."""
+    _saved: dict[str, str | None] | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """For the run (or the sensor's tick), the base layer's settings are these: the
+        ingest's time zone, every DuckDB connection's memory budget and spill folder, and the
+        dbt profile read them from the process environment (salesops/config.py), which holds
+        this resource's values until the run ends, then what it held before."""
+        values = self.process_environment()
+        self._saved = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for name, value in (self._saved or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved = None
 
     def paths(self) -> Paths:
         """The home's folders, made when missing (at run time, never when definitions load)."""
@@ -74,9 +88,13 @@ class SalesopsHome(dg.ConfigurableResource):
     def dbt_environment(self) -> dict[str, str]:
         """What the dbt profile reads (dbt_project/profiles.yml), from these settings."""
         return {
-            HOME_VARIABLE: str(self.paths().home),
+            HOME_VARIABLE: str(self.unmade_paths().home),
             DUCKDB_MEMORY_VARIABLE: self.duckdb_memory or DEFAULT_DUCKDB_MEMORY,
         }
+
+    def process_environment(self) -> dict[str, str]:
+        """The settings the base layer reads from the environment, as this resource resolved them."""
+        return {**self.dbt_environment(), TIMEZONE_VARIABLE: self.timezone or DEFAULT_TIMEZONE}
 
 
 def salesops_settings(environ: Mapping[str, str] | None = None) -> SalesopsHome:
@@ -88,22 +106,6 @@ def salesops_settings(environ: Mapping[str, str] | None = None) -> SalesopsHome:
     return SalesopsHome(
         **{field: dg.EnvVar(name) for field, name in SETTING_VARIABLES.items() if environ.get(name)}
     )
-
-
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """``values`` in ``os.environ`` for the duration of the block, the previous ones after:
-    for a subprocess that copies the environment when it starts (the dbt command line)."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 class HomeRunLock(dg.ConfigurableResource):

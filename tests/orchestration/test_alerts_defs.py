@@ -125,14 +125,14 @@ def test_failed_run_is_pushed_once(definitions, tmp_path, monkeypatch):
             URLS_VARIABLE, f"json://127.0.0.1:{server.server.server_address[1]}/hook"
         )
         for _ in range(2):
-            context = dg.build_run_status_sensor_context(
+            with dg.build_run_status_sensor_context(
                 sensor_name="run_failure_alerts",
                 dagster_event=failure,
                 dagster_instance=instance,
                 dagster_run=result.dagster_run,
                 resources={"salesops_home": home},
-            ).for_run_failure()
-            sensor(context)
+            ) as context:
+                sensor(context.for_run_failure())
     [request] = server.requests
     text = json.dumps(request["json"], ensure_ascii=False)
     assert "运行失败" in text and "dbt_build" in text and result.run_id in text

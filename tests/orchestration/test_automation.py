@@ -84,8 +84,9 @@ def tick(tmp_path):
     home = SalesopsHome(home=str(tmp_path), landing=str(landing))
 
     def evaluate(cursor: str | None):
-        context = dg.build_sensor_context(cursor=cursor, resources={"salesops_home": home})
-        result = landing_sensor(context)
+        # a context manager: the settings resource is set up for the tick, as the daemon does
+        with dg.build_sensor_context(cursor=cursor, resources={"salesops_home": home}) as context:
+            result = landing_sensor(context)
         requests = [result] if isinstance(result, dg.RunRequest) else []
         skip = result.skip_message if isinstance(result, dg.SkipReason) else None
         return requests, skip, context.cursor

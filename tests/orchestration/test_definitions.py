@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import pytest
 
+from orchestration.resources import SalesopsHome
 from salesops import contract
 from salesops.ingest.core import HISTORY_TABLES
 
@@ -145,8 +148,6 @@ print(json.dumps({"changed": changed, "started": started}))
 """
 
 
-
-
 def test_loading_the_definitions_makes_no_folder_writes_no_variable_starts_no_dbt(tmp_path):
     """dagster-open-platform style: the definitions load without side effects; the folders,
     the environment and the dbt parse are the run's (or the CLI's) business."""
@@ -195,6 +196,28 @@ def test_the_dbt_build_gets_its_settings_from_the_resource(tmp_path):
     }
     assert SalesopsHome(home=str(tmp_path)).dbt_environment()["SALESOPS_DUCKDB_MEMORY"] == "3GB"
     assert SalesopsHome(home=str(tmp_path), keep_snapshots="2").snapshots_kept() == 2
+
+
+def test_during_a_run_the_base_layer_reads_the_resources_settings(tmp_path, monkeypatch):
+    """The ingest's time zone and the DuckDB budget are read by the base layer
+    (salesops/config.py); during a run they are the resource's, whatever the environment
+    said, and the environment is as before once the run ends."""
+    from salesops.config import duckdb_config, reporting_timezone
+
+    monkeypatch.setenv("SALESOPS_TIMEZONE", "Europe/Berlin")
+    monkeypatch.delenv("SALESOPS_DUCKDB_MEMORY", raising=False)
+    seen = {}
+
+    @dg.asset
+    def probe(salesops_home: SalesopsHome) -> None:
+        seen["zone"] = reporting_timezone()
+        seen["memory"] = duckdb_config()["memory_limit"]
+
+    home = SalesopsHome(home=str(tmp_path), timezone="UTC", duckdb_memory="1GB")
+    assert dg.materialize([probe], resources={"salesops_home": home}).success
+    assert seen == {"zone": "UTC", "memory": "1GB"}
+    assert os.environ["SALESOPS_TIMEZONE"] == "Europe/Berlin"
+    assert "SALESOPS_DUCKDB_MEMORY" not in os.environ
 
 
 def test_dbt_tests_are_blocking_asset_checks_of_their_models(definitions):

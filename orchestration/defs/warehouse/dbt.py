@@ -21,7 +21,7 @@ from dagster_dbt import (
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.defs.metadata import ROW_COUNT
-from orchestration.resources import SalesopsHome, environment
+from orchestration.resources import SalesopsHome
 from salesops import failpoints
 from salesops.config import DBT_PROJECT_DIR
 from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, parsed_manifest
@@ -105,9 +105,8 @@ def _build(
     config: WarehouseConfig,
 ):
     # the dbt profile reads the home and the memory budget from the environment dbt starts
-    # with: given from the run's settings, for the launch only
-    with environment(salesops_home.dbt_environment()):
-        invocation = dbt.cli(build_args(as_of=config.as_of), context=context)
+    # with: the run's settings (SalesopsHome holds them there while the run lasts)
+    invocation = dbt.cli(build_args(as_of=config.as_of), context=context)
     # dbt's lines reach the log (and the run's stage line) as dbt prints them; its events wait
     # for dbt to end, so that each materialization carries its table's row count, read from
     # the warehouse file dbt no longer holds
