@@ -300,7 +300,7 @@ def test_a_run_whose_blocking_check_fails_publishes_nothing(home, snapshot, extr
 WITHDRAWN = "opportunities_2025-06-15.csv"
 FAULTS = {"ingest": "ingest:opportunities", "dbt": "dbt:40", "publish": "publish"}
 """Where each killed run dies: after the opportunities' new extract is typed (registry not yet
-saved); after the dbt build's 40th event of about 170; with the new snapshot written beside
+saved); after the dbt build's 40th event (of a 91-node build); with the new snapshot written beside
 the published one, not yet swapped in."""
 
 READER = r"""
