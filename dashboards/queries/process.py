@@ -207,9 +207,6 @@ def mot_violations(scope: data.Scope, week_start: Any = None) -> pd.DataFrame:
     return data.query(
         scope.snapshot,
         f"""
-        with facts as (
-            select fact, label_en from seeds.process_mot_facts
-        )
         select
             violations.entered_at,
             violations.opportunity_id,
@@ -219,16 +216,8 @@ def mot_violations(scope: data.Scope, week_start: Any = None) -> pd.DataFrame:
             violations.is_reentry,
             violations.missing_facts_zh,
             violations.late_facts_zh,
-            (
-                select string_agg(facts.label_en, ', ' order by position(facts.fact in violations.missing_facts))
-                from facts
-                where list_contains(string_split(replace(violations.missing_facts, ' ', ''), ','), facts.fact)
-            ) as missing_facts_en,
-            (
-                select string_agg(facts.label_en, ', ' order by position(facts.fact in violations.late_facts))
-                from facts
-                where list_contains(string_split(replace(violations.late_facts, ' ', ''), ','), facts.fact)
-            ) as late_facts_en,
+            violations.missing_facts_en,
+            violations.late_facts_en,
         from marts.fct_mot_gate_violations as violations
         left join marts.dim_opportunities as opportunities
             on opportunities.opportunity_id = violations.opportunity_id

@@ -36,7 +36,7 @@ MOT = Alert(
     label_zh="MOT 违规",
     label_en="MOT violation",
     message_zh="【MOT 违规】张楠，郭淑英 的商机「武汉和远物流股份有限公司」（¥17.8万）进入报价阶段前缺少：预算范围。请督促补录关键事实后再推进报价。",
-    message_en="[MOT violation] 张楠: 郭淑英's opportunity with 武汉和远物流股份有限公司 (¥17.8万) entered the quote stage without: budget_range. Please have the missing facts recorded before the quote moves on.",
+    message_en="[MOT violation] 张楠: 郭淑英's opportunity with 武汉和远物流股份有限公司 (¥17.8万) entered the quote stage without: budget range. Please have the missing facts recorded before the quote moves on.",
     sort_order=3,
 )
 

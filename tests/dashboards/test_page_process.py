@@ -98,6 +98,9 @@ def _mot(rate, entries, violations, **keys):
     }
 
 
+EN = {"budget_range": "budget range", "decision_date": "decision date"}
+
+
 def _violation(opportunity_id, rep_id, team_id, missing, missing_zh, late=None, late_zh=None):
     return {
         "opportunity_id": opportunity_id,
@@ -108,6 +111,8 @@ def _violation(opportunity_id, rep_id, team_id, missing, missing_zh, late=None, 
         "late_facts": late,
         "missing_facts_zh": missing_zh,
         "late_facts_zh": late_zh,
+        "missing_facts_en": EN.get(missing),
+        "late_facts_en": EN.get(late),
         "entered_at": dt.datetime(2026, 11, 24, 10, 30),
         "week_start": WEEK,
         "as_of": AS_OF,
@@ -155,15 +160,6 @@ def write_process_page_marts(con: duckdb.DuckDBPyConnection) -> None:
         [
             {"metric_code": code, "name_zh": zh, "name_en": en, "unit": unit, "higher_is_better": h}
             for code, (_, zh, en, unit, h) in METRICS.items()
-        ],
-    )
-    write_rows(
-        con,
-        "seeds.process_mot_facts",
-        [
-            {"fact": "budget_range", "label_en": "budget range"},
-            {"fact": "decision_date", "label_en": "decision date"},
-            {"fact": "decision_maker_access", "label_en": "access to the decision maker"},
         ],
     )
     write_rows(

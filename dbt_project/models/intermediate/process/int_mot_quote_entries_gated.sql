@@ -29,7 +29,9 @@ verdicts as (
         {{ dbt.listagg("case when fact_status = 'missing' then fact end", "', '", 'order by fact_order') }} as missing_facts,
         {{ dbt.listagg("case when fact_status = 'late' then fact end", "', '", 'order by fact_order') }} as late_facts,
         {{ dbt.listagg("case when fact_status = 'missing' then fact_label_zh end", "'、'", 'order by fact_order') }} as missing_facts_zh,
-        {{ dbt.listagg("case when fact_status = 'late' then fact_label_zh end", "'、'", 'order by fact_order') }} as late_facts_zh
+        {{ dbt.listagg("case when fact_status = 'late' then fact_label_zh end", "'、'", 'order by fact_order') }} as late_facts_zh,
+        {{ dbt.listagg("case when fact_status = 'missing' then fact_label_en end", "', '", 'order by fact_order') }} as missing_facts_en,
+        {{ dbt.listagg("case when fact_status = 'late' then fact_label_en end", "', '", 'order by fact_order') }} as late_facts_en
     from evaluated
     group by opportunity_id, quote_entry_number
 
@@ -54,6 +56,8 @@ select
     verdicts.late_facts,
     verdicts.missing_facts_zh,
     verdicts.late_facts_zh,
+    verdicts.missing_facts_en,
+    verdicts.late_facts_en,
     -- timestamps
     entries.entered_at,
     entries.week_start,

@@ -129,7 +129,7 @@ mot as (
         cast(mot_violations.entered_at as date) as item_on,
         cast(mot_violations.facts_not_before_entry as {{ type_double() }}) as measure,
         coalesce(mot_violations.missing_facts_zh, mot_violations.late_facts_zh) as note_zh,
-        coalesce(mot_violations.missing_facts, mot_violations.late_facts) as note_en
+        coalesce(mot_violations.missing_facts_en, mot_violations.late_facts_en) as note_en
     from mot_violations
     cross join as_of
     inner join kinds

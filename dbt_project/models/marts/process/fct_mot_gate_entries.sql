@@ -27,6 +27,8 @@ select
     late_facts,
     missing_facts_zh,
     late_facts_zh,
+    missing_facts_en,
+    late_facts_en,
     -- timestamps
     entered_at,
     week_start,
