@@ -8,10 +8,10 @@ renamed as (
 
     select
         -- ids
-        cast(region_id as varchar) as region_id,
+        cast(region_id as {{ dbt.type_string() }}) as region_id,
         -- attributes
-        cast(competitor as varchar) as competitor,
-        cast(kind as varchar) as kind,
+        cast(competitor as {{ dbt.type_string() }}) as competitor,
+        cast(kind as {{ dbt.type_string() }}) as kind,
         -- amounts and scores
         cast(magnitude as double) as magnitude,
         -- dates and timestamps

@@ -8,12 +8,12 @@ renamed as (
 
     select
         -- ids
-        cast(customer_id as varchar) as customer_id,
-        cast(city_id as varchar) as city_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(city_id as {{ dbt.type_string() }}) as city_id,
         -- attributes
-        cast(name as varchar) as name,
-        cast(industry as varchar) as industry,
-        cast(size_band as varchar) as size_band,
+        cast(name as {{ dbt.type_string() }}) as name,
+        cast(industry as {{ dbt.type_string() }}) as industry,
+        cast(size_band as {{ dbt.type_string() }}) as size_band,
         -- dates and timestamps
         cast(created_at as timestamp) as created_at,
         -- lineage

@@ -8,11 +8,11 @@ renamed as (
 
     select
         -- ids
-        cast(report_id as varchar) as report_id,
-        cast(unit_id as varchar) as unit_id,
+        cast(report_id as {{ dbt.type_string() }}) as report_id,
+        cast(unit_id as {{ dbt.type_string() }}) as unit_id,
         -- attributes
-        cast(reason_type as varchar) as reason_type,
-        cast(reason_text as varchar) as reason_text,
+        cast(reason_type as {{ dbt.type_string() }}) as reason_type,
+        cast(reason_text as {{ dbt.type_string() }}) as reason_text,
         -- amounts and scores
         cast(deviation_amount as decimal(18,2)) as deviation_amount,
         -- dates and timestamps

@@ -8,9 +8,9 @@ renamed as (
 
     select
         -- ids
-        cast(rep_id as varchar) as rep_id,
+        cast(rep_id as {{ dbt.type_string() }}) as rep_id,
         -- attributes
-        cast(period as varchar) as period,
+        cast(period as {{ dbt.type_string() }}) as period,
         -- amounts and scores
         cast(amount as decimal(18,2)) as amount,
         -- dates and timestamps

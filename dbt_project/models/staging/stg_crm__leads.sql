@@ -8,11 +8,11 @@ renamed as (
 
     select
         -- ids
-        cast(lead_id as varchar) as lead_id,
-        cast(customer_id as varchar) as customer_id,
-        cast(assigned_rep_id as varchar) as assigned_rep_id,
+        cast(lead_id as {{ dbt.type_string() }}) as lead_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(assigned_rep_id as {{ dbt.type_string() }}) as assigned_rep_id,
         -- attributes
-        cast(source as varchar) as source,
+        cast(source as {{ dbt.type_string() }}) as source,
         -- amounts and scores
         cast(quality_score as double) as quality_score,
         -- dates and timestamps

@@ -8,9 +8,9 @@ renamed as (
 
     select
         -- ids
-        nullif(trim(cast(region_id as varchar)), '') as region_id,
+        nullif(trim(cast(region_id as {{ dbt.type_string() }})), '') as region_id,
         -- attributes
-        cast(name as varchar) as name,
+        cast(name as {{ dbt.type_string() }}) as name,
         -- amounts and scores
         cast(expected_uplift as double) as expected_uplift,
         -- dates and timestamps

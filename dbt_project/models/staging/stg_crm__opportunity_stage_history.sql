@@ -8,12 +8,12 @@ renamed as (
 
     select
         -- ids
-        cast(opportunity_id as varchar) as opportunity_id,
+        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
         -- attributes
-        cast(stage as varchar) as stage,
-        cast(changed_by as varchar) as changed_by,
+        cast(stage as {{ dbt.type_string() }}) as stage,
+        cast(changed_by as {{ dbt.type_string() }}) as changed_by,
         -- empty for a CRM history row; what a derived row rests on otherwise
-        nullif(trim(cast(derived_from as varchar)), '') as derived_from,
+        nullif(trim(cast(derived_from as {{ dbt.type_string() }})), '') as derived_from,
         -- amounts and scores
         cast(probability as double) as probability,
         -- dates and timestamps

@@ -8,11 +8,11 @@ renamed as (
 
     select
         -- ids
-        cast(unit_id as varchar) as unit_id,
-        nullif(trim(cast(parent_id as varchar)), '') as parent_id,
+        cast(unit_id as {{ dbt.type_string() }}) as unit_id,
+        nullif(trim(cast(parent_id as {{ dbt.type_string() }})), '') as parent_id,
         -- attributes
-        cast(level as varchar) as level,
-        cast(name as varchar) as name,
+        cast(level as {{ dbt.type_string() }}) as level,
+        cast(name as {{ dbt.type_string() }}) as name,
         -- dates and timestamps
         cast(structured_since as date) as structured_since,
         -- lineage

@@ -8,9 +8,9 @@ renamed as (
 
     select
         -- ids
-        cast(opportunity_id as varchar) as opportunity_id,
+        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
         -- attributes
-        cast(kind as varchar) as kind,
+        cast(kind as {{ dbt.type_string() }}) as kind,
         -- dates and timestamps
         cast(recorded_at as timestamp) as recorded_at,
         -- lineage

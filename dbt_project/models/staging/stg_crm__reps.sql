@@ -8,12 +8,12 @@ renamed as (
 
     select
         -- ids
-        cast(rep_id as varchar) as rep_id,
-        cast(team_id as varchar) as team_id,
-        nullif(trim(cast(im_user_id as varchar)), '') as im_user_id,
+        cast(rep_id as {{ dbt.type_string() }}) as rep_id,
+        cast(team_id as {{ dbt.type_string() }}) as team_id,
+        nullif(trim(cast(im_user_id as {{ dbt.type_string() }})), '') as im_user_id,
         -- attributes
-        cast(name as varchar) as name,
-        cast(role as varchar) as role,
+        cast(name as {{ dbt.type_string() }}) as name,
+        cast(role as {{ dbt.type_string() }}) as role,
         -- dates and timestamps
         cast(hire_date as date) as hire_date,
         cast(termination_date as date) as termination_date,

@@ -8,10 +8,10 @@ renamed as (
 
     select
         -- ids
-        cast(usage_id as varchar) as usage_id,
+        cast(usage_id as {{ dbt.type_string() }}) as usage_id,
         -- attributes
-        cast(verdict as varchar) as verdict,
-        nullif(trim(cast(reason_text as varchar)), '') as reason_text,
+        cast(verdict as {{ dbt.type_string() }}) as verdict,
+        nullif(trim(cast(reason_text as {{ dbt.type_string() }})), '') as reason_text,
         -- dates and timestamps
         cast(submitted_at as timestamp) as submitted_at,
         -- lineage

@@ -8,11 +8,11 @@ renamed as (
 
     select
         -- ids
-        cast(request_id as varchar) as request_id,
-        cast(rep_id as varchar) as rep_id,
+        cast(request_id as {{ dbt.type_string() }}) as request_id,
+        cast(rep_id as {{ dbt.type_string() }}) as rep_id,
         -- attributes
-        cast(period as varchar) as period,
-        cast(status as varchar) as status,
+        cast(period as {{ dbt.type_string() }}) as period,
+        cast(status as {{ dbt.type_string() }}) as status,
         -- amounts and scores
         cast(old_amount as decimal(18,2)) as old_amount,
         cast(new_amount as decimal(18,2)) as new_amount,

@@ -8,11 +8,11 @@ renamed as (
 
     select
         -- ids
-        cast(unit_id as varchar) as unit_id,
+        cast(unit_id as {{ dbt.type_string() }}) as unit_id,
         -- attributes
-        cast(period as varchar) as period,
-        cast(level as varchar) as level,
-        cast(kind as varchar) as kind,
+        cast(period as {{ dbt.type_string() }}) as period,
+        cast(level as {{ dbt.type_string() }}) as level,
+        cast(kind as {{ dbt.type_string() }}) as kind,
         -- amounts and scores
         cast(amount as decimal(18,2)) as amount,
         -- dates and timestamps

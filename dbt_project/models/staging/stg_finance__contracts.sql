@@ -8,8 +8,8 @@ renamed as (
 
     select
         -- ids
-        cast(contract_id as varchar) as contract_id,
-        cast(opportunity_id as varchar) as opportunity_id,
+        cast(contract_id as {{ dbt.type_string() }}) as contract_id,
+        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
         -- amounts and scores
         cast(amount as decimal(18,2)) as amount,
         -- dates and timestamps

@@ -8,8 +8,8 @@ renamed as (
 
     select
         -- ids
-        cast(payment_id as varchar) as payment_id,
-        cast(contract_id as varchar) as contract_id,
+        cast(payment_id as {{ dbt.type_string() }}) as payment_id,
+        cast(contract_id as {{ dbt.type_string() }}) as contract_id,
         -- amounts and scores
         cast(amount as decimal(18,2)) as amount,
         -- dates and timestamps

@@ -26,14 +26,14 @@ renamed as (
 
     select
         -- ids
-        cast(opportunity_id as varchar) as opportunity_id,
-        cast(owner_rep_id as varchar) as owner_rep_id,
+        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
+        cast(owner_rep_id as {{ dbt.type_string() }}) as owner_rep_id,
         -- attributes
-        cast(stage as varchar) as stage,
-        cast(status as varchar) as status,
-        cast(expected_close_date as varchar) as expected_close_date,
-        nullif(trim(cast(loss_reason_code as varchar)), '') as loss_reason_code,
-        nullif(trim(cast(loss_reason_text as varchar)), '') as loss_reason_text,
+        cast(stage as {{ dbt.type_string() }}) as stage,
+        cast(status as {{ dbt.type_string() }}) as status,
+        cast(expected_close_date as {{ dbt.type_string() }}) as expected_close_date,
+        nullif(trim(cast(loss_reason_code as {{ dbt.type_string() }})), '') as loss_reason_code,
+        nullif(trim(cast(loss_reason_text as {{ dbt.type_string() }})), '') as loss_reason_text,
         -- amounts and scores
         cast(amount as decimal(18,2)) as amount,
         cast(forecast_amount as decimal(18,2)) as forecast_amount,
