@@ -16,7 +16,6 @@ from salesops.config import (
     HOME_VARIABLE,
     LANDING_VARIABLE,
     PROFILE_VARIABLE,
-    REPO_ROOT,
     Paths,
     export_environment,
 )
@@ -548,22 +547,9 @@ def dashboard(port: int) -> None:
     """Serve the dashboards on 127.0.0.1 仪表盘."""
     paths = Paths.from_env().ensure()
     export_environment(paths)
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(REPO_ROOT / "dashboards" / "app.py"),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    raise SystemExit(subprocess.call(cmd))
+    from orchestration.serve import dashboards_command
+
+    raise SystemExit(subprocess.call(dashboards_command("127.0.0.1", port)))
 
 
 @main.command()

@@ -67,25 +67,30 @@ def services(
         chosen.append(
             Service(
                 "dashboards",
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    str(REPO_ROOT / "dashboards" / "app.py"),
-                    "--server.address",
-                    host,
-                    "--server.port",
-                    str(dashboard_port),
-                    "--server.headless",
-                    "true",
-                    "--browser.gatherUsageStats",
-                    "false",
-                ],
+                dashboards_command(host, dashboard_port),
                 f"http://{host}:{dashboard_port}",
             )
         )
     return chosen
+
+
+def dashboards_command(host: str, port: int) -> list[str]:
+    """Streamlit serving the dashboards (``salesops dashboard``, ``salesops serve``)."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 class _Stop(Exception):
