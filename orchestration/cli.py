@@ -14,6 +14,7 @@ import click
 
 from salesops.config import (
     HOME_VARIABLE,
+    DBT_TARGET_VARIABLE,
     LANDING_VARIABLE,
     PROFILE_VARIABLE,
     Paths,
@@ -110,6 +111,15 @@ def main() -> None:
     help="Print every Dagster event and dbt line as they come (the run log is written too) 详细输出.",
 )
 @click.option(
+    "--target",
+    type=click.Choice(["dev", "spark"]),
+    default=None,
+    help=(
+        "The engine dbt builds the warehouse on: dev = DuckDB (default, or $SALESOPS_DBT_TARGET), "
+        "spark = Apache Spark (README 'When one machine is not enough') 构建引擎."
+    ),
+)
+@click.option(
     "--wait",
     is_flag=True,
     help=(
@@ -126,6 +136,7 @@ def run(
     quarantine_warning: float | None,
     dagster_history: bool = False,
     verbose: bool = False,
+    target: str | None = None,
     wait: bool = False,
 ) -> None:
     """Ingest → dbt build and tests → publish the read-only snapshot 运行每日任务.
@@ -145,6 +156,8 @@ def run(
         os.environ[WARNING_SHARE_VARIABLE] = str(quarantine_warning)
     if landing:
         os.environ[LANDING_VARIABLE] = str(landing.resolve())
+    if target:
+        os.environ[DBT_TARGET_VARIABLE] = target
     if profiles:
         from salesops.ingest import ProfileError
         from salesops.ingest.profile import load_profiles

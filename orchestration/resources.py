@@ -6,6 +6,8 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from salesops.config import (
+    DBT_TARGET_VARIABLE,
+    DEFAULT_DBT_TARGET,
     DEFAULT_DUCKDB_MEMORY,
     DEFAULT_TIMEZONE,
     DUCKDB_MEMORY_VARIABLE,
@@ -29,6 +31,7 @@ SETTING_VARIABLES = {
     "timezone": TIMEZONE_VARIABLE,
     "duckdb_memory": DUCKDB_MEMORY_VARIABLE,
     "keep_snapshots": KEEP_SNAPSHOTS_VARIABLE,
+    "dbt_target": DBT_TARGET_VARIABLE,
 }
 """Each setting of :class:`SalesopsHome` and the environment variable it is read from."""
 
@@ -51,6 +54,8 @@ class SalesopsHome(dg.ConfigurableResource):
     """Memory each DuckDB connection of the run (dbt's included) may hold; empty = 3GB."""
     keep_snapshots: str = ""
     """Published snapshots kept for ``salesops rollback``; empty = 7."""
+    dbt_target: str = ""
+    """The engine dbt builds the warehouse on: ``dev`` (DuckDB) or ``spark``; empty = dev."""
     _saved: dict[str, str | None] | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -90,6 +95,7 @@ class SalesopsHome(dg.ConfigurableResource):
         return {
             HOME_VARIABLE: str(self.unmade_paths().home),
             DUCKDB_MEMORY_VARIABLE: self.duckdb_memory or DEFAULT_DUCKDB_MEMORY,
+            DBT_TARGET_VARIABLE: self.dbt_target or DEFAULT_DBT_TARGET,
         }
 
     def process_environment(self) -> dict[str, str]:

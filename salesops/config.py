@@ -49,6 +49,17 @@ the machine; the run, its dbt build and the machine's other users share one, and
 run must stay within 6 GiB at scale 10 (issue 12): the dbt profile reads the same variable."""
 
 
+DBT_TARGET_VARIABLE = "SALESOPS_DBT_TARGET"
+DEFAULT_DBT_TARGET = "dev"
+SPARK_TARGET = "spark"
+"""The dbt target the warehouse is built on (``dbt_project/profiles.yml``): ``dev``, DuckDB
+(the embedded default), or ``spark`` (README "When one machine is not enough")."""
+
+
+def dbt_target() -> str:
+    return os.environ.get(DBT_TARGET_VARIABLE) or DEFAULT_DBT_TARGET
+
+
 KEEP_SNAPSHOTS_VARIABLE = "SALESOPS_KEEP_SNAPSHOTS"
 DEFAULT_KEEP_SNAPSHOTS = 7
 """Published snapshots kept in ``warehouse/snapshots/`` for ``salesops rollback``: a week of

@@ -31,8 +31,10 @@ from pathlib import Path
 from salesops.config import (
     DBT_PROJECT_DIR,
     DEFAULT_DUCKDB_MEMORY,
+    DEFAULT_DBT_TARGET,
     DUCKDB_MEMORY_VARIABLE,
     HOME_VARIABLE,
+    dbt_target,
     spill_directory,
 )
 from salesops.failpoints import die_with_parent
@@ -55,10 +57,13 @@ class SeedRulesError(RuntimeError):
 
 
 def fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """sha256 of the dbt version and of every file dbt parses (path and content)."""
+    """sha256 of the dbt version, the target (each adapter parses its own macros) and of every
+    file dbt parses (path and content)."""
     from dbt.version import __version__
 
-    digest = hashlib.sha256(f"dbt {__version__}\0python {sys.version_info[:2]}\0".encode())
+    digest = hashlib.sha256(
+        f"dbt {__version__}\0python {sys.version_info[:2]}\0target {dbt_target()}\0".encode()
+    )
     files = [project_dir / name for name in PARSED_FILES]
     for folder in PARSED_FOLDERS:
         files += sorted(p for p in (project_dir / folder).rglob("*") if p.is_file())
@@ -226,6 +231,18 @@ def _project_dir(argv: list[str]) -> Path:
     return Path(os.environ.get("DBT_PROJECT_DIR") or Path.cwd())
 
 
+def present_sources(manifest) -> list[str]:
+    """``source.table`` of every file source whose file exists under the home: a target that
+    reads tables, not files (Spark), registers these (macros/spark_sources.sql)."""
+    home = Path(os.environ[HOME_VARIABLE])
+    return sorted(
+        f"{node.source_name}.{node.name}"
+        for node in manifest.sources.values()
+        if "external_location" in node.meta
+        and (home / node.meta["external_location"].format(name=node.name)).exists()
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     from dbt.cli.main import dbtRunner
 
@@ -250,11 +267,15 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SALESOPS_DBT_FINGERPRINT"] = parsed.name
         manifest = load_manifest(parsed / PICKLE)
         _copy_manifest_json_instead_of_writing_it(parsed)
+        if os.environ.get(HOME_VARIABLE):
+            os.environ["SALESOPS_PRESENT_SOURCES"] = ",".join(present_sources(manifest))
     result = dbtRunner(manifest=manifest).invoke(argv)
     if command == "parse" and result.success and os.environ.get("SALESOPS_DBT_PICKLE"):
         pickled = Path(os.environ["SALESOPS_DBT_PICKLE"])
         dump_manifest(result.result, pickled)
-        if not check_seeds(result.result, _project_dir(argv), pickled.parent):
+        # the seeds' rules are the same on every engine: checked on the embedded DuckDB target
+        on_duckdb = dbt_target() == DEFAULT_DBT_TARGET
+        if on_duckdb and not check_seeds(result.result, _project_dir(argv), pickled.parent):
             return SEED_CHECK_FAILED
     if result.exception is not None:
         print(f"salesops-dbt: {result.exception}", file=sys.stderr)

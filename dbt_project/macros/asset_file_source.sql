@@ -24,6 +24,15 @@
 
 
 {% macro source_file_exists(relation) -%}
+    {{ return(adapter.dispatch('source_file_exists', 'salesops')(relation)) }}
+{%- endmacro %}
+
+{% macro default__source_file_exists(relation) -%}
     {%- set found = run_query("select count(*) from glob(" ~ relation ~ ")").columns[0].values()[0] -%}
     {{ return(found > 0) }}
+{%- endmacro %}
+
+{#- Spark: the tables registered at the start of the run (macros/spark_sources.sql). -#}
+{% macro spark__source_file_exists(relation) -%}
+    {{ return((relation.schema ~ '.' ~ relation.identifier) in present_sources()) }}
 {%- endmacro %}

@@ -35,6 +35,24 @@
 {%- endmacro %}
 
 
+{#- Every 7th day from `first_week_start` to `last_day` (SQL date expressions, scalar
+    subqueries allowed), inclusive, as a select with one column `week_start` (date); none
+    when `first_week_start` is null. Portable: no recursive CTE (Spark stops one at 100
+    levels, two years of weeks). 12 bits: 4,096 weeks, ~78 years. -#}
+{% macro week_spine(first_week_start, last_day, max_bits=12) -%}
+    select
+        cast({{ dbt.dateadd('day', '(week_offsets.whole_number * 7)', 'spine_bounds.start_on') }} as date) as week_start
+    from ({{ whole_numbers(max_bits) }}) as week_offsets
+    cross join (
+        select
+            cast({{ first_week_start }} as date) as start_on,
+            cast({{ last_day }} as date) as end_on
+    ) as spine_bounds
+    where week_offsets.whole_number * 7
+        <= {{ dbt.datediff('spine_bounds.start_on', 'spine_bounds.end_on', 'day') }}
+{%- endmacro %}
+
+
 {#- Free text → date, null when the text is not a date (e.g. 尽快, 待定, empty). ISO
     `YYYY-MM-DD` is the landing contract's date format; anything else stays null rather
     than being guessed. dbt.safe_cast is a plain cast on DuckDB (which would fail), so

@@ -151,7 +151,7 @@
         or state['last_day'] > now['as_of']
         or state['spine_start'] != now['spine_start'] -%}
     {%- if everything -%}
-        {%- do run_query("delete from " ~ relation) -%}
+        {%- do delete_rows(relation) -%}
         {{ return('') }}
     {%- endif -%}
     {%- set stored_cuts -%}
@@ -164,8 +164,8 @@
             on kept.opportunity_id = stored.opportunity_id
             and kept.snapshot_date = stored.cut
     {%- endset -%}
-    {%- do run_query(
-        "delete from " ~ relation ~ " where opportunity_id in ("
+    {%- do delete_rows(relation,
+        "opportunity_id in ("
         ~ "select stored.opportunity_id from (" ~ stored_signatures ~ ") as stored "
         ~ "left join (" ~ opportunity_snapshot_signature(stored_cuts) ~ ") as current_signature "
         ~ "on current_signature.opportunity_id = stored.opportunity_id "
@@ -185,14 +185,14 @@
 {% macro delete_rows_to_mirror(relation, key, source, mirrored, available) -%}
     {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return('') }}{%- endif -%}
     {%- if mirrored -%}
-        {%- do run_query(
-            "delete from " ~ relation ~ " where not (" ~ available ~ ") "
+        {%- do delete_rows(relation,
+            "not (" ~ available ~ ") "
             ~ "or " ~ key ~ " in (select " ~ key ~ " from " ~ source
             ~ " where _written_by = '" ~ invocation_id ~ "') "
             ~ "or " ~ key ~ " not in (select " ~ key ~ " from " ~ source ~ ")"
         ) -%}
     {%- else -%}
-        {%- do run_query("delete from " ~ relation) -%}
+        {%- do delete_rows(relation) -%}
     {%- endif -%}
     {{ return('') }}
 {%- endmacro %}

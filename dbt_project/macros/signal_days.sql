@@ -55,11 +55,11 @@
     ).rows[0] -%}
     {%- if state['stored_rows'] == 0 -%}{{ return('') }}{%- endif -%}
     {%- if state['fingerprints'] != 1 or state['fingerprint'] != env_var('SALESOPS_DBT_FINGERPRINT', 'unknown') -%}
-        {%- do run_query("delete from " ~ relation) -%}
+        {%- do delete_rows(relation) -%}
         {{ return('') }}
     {%- endif -%}
-    {%- do run_query(
-        "delete from " ~ relation ~ " where signal_date not in ("
+    {%- do delete_rows(relation,
+        "signal_date not in ("
         ~ "select stored.signal_date from " ~ relation ~ " as stored "
         ~ "inner join (" ~ keyword_hit_day_signatures() ~ ") as current_day "
         ~ "on current_day.signal_date = stored.signal_date "
@@ -90,10 +90,8 @@
     {%- if is_incremental() -%}
         {%- do delete_rows_to_mirror(this, 'signal_date', days, mirrored, mart_is_available(mart_name)) -%}
         {%- if mirrored and execute and flags.WHICH in ('run', 'build') -%}
-            {%- do run_query(
-                "update " ~ this ~ " set as_of = (select max(as_of) from " ~ as_of_relation ~ ") "
-                ~ "where as_of <> (select max(as_of) from " ~ as_of_relation ~ ")"
-            ) -%}
+            {%- do update_rows(this, "as_of", "(select max(as_of) from " ~ as_of_relation ~ ")",
+                "as_of <> (select max(as_of) from " ~ as_of_relation ~ ")") -%}
         {%- endif -%}
     {%- endif -%}
     select * from {{ hits }}

@@ -62,6 +62,6 @@ select
     next_entered_at,
     -- time in stage (days, fractional); null while the visit is censored
     next_entered_at is null as is_censored,
-    {{ dbt.datediff('entered_at', 'next_entered_at', 'second') }} / 86400.0 as time_in_stage_days,
+    {{ dbt.datediff('entered_at', 'next_entered_at', 'second') }} / 86400 as time_in_stage_days,
     as_of
 from sequenced

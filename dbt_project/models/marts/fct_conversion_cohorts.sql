@@ -203,11 +203,11 @@ final as (
         case when lead_extract.has_leads then cohorts.won_leads_count end as won_leads_count,
         case
             when lead_extract.has_leads and cohorts.leads_count > 0
-                then 1.0 * cohorts.converted_leads_count / cohorts.leads_count
+                then cast(cohorts.converted_leads_count as {{ type_double() }}) / cohorts.leads_count
         end as lead_to_opportunity_rate,
         case
             when lead_extract.has_leads and cohorts.leads_count > 0
-                then 1.0 * cohorts.won_leads_count / cohorts.leads_count
+                then cast(cohorts.won_leads_count as {{ type_double() }}) / cohorts.leads_count
         end as lead_to_won_rate,
         -- opportunities
         cohorts.opportunities_count,
@@ -216,7 +216,7 @@ final as (
         cohorts.open_count,
         case
             when cohorts.opportunities_count > 0
-                then 1.0 * cohorts.won_count / cohorts.opportunities_count
+                then cast(cohorts.won_count as {{ type_double() }}) / cohorts.opportunities_count
         end as opportunity_to_won_rate,
         -- amounts
         cohorts.opportunities_amount,
@@ -225,7 +225,7 @@ final as (
         cohorts.won_without_amount_count,
         case
             when cohorts.opportunities_amount > 0
-                then 1.0 * cohorts.won_amount / cohorts.opportunities_amount
+                then cast(cohorts.won_amount as {{ type_double() }}) / cohorts.opportunities_amount
         end as opportunity_to_won_amount_rate
     from cohorts
     cross join as_of

@@ -231,7 +231,7 @@ select
         'without_created',
     ] %}
     cast(
-        case when open_count > 0 then 1.0 * open_{{ gap }}_count / open_count end
+        case when open_count > 0 then cast(open_{{ gap }}_count as {{ type_double() }}) / open_count end
         as {{ type_double() }}
     ) as open_{{ gap }}_share,
     {%- endfor %}
@@ -239,7 +239,7 @@ select
     cast(reps_count as {{ dbt.type_bigint() }}) as reps_count,
     cast(reps_without_hire_date_count as {{ dbt.type_bigint() }}) as reps_without_hire_date_count,
     cast(
-        case when reps_count > 0 then 1.0 * reps_without_hire_date_count / reps_count end
+        case when reps_count > 0 then cast(reps_without_hire_date_count as {{ type_double() }}) / reps_count end
         as {{ type_double() }}
     ) as reps_without_hire_date_share
 from final

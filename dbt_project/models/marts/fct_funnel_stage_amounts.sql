@@ -99,7 +99,7 @@ final as (
         -- rates
         case
             when coalesce(stage_amounts.reached_amount, 0) > 0
-                then 1.0 * coalesce(stage_amounts.advanced_amount, 0) / stage_amounts.reached_amount
+                then cast(coalesce(stage_amounts.advanced_amount, 0) as {{ type_double() }}) / stage_amounts.reached_amount
         end as amount_conversion_rate
     from org_units
     cross join as_of

@@ -100,7 +100,7 @@ final as (
         -- rates and dwell
         case
             when coalesce(stage_counts.reached_count, 0) > 0
-                then 1.0 * stage_counts.advanced_count / stage_counts.reached_count
+                then cast(stage_counts.advanced_count as {{ type_double() }}) / stage_counts.reached_count
         end as conversion_rate,
         stage_dwell.median_dwell_days,
         coalesce(stage_dwell.dwell_sample_count, 0) as dwell_sample_count

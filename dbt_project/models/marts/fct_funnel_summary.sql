@@ -51,7 +51,7 @@ cycles as (
         closure.ancestor_id as unit_id,
         count(*) as signed_count,
         {{ median('lead_to_sign.lead_to_sign_days') }} as median_lead_to_sign_days,
-        avg(1.0 * lead_to_sign.lead_to_sign_days) as avg_lead_to_sign_days
+        avg(cast(lead_to_sign.lead_to_sign_days as {{ type_double() }})) as avg_lead_to_sign_days
     from lead_to_sign
     inner join closure
         on closure.descendant_id = lead_to_sign.team_id
@@ -71,7 +71,7 @@ final as (
         coalesce(outcomes.lost_count, 0) as lost_count,
         case
             when coalesce(outcomes.won_count, 0) + coalesce(outcomes.lost_count, 0) > 0
-                then 1.0 * outcomes.won_count / (outcomes.won_count + outcomes.lost_count)
+                then cast(outcomes.won_count as {{ type_double() }}) / (outcomes.won_count + outcomes.lost_count)
         end as win_rate_count,
         coalesce(cycles.signed_count, 0) as signed_count,
         cycles.median_lead_to_sign_days,

@@ -23,10 +23,11 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from orchestration.defs.metadata import ROW_COUNT
 from orchestration.resources import SalesopsHome
 from salesops import failpoints
-from salesops.config import DBT_PROJECT_DIR
+from salesops.config import DBT_PROJECT_DIR, SPARK_TARGET, dbt_target
 from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, parsed_manifest
 from salesops.dbt_exec import SEED_TESTS
 from salesops.memory import give_back
+from salesops.spark_export import export_spark_build
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 MANIFEST = parsed_manifest()
@@ -117,7 +118,14 @@ def _build(
             failpoints.reach("dbt", n)  # the fault tests' kill during the dbt build
     except DagsterDbtCliRuntimeError as exc:  # a failed node or test: its events still count
         failure = exc
-    yield from with_row_counts(events, table_rows(salesops_home.paths().build_db))
+    paths = salesops_home.paths()
+    if failure is None and dbt_target() == SPARK_TARGET:
+        # the readers' warehouse: the Spark build's tables, copied into build.duckdb
+        rows = export_spark_build(paths, MANIFEST)
+        context.log.info(f"Exported {len(rows)} tables of the Spark build into {paths.build_db}")
+    else:
+        rows = table_rows(paths.build_db)
+    yield from with_row_counts(events, rows)
     if failure is not None:
         raise failure
 

@@ -51,7 +51,7 @@ eligible as (
         closed_in_window.rep_id,
         closed_in_window.closed_count,
         closed_in_window.won_count,
-        1.0 * closed_in_window.won_count / closed_in_window.closed_count as win_rate
+        cast(closed_in_window.won_count as {{ type_double() }}) / closed_in_window.closed_count as win_rate
     from closed_in_window
     inner join reps
         on reps.rep_id = closed_in_window.rep_id

@@ -30,14 +30,14 @@ stratum_rates as (
         used_won_count,
         comparable_count,
         comparable_won_count,
-        1.0 * used_won_count / used_count as used_win_rate,
+        cast(used_won_count as {{ type_double() }}) / used_count as used_win_rate,
         case
-            when comparable_count > 0 then 1.0 * comparable_won_count / comparable_count
+            when comparable_count > 0 then cast(comparable_won_count as {{ type_double() }}) / comparable_count
         end as comparable_win_rate,
-        (used_won_count + 1.0) / (used_count + 2.0) as used_rate_smoothed,
+        (used_won_count + 1) / (used_count + 2) as used_rate_smoothed,
         case
             when comparable_count > 0
-                then (comparable_won_count + 1.0) / (comparable_count + 2.0)
+                then (comparable_won_count + 1) / (comparable_count + 2)
         end as comparable_rate_smoothed
     from strata
 
@@ -86,7 +86,7 @@ estimated as (
         per_card.matched_strata_count,
         case
             when per_card.matched_used_count > 0
-                then 1.0 * per_card.matched_used_won_count / per_card.matched_used_count
+                then cast(per_card.matched_used_won_count as {{ type_double() }}) / per_card.matched_used_count
         end as used_win_rate,
         case
             when per_card.matched_used_count > 0

@@ -68,7 +68,7 @@ joined as (
         -- feedback
         feedback_ranked.verdict,
         feedback_ranked.reason_text,
-        {{ dbt.datediff('usages.used_at', 'feedback_ranked.submitted_at', 'second') }} / 3600.0
+        {{ dbt.datediff('usages.used_at', 'feedback_ranked.submitted_at', 'second') }} / 3600
             as hours_to_feedback,
         rules.feedback_window_hours,
         as_of.as_of

@@ -60,7 +60,7 @@ measured as (
             'known.recorded_in_finance_at',
             'coalesce(known.synced_to_crm_at, known.as_of_end_at)',
             'second'
-        ) }} / 3600.0 as sync_lag_hours,
+        ) }} / 3600 as sync_lag_hours,
         settings.sync_lag_alert_hours
     from known
     cross join settings

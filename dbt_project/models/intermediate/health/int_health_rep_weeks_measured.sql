@@ -29,7 +29,7 @@
         cast(null as {{ type_double() }}) as sqrt_sum,
         cast(null as {{ type_double() }}) as square_sum
 {%- endset %}
-with recursive
+with
 
 as_of as (
 
@@ -157,13 +157,13 @@ lead_response as (
         leads.assigned_rep_id as rep_id,
         cast({{ dbt.date_trunc('week', 'leads.created_at') }} as date) as week_start,
         'lead_first_response_hours' as metric_code,
-        sum({{ dbt.datediff('leads.created_at', 'leads.first_response_at', 'second') }} / 3600.0)
+        sum({{ dbt.datediff('leads.created_at', 'leads.first_response_at', 'second') }} / 3600)
             as numerator,
         count(*) as denominator,
         {{ item_moments | replace(
             'ITEM',
             "(" ~ dbt.datediff('leads.created_at', 'leads.first_response_at', 'second')
-            ~ " / 3600.0)"
+            ~ " / 3600)"
         ) }}
     from leads
     cross join as_of
@@ -183,13 +183,13 @@ customisation as (
         'solution_customisation_days' as metric_code,
         sum(
             {{ dbt.datediff('qualified_entry.entered_at', 'quote_entry.entered_at', 'second') }}
-            / 86400.0
+            / 86400
         ) as numerator,
         count(*) as denominator,
         {{ item_moments | replace(
             'ITEM',
             "(" ~ dbt.datediff('qualified_entry.entered_at', 'quote_entry.entered_at', 'second')
-            ~ " / 86400.0)"
+            ~ " / 86400)"
         ) }}
     from first_entries as quote_entry
     inner join first_entries as qualified_entry
@@ -275,9 +275,9 @@ mot_compliance as (
         rep_id,
         week_start,
         'mot_compliance' as metric_code,
-        sum(case when is_compliant then 1.0 else 0.0 end) as numerator,
+        sum(case when is_compliant then 1 else 0 end) as numerator,
         count(*) as denominator,
-        {{ item_moments | replace('ITEM', '(case when is_compliant then 1.0 else 0.0 end)') }}
+        {{ item_moments | replace('ITEM', '(case when is_compliant then 1 else 0 end)') }}
     from mot_entries
     group by 1, 2
 
@@ -315,7 +315,7 @@ touch_gaps as (
             'lag(occurred_at) over (partition by opportunity_id order by occurred_at)',
             'occurred_at',
             'second'
-        ) }} / 86400.0 as gap_days
+        ) }} / 86400 as gap_days
     from touches
 
 ),
@@ -367,9 +367,9 @@ quote_to_won as (
         rep_id,
         cast({{ dbt.date_trunc('week', 'closed_at') }} as date) as week_start,
         'quote_to_won_conversion' as metric_code,
-        sum(case when is_won then 1.0 else 0.0 end) as numerator,
+        sum(case when is_won then 1 else 0 end) as numerator,
         count(*) as denominator,
-        {{ item_moments | replace('ITEM', '(case when is_won then 1.0 else 0.0 end)') }}
+        {{ item_moments | replace('ITEM', '(case when is_won then 1 else 0 end)') }}
     from closes
     where reached_quote
     group by 1, 2
@@ -382,9 +382,9 @@ win_rate as (
         rep_id,
         cast({{ dbt.date_trunc('week', 'closed_at') }} as date) as week_start,
         'win_rate' as metric_code,
-        sum(case when is_won then 1.0 else 0.0 end) as numerator,
+        sum(case when is_won then 1 else 0 end) as numerator,
         count(*) as denominator,
-        {{ item_moments | replace('ITEM', '(case when is_won then 1.0 else 0.0 end)') }}
+        {{ item_moments | replace('ITEM', '(case when is_won then 1 else 0 end)') }}
     from closes
     group by 1, 2
 
@@ -401,14 +401,14 @@ sales_cycle as (
                 'coalesce(leads.created_at, opportunities.created_at)',
                 'closes.closed_at',
                 'second'
-            ) }} / 86400.0
+            ) }} / 86400
         ) as numerator,
         count(*) as denominator,
         {{ item_moments | replace(
             'ITEM',
             "(" ~ dbt.datediff(
                 'coalesce(leads.created_at, opportunities.created_at)', 'closes.closed_at', 'second'
-            ) ~ " / 86400.0)"
+            ) ~ " / 86400)"
         ) }}
     from closes
     inner join opportunities
@@ -424,18 +424,12 @@ sales_cycle as (
 ),
 
 -- week spine for the state metrics: first stage-history week to as_of's week
-weeks (week_start) as (
+weeks as (
 
-    select cast({{ dbt.date_trunc('week', 'min(entered_at)') }} as date)
-    from stage_history
-
-    union all
-
-    select cast({{ dbt.dateadd('day', 7, 'weeks.week_start') }} as date)
-    from weeks
-    cross join as_of
-    where {{ dbt.dateadd('day', 7, 'weeks.week_start') }}
-        <= cast({{ dbt.date_trunc('week', 'as_of.as_of') }} as date)
+    {{ week_spine(
+        '(select ' ~ dbt.date_trunc('week', 'min(entered_at)') ~ ' from stage_history)',
+        '(select ' ~ dbt.date_trunc('week', 'as_of') ~ ' from as_of)'
+    ) }}
 
 ),
 
@@ -482,10 +476,10 @@ open_at_week_end as (
         week_ends.period_start,
         stage_spans.opportunity_id,
         stage_spans.changed_by as rep_id,
-        {{ dbt.datediff('stage_spans.entered_at', 'week_ends.read_at', 'second') }} / 86400.0
+        {{ dbt.datediff('stage_spans.entered_at', 'week_ends.read_at', 'second') }} / 86400
             as days_in_stage,
         opportunities.amount * case
-            when stage_spans.probability > 1 then stage_spans.probability / 100.0
+            when stage_spans.probability > 1 then stage_spans.probability / 100
             else coalesce(stage_spans.probability, 0)
         end as weighted_amount
     from stage_spans

@@ -128,7 +128,7 @@ middles as (
     from (
         select
             ranked.*,
-            cast(floor(ranked.valued_count / 2.0) as {{ dbt.type_bigint() }}) as middle_rank
+            cast(floor(ranked.valued_count / 2) as {{ dbt.type_bigint() }}) as middle_rank
         from ranked
     ) as with_middle
     group by scope_level, metric_code, region_id, week_start

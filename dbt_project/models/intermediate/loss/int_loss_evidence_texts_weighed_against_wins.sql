@@ -45,8 +45,8 @@ shares as (
         closed.won_deals,
         matched.lost_deals_matched,
         matched.won_deals_matched,
-        1.0 * matched.lost_deals_matched / nullif(closed.lost_deals, 0) as lost_share,
-        1.0 * matched.won_deals_matched / nullif(closed.won_deals, 0) as won_share
+        cast(matched.lost_deals_matched as {{ type_double() }}) / nullif(closed.lost_deals, 0) as lost_share,
+        cast(matched.won_deals_matched as {{ type_double() }}) / nullif(closed.won_deals, 0) as won_share
     from matched
     cross join closed
 

@@ -2,7 +2,7 @@
 -- holds its Thursday (the ISO 8601 rule), so a week straddling two months belongs to one.
 -- `week_end_at` is the exclusive end of what is known in the week: the next Monday, or the
 -- day after as_of for the week still running.
-with recursive
+with
 
 as_of as (
 
@@ -20,21 +20,15 @@ bounds as (
 
 ),
 
-weeks (week_start, as_of) as (
+weeks as (
 
     select
-        first_week_start as week_start,
-        as_of
+        spine.week_start,
+        bounds.as_of
     from bounds
-    where first_week_start is not null
-
-    union all
-
-    select
-        cast({{ dbt.dateadd('day', 7, 'week_start') }} as date) as week_start,
-        as_of
-    from weeks
-    where {{ dbt.dateadd('day', 7, 'week_start') }} <= as_of
+    cross join (
+        {{ week_spine('(select first_week_start from bounds)', '(select as_of from bounds)') }}
+    ) as spine
 
 ),
 

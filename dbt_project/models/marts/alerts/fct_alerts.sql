@@ -166,21 +166,21 @@ addressed as (
         coalesce(events.note_en, '') as note_en_text,
         coalesce(
             {{ dbt.concat([
-                "'¥'", dbt.cast("cast(round(events.amount / 10000, 1) as decimal(18, 1))", dbt.type_string()), "'万'",
+                "'¥'", dbt.cast(decimal_round("events.amount / 10000", 1), dbt.type_string()), "'万'",
             ]) }},
             '—'
         ) as amount_text,
         coalesce(
             {{ dbt.concat([
-                "'¥'", dbt.cast("cast(round(events.reference_amount / 10000, 1) as decimal(18, 1))", dbt.type_string()), "'万'",
+                "'¥'", dbt.cast(decimal_round("events.reference_amount / 10000", 1), dbt.type_string()), "'万'",
             ]) }},
             '—'
         ) as reference_amount_text,
-        coalesce({{ dbt.cast("cast(round(events.measure, 1) as decimal(18, 1))", dbt.type_string()) }}, '—')
+        coalesce({{ dbt.cast(decimal_round("events.measure", 1), dbt.type_string()) }}, '—')
             as measure_text,
-        coalesce({{ dbt.cast("cast(round(events.measure * 100, 0) as decimal(18, 0))", dbt.type_string()) }}, '—')
+        coalesce({{ dbt.cast(decimal_round("events.measure * 100", 0), dbt.type_string()) }}, '—')
             as percent_text,
-        coalesce({{ dbt.cast("cast(round(events.measure, 0) as decimal(18, 0))", dbt.type_string()) }}, '—')
+        coalesce({{ dbt.cast(decimal_round("events.measure", 0), dbt.type_string()) }}, '—')
             as whole_text,
         {{ dbt.cast("events.event_on", dbt.type_string()) }} as event_on_text
     from events

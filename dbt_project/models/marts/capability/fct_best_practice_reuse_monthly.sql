@@ -54,7 +54,7 @@ select
     cast(
         case
             when rolled_up.eligible_count > 0
-                then 1.0 * rolled_up.reused_count / rolled_up.eligible_count
+                then cast(rolled_up.reused_count as {{ type_double() }}) / rolled_up.eligible_count
         end as {{ type_double() }}
     ) as reuse_rate,
     cast(as_of.as_of as date) as as_of

@@ -106,7 +106,7 @@ select
     cast(rolled_up.process_regime as {{ dbt.type_string() }}) as process_regime,
     cast(rolled_up.hired_count as {{ dbt.type_bigint() }}) as hired_count,
     cast(rolled_up.retained_count as {{ dbt.type_bigint() }}) as retained_count,
-    cast(1.0 * rolled_up.retained_count / rolled_up.hired_count as {{ type_double() }}) as retention_rate,
+    cast(cast(rolled_up.retained_count as {{ type_double() }}) / rolled_up.hired_count as {{ type_double() }}) as retention_rate,
     cast(rolled_up.is_in_comparison_window = 1 as boolean) as is_in_comparison_window,
     cast(as_of.as_of as date) as as_of
 from rolled_up

@@ -68,7 +68,7 @@ eligible as (
         card_months.*,
         cards.title,
         cards.status,
-        1.0 * card_months.not_fully_count / card_months.feedback_count as improvement_share,
+        cast(card_months.not_fully_count as {{ type_double() }}) / card_months.feedback_count as improvement_share,
         rules.iteration_list_size
     from card_months
     cross join rules

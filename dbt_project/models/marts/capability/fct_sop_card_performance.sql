@@ -122,19 +122,19 @@ measured as (
         active_rep_count.active_reps,
         case
             when active_rep_count.active_reps > 0
-                then 1.0 * coalesce(recent_users.recent_users, 0) / active_rep_count.active_reps
+                then cast(coalesce(recent_users.recent_users, 0) as {{ type_double() }}) / active_rep_count.active_reps
         end as usage_rate,
         coalesce(use_totals.feedback_count, 0) as feedback_count,
         coalesce(use_totals.negative_feedback_count, 0) as negative_feedback_count,
         case
             when use_totals.feedback_count > 0
-                then 1.0 * use_totals.negative_feedback_count / use_totals.feedback_count
+                then cast(use_totals.negative_feedback_count as {{ type_double() }}) / use_totals.feedback_count
         end as negative_feedback_share,
         coalesce(use_totals.feedback_due_count, 0) as feedback_due_count,
         coalesce(use_totals.feedback_on_time_count, 0) as feedback_on_time_count,
         case
             when use_totals.feedback_due_count > 0
-                then 1.0 * use_totals.feedback_on_time_count / use_totals.feedback_due_count
+                then cast(use_totals.feedback_on_time_count as {{ type_double() }}) / use_totals.feedback_due_count
         end as feedback_within_window_rate,
         coalesce(all_uses.matched_used_count, 0) as used_closed_count,
         coalesce(all_uses.comparable_count, 0) as comparable_count,

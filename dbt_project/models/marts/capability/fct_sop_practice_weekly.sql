@@ -150,19 +150,19 @@ final as (
         end as process_regime,
         grid.team_reps,
         coalesce(weekly_uses.practicing_reps, 0) as practicing_reps,
-        1.0 * coalesce(weekly_uses.practicing_reps, 0) / grid.team_reps as practice_rate,
+        cast(coalesce(weekly_uses.practicing_reps, 0) as {{ type_double() }}) / grid.team_reps as practice_rate,
         grid.new_reps,
         coalesce(weekly_uses.practicing_new_reps, 0) as practicing_new_reps,
         case
             when grid.new_reps > 0
-                then 1.0 * coalesce(weekly_uses.practicing_new_reps, 0) / grid.new_reps
+                then cast(coalesce(weekly_uses.practicing_new_reps, 0) as {{ type_double() }}) / grid.new_reps
         end as new_rep_practice_rate,
         coalesce(weekly_uses.uses_count, 0) as uses_count,
         coalesce(weekly_uses.feedback_due_count, 0) as feedback_due_count,
         coalesce(weekly_uses.feedback_on_time_count, 0) as feedback_on_time_count,
         case
             when weekly_uses.feedback_due_count > 0
-                then 1.0 * weekly_uses.feedback_on_time_count / weekly_uses.feedback_due_count
+                then cast(weekly_uses.feedback_on_time_count as {{ type_double() }}) / weekly_uses.feedback_due_count
         end as feedback_within_window_rate,
         as_of.as_of
     from grid

@@ -253,7 +253,7 @@ select
     ) as is_improvement,
     cast(
         compared.direction || coalesce(
-            ' ' || cast(round(100 * abs(compared.change_pct), 1) as {{ dbt.type_string() }}) || '%',
+            ' ' || cast({{ decimal_round('100 * abs(compared.change_pct)', 1) }} as {{ dbt.type_string() }}) || '%',
             ''
         ) as {{ dbt.type_string() }}
     ) as change_label,

@@ -14,7 +14,7 @@ alerts as (
     select
         payments.*,
         case when payments.is_synced then 'synced_late' else 'not_synced' end as alert_kind,
-        cast(round(payments.sync_lag_hours, 1) as {{ dbt.type_string() }}) as lag_text
+        cast({{ decimal_round('payments.sync_lag_hours', 1) }} as {{ dbt.type_string() }}) as lag_text
     from payments
     where payments.is_sync_alert
 

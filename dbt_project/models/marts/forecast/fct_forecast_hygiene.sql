@@ -1,9 +1,9 @@
 {#- Number formats for the finding texts (SQL templates filled with `%`): a ratio as a
     percentage with one decimal, a signed one, a number with one decimal, an integer. -#}
 {%- set text_type = dbt.type_string() -%}
-{%- set pct = "cast(round((%s) * 100, 1) as " ~ text_type ~ ")" -%}
-{%- set signed_pct = "case when (%s) >= 0 then '+' else '' end || cast(round((%s) * 100, 1) as " ~ text_type ~ ")" -%}
-{%- set num = "cast(round(%s, 1) as " ~ text_type ~ ")" -%}
+{%- set pct = "cast(" ~ decimal_round("(%s) * 100", 1) ~ " as " ~ text_type ~ ")" -%}
+{%- set signed_pct = "case when (%s) >= 0 then '+' else '' end || cast(" ~ decimal_round("(%s) * 100", 1) ~ " as " ~ text_type ~ ")" -%}
+{%- set num = "cast(" ~ decimal_round("%s", 1) ~ " as " ~ text_type ~ ")" -%}
 {%- set int_text = "cast(%s as " ~ text_type ~ ")" -%}
 
 with
@@ -254,17 +254,17 @@ measured as (
         case when grid.is_as_of_month then coalesce(pipeline.non_date_close_date_count, 0) end
             as non_date_close_date_count,
         case when grid.is_as_of_month and pipeline.open_opportunity_count > 0
-            then 1.0 * pipeline.bad_close_date_count / pipeline.open_opportunity_count end as bad_close_date_share,
+            then cast(pipeline.bad_close_date_count as {{ type_double() }}) / pipeline.open_opportunity_count end as bad_close_date_share,
         case when grid.is_as_of_month and pipeline.open_opportunity_count > 0
-            then 1.0 * pipeline.empty_close_date_count / pipeline.open_opportunity_count end as empty_close_date_share,
+            then cast(pipeline.empty_close_date_count as {{ type_double() }}) / pipeline.open_opportunity_count end as empty_close_date_share,
         case when grid.is_as_of_month and pipeline.open_opportunity_count > 0
-            then 1.0 * pipeline.non_date_close_date_count / pipeline.open_opportunity_count end
+            then cast(pipeline.non_date_close_date_count as {{ type_double() }}) / pipeline.open_opportunity_count end
             as non_date_close_date_share,
         -- 2 probability bound to stage
         case when grid.is_as_of_month then coalesce(pipeline.default_probability_count, 0) end
             as default_probability_count,
         case when grid.is_as_of_month and pipeline.probability_known_count > 0
-            then 1.0 * pipeline.default_probability_count / pipeline.probability_known_count end
+            then cast(pipeline.default_probability_count as {{ type_double() }}) / pipeline.probability_known_count end
             as default_probability_share,
         case when grid.is_as_of_month then coalesce(pipeline.distinct_probability_count, 0) end
             as distinct_probability_count,
@@ -290,7 +290,7 @@ measured as (
         coalesce(sync.unsynced_payment_count, 0) as unsynced_payment_count,
         coalesce(sync.sync_alert_count, 0) as sync_alert_count,
         case when sync.payments_recorded_count > 0
-            then 1.0 * sync.sync_alert_count / sync.payments_recorded_count end as sync_alert_share,
+            then cast(sync.sync_alert_count as {{ type_double() }}) / sync.payments_recorded_count end as sync_alert_share,
         coalesce(risk.naive_high_risk_count, 0) as naive_high_risk_count,
         coalesce(risk.misread_high_risk_count, 0) as misread_high_risk_count
     from grid

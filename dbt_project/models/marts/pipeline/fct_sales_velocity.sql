@@ -125,16 +125,16 @@ components as (
         -- over the wins whose amount is known (an unknown amount is not 0 yuan)
         case
             when trailing_closes.won_with_amount_count > 0
-                then 1.0 * trailing_closes.won_amount / trailing_closes.won_with_amount_count
+                then cast(trailing_closes.won_amount as {{ type_double() }}) / trailing_closes.won_with_amount_count
         end as avg_won_amount,
         case
             when trailing_closes.won_count + trailing_closes.lost_count > 0
-                then 1.0 * trailing_closes.won_count / (trailing_closes.won_count + trailing_closes.lost_count)
+                then cast(trailing_closes.won_count as {{ type_double() }}) / (trailing_closes.won_count + trailing_closes.lost_count)
         end as win_rate_count,
         -- over the wins whose created date is known
         case
             when trailing_closes.won_with_cycle_count > 0
-                then 1.0 * trailing_closes.won_cycle_days / trailing_closes.won_with_cycle_count
+                then cast(trailing_closes.won_cycle_days as {{ type_double() }}) / trailing_closes.won_with_cycle_count
         end as avg_cycle_days
     from org_units
     cross join months

@@ -71,12 +71,12 @@ final as (
         coalesce(outcomes.{{ prefix }}lost_amount, 0) as {{ prefix }}lost_amount,
         case
             when outcomes.{{ prefix }}won_count + outcomes.{{ prefix }}lost_count > 0
-                then 1.0 * outcomes.{{ prefix }}won_count
+                then cast(outcomes.{{ prefix }}won_count as {{ type_double() }})
                     / (outcomes.{{ prefix }}won_count + outcomes.{{ prefix }}lost_count)
         end as {{ prefix }}win_rate_count,
         case
             when outcomes.{{ prefix }}won_amount + outcomes.{{ prefix }}lost_amount > 0
-                then 1.0 * outcomes.{{ prefix }}won_amount
+                then cast(outcomes.{{ prefix }}won_amount as {{ type_double() }})
                     / (outcomes.{{ prefix }}won_amount + outcomes.{{ prefix }}lost_amount)
         end as {{ prefix }}win_rate_amount,
         {%- endfor %}

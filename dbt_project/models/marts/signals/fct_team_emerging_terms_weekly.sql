@@ -33,7 +33,7 @@ candidates as (
         current_week.n_tokens,
         current_week.mentions,
         current_week.as_of,
-        coalesce(sum(prior_weeks.mentions), 0) / 4.0 as baseline_mentions
+        coalesce(sum(prior_weeks.mentions), 0) / 4 as baseline_mentions
     from counts as current_week
     left join counts as prior_weeks
         on prior_weeks.team_id = current_week.team_id

@@ -113,7 +113,7 @@ stale_entries as (
             "' weeks); forecast '", "cast(cast(qualifying.forecast_amount as " ~ dbt.type_bigint() ~ ") as " ~ dbt.type_string() ~ ")",
             "' vs committed '", "cast(cast(qualifying.committed_target as " ~ dbt.type_bigint() ~ ") as " ~ dbt.type_string() ~ ")",
             "' for '", "qualifying.period",
-            "' ('", "cast(round(qualifying.forecast_deviation_rate * 100, 1) as " ~ dbt.type_string() ~ ")", "'%)'",
+            "' ('", "cast(" ~ decimal_round("qualifying.forecast_deviation_rate * 100", 1) ~ " as " ~ dbt.type_string() ~ ")", "'%)'",
         ]) }} as evidence
     from stale_weeks_qualifying as qualifying
     where not exists (

@@ -62,24 +62,41 @@ unit_baselines as (
     from placed
     group by unit_id, month_start
 
+),
+
+aggregated as (
+
+    select
+        -- grain
+        placed.unit_id,
+        max(org_units.level) as unit_level,
+        placed.month_start,
+        placed.component,
+        -- sums over the unit's reps (yuan)
+        cast(sum(placed.contribution) as {{ type_double() }}) as contribution,
+        cast(max(unit_baselines.unit_baseline) as {{ type_double() }}) as unit_baseline,
+        max(unit_baselines.rep_count) as rep_count
+    from placed
+    inner join unit_baselines
+        on unit_baselines.unit_id = placed.unit_id
+        and unit_baselines.month_start = placed.month_start
+    left join org_units
+        on org_units.unit_id = placed.unit_id
+    where {{ mart_is_available('fct_dynamic_baseline_unit_month') }}
+    group by placed.unit_id, placed.month_start, placed.component
+
 )
 
+-- the name after the aggregation (Spark takes no correlated subquery beside a group by)
 select
     -- grain
-    placed.unit_id,
-    {{ org_unit_name('placed.unit_id') }} as unit_name,
-    max(org_units.level) as unit_level,
-    placed.month_start,
-    placed.component,
+    aggregated.unit_id,
+    {{ org_unit_name('aggregated.unit_id') }} as unit_name,
+    aggregated.unit_level,
+    aggregated.month_start,
+    aggregated.component,
     -- sums over the unit's reps (yuan)
-    cast(sum(placed.contribution) as {{ type_double() }}) as contribution,
-    cast(max(unit_baselines.unit_baseline) as {{ type_double() }}) as unit_baseline,
-    max(unit_baselines.rep_count) as rep_count
-from placed
-inner join unit_baselines
-    on unit_baselines.unit_id = placed.unit_id
-    and unit_baselines.month_start = placed.month_start
-left join org_units
-    on org_units.unit_id = placed.unit_id
-where {{ mart_is_available('fct_dynamic_baseline_unit_month') }}
-group by placed.unit_id, placed.month_start, placed.component
+    aggregated.contribution,
+    aggregated.unit_baseline,
+    aggregated.rep_count
+from aggregated

@@ -2,7 +2,7 @@
 with source as (
 
     {{ asset_file_source('deviation_reasons', 'deviation_reason_assignments', [
-        ('report_id', 'varchar'),
+        ('report_id', dbt.type_string()),
         ('cluster_id', dbt.type_bigint()),
         ('similarity', 'double'),
     ]) }}

@@ -3,10 +3,10 @@ with source as (
 
     {{ asset_file_source('deviation_reasons', 'deviation_reason_card_links', [
         ('cluster_id', dbt.type_bigint()),
-        ('card_id', 'varchar'),
+        ('card_id', dbt.type_string()),
         ('link_rank', dbt.type_bigint()),
         ('link_score', 'double'),
-        ('matched_terms', 'varchar'),
+        ('matched_terms', dbt.type_string()),
     ]) }}
 
 )

@@ -3,8 +3,8 @@ with source as (
 
     {{ asset_file_source('deviation_reasons', 'deviation_reason_clusters', [
         ('cluster_id', dbt.type_bigint()),
-        ('label', 'varchar'),
-        ('top_terms', 'varchar'),
+        ('label', dbt.type_string()),
+        ('top_terms', dbt.type_string()),
         ('report_count', dbt.type_bigint()),
         ('distinct_texts', dbt.type_bigint()),
     ]) }}

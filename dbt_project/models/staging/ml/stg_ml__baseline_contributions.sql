@@ -2,9 +2,9 @@
 with source as (
 
     {{ asset_file_source('ml', 'baseline_contributions', [
-        ('rep_id', 'varchar'),
+        ('rep_id', dbt.type_string()),
         ('month_start', 'date'),
-        ('driver', 'varchar'),
+        ('driver', dbt.type_string()),
         ('driver_value', type_double()),
         ('standardised_value', type_double()),
         ('coefficient', type_double()),

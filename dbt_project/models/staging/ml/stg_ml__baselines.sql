@@ -2,14 +2,14 @@
 with source as (
 
     {{ asset_file_source('ml', 'baselines', [
-        ('rep_id', 'varchar'),
+        ('rep_id', dbt.type_string()),
         ('month_start', 'date'),
         ('baseline', type_double()),
         ('intercept', type_double()),
         ('baseline_unfloored', type_double()),
         ('floor_adjustment', type_double()),
         ('model_origin', 'date'),
-        ('model_version', 'varchar'),
+        ('model_version', dbt.type_string()),
     ]) }}
 
 )

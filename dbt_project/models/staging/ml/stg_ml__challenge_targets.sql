@@ -2,7 +2,7 @@
 with source as (
 
     {{ asset_file_source('ml', 'challenge_targets', [
-        ('rep_id', 'varchar'),
+        ('rep_id', dbt.type_string()),
         ('month_start', 'date'),
         ('stage_potential', type_double()),
         ('profile_potential', type_double()),
@@ -14,7 +14,7 @@ with source as (
         ('lead_potential', type_double()),
         ('stretch_potential', type_double()),
         ('challenge_target', type_double()),
-        ('binding_floor', 'varchar'),
+        ('binding_floor', dbt.type_string()),
     ]) }}
 
 )

@@ -2,12 +2,12 @@
 with source as (
 
     {{ asset_file_source('ml', 'forecast_backtest_components', [
-        ('rep_id', 'varchar'),
-        ('period', 'varchar'),
+        ('rep_id', dbt.type_string()),
+        ('period', dbt.type_string()),
         ('lock_day', dbt.type_bigint()),
         ('model_weighted_amount', type_double()),
         ('run_rate_amount', type_double()),
-        ('model_version', 'varchar'),
+        ('model_version', dbt.type_string()),
     ]) }}
 
 )

@@ -3,10 +3,10 @@ with source as (
 
     {{ asset_file_source('ml', 'win_probabilities', [
         ('scored_on', 'date'),
-        ('opportunity_id', 'varchar'),
+        ('opportunity_id', dbt.type_string()),
         ('win_probability', type_double()),
         ('model_origin', 'date'),
-        ('model_version', 'varchar'),
+        ('model_version', dbt.type_string()),
     ]) }}
 
 )

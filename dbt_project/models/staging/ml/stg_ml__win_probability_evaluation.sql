@@ -2,9 +2,9 @@
 with source as (
 
     {{ asset_file_source('ml', 'win_probability_evaluation', [
-        ('source', 'varchar'),
-        ('stage', 'varchar'),
-        ('tenure_cohort', 'varchar'),
+        ('source', dbt.type_string()),
+        ('stage', dbt.type_string()),
+        ('tenure_cohort', dbt.type_string()),
         ('rows', dbt.type_bigint()),
         ('opportunities', dbt.type_bigint()),
         ('observed_win_rate', type_double()),

@@ -2,9 +2,9 @@
 with source as (
 
     {{ asset_file_source('ml', 'win_probability_reliability', [
-        ('source', 'varchar'),
-        ('stage', 'varchar'),
-        ('tenure_cohort', 'varchar'),
+        ('source', dbt.type_string()),
+        ('stage', dbt.type_string()),
+        ('tenure_cohort', dbt.type_string()),
         ('bin', dbt.type_bigint()),
         ('bin_lower', type_double()),
         ('bin_upper', type_double()),

@@ -2,14 +2,14 @@
 with source as (
 
     {{ asset_file_source('signals', 'keyword_hits', [
-        ('message_id', 'varchar'),
-        ('conversation_id', 'varchar'),
-        ('opportunity_id', 'varchar'),
-        ('rep_id', 'varchar'),
-        ('sender', 'varchar'),
+        ('message_id', dbt.type_string()),
+        ('conversation_id', dbt.type_string()),
+        ('opportunity_id', dbt.type_string()),
+        ('rep_id', dbt.type_string()),
+        ('sender', dbt.type_string()),
         ('sent_at', 'timestamp'),
-        ('keyword', 'varchar'),
-        ('category', 'varchar'),
+        ('keyword', dbt.type_string()),
+        ('category', dbt.type_string()),
         ('negated', 'boolean'),
     ]) }}
 

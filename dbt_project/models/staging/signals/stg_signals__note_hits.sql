@@ -3,12 +3,12 @@
 with source as (
 
     {{ asset_file_source('signals', 'note_hits', [
-        ('activity_id', 'varchar'),
-        ('opportunity_id', 'varchar'),
-        ('rep_id', 'varchar'),
+        ('activity_id', dbt.type_string()),
+        ('opportunity_id', dbt.type_string()),
+        ('rep_id', dbt.type_string()),
         ('occurred_at', 'timestamp'),
-        ('keyword', 'varchar'),
-        ('category', 'varchar'),
+        ('keyword', dbt.type_string()),
+        ('category', dbt.type_string()),
         ('negated', 'boolean'),
     ]) }}
 

@@ -3,9 +3,9 @@
 with source as (
 
     {{ asset_file_source('signals', 'token_counts', [
-        ('rep_id', 'varchar'),
+        ('rep_id', dbt.type_string()),
         ('week_start', 'date'),
-        ('token', 'varchar'),
+        ('token', dbt.type_string()),
         ('n_tokens', 'integer'),
         ('messages', dbt.type_bigint()),
     ]) }}

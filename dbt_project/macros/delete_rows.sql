@@ -1,0 +1,56 @@
+{#- Deleting and updating rows of an incremental model's table (the day signatures, the daily
+    snapshot, the daily signal marts), portable: DuckDB runs DELETE / UPDATE; Spark's Parquet
+    tables have neither (DELETE and UPDATE need Delta or Iceberg, whose jars cannot be had
+    offline), so the table is rewritten with the rows it keeps: copied to a scratch table,
+    then INSERT OVERWRITE (Spark cannot overwrite a table it reads in the same statement).
+    Both execute at once (run_query) and return nothing. -#}
+
+{#- Deletes the rows of `relation` for which `condition` is true (every row when none). -#}
+{% macro delete_rows(relation, condition=none) -%}
+    {{ return(adapter.dispatch('delete_rows', 'salesops')(relation, condition)) }}
+{%- endmacro %}
+
+{% macro default__delete_rows(relation, condition=none) -%}
+    {%- do run_query("delete from " ~ relation ~ (" where " ~ condition if condition is not none else "")) -%}
+{%- endmacro %}
+
+{% macro spark__delete_rows(relation, condition=none) -%}
+    {%- if condition is none -%}
+        {%- do run_query("truncate table " ~ relation) -%}
+    {%- else -%}
+        {%- do _spark_rewrite(relation, "select * from " ~ relation
+            ~ " where coalesce((" ~ condition ~ "), false) = false") -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Sets `column` to `value` (a SQL expression) in the rows of `relation` where `condition`. -#}
+{% macro update_rows(relation, column, value, condition) -%}
+    {{ return(adapter.dispatch('update_rows', 'salesops')(relation, column, value, condition)) }}
+{%- endmacro %}
+
+{% macro default__update_rows(relation, column, value, condition) -%}
+    {%- do run_query("update " ~ relation ~ " set " ~ column ~ " = " ~ value ~ " where " ~ condition) -%}
+{%- endmacro %}
+
+{% macro spark__update_rows(relation, column, value, condition) -%}
+    {%- set expressions = [] -%}
+    {%- for existing in adapter.get_columns_in_relation(relation) -%}
+        {%- if existing.name | lower == column | lower -%}
+            {%- do expressions.append("case when coalesce((" ~ condition ~ "), false) then " ~ value
+                ~ " else " ~ existing.name ~ " end as " ~ existing.name) -%}
+        {%- else -%}
+            {%- do expressions.append(existing.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do _spark_rewrite(relation, "select " ~ expressions | join(", ") ~ " from " ~ relation) -%}
+{%- endmacro %}
+
+
+{% macro _spark_rewrite(relation, select_sql) -%}
+    {%- set scratch = relation.incorporate(path={"identifier": relation.identifier ~ "__salesops_rewrite"}) -%}
+    {%- do run_query("drop table if exists " ~ scratch) -%}
+    {%- do run_query("create table " ~ scratch ~ " using parquet as " ~ select_sql) -%}
+    {%- do run_query("insert overwrite table " ~ relation ~ " select * from " ~ scratch) -%}
+    {%- do run_query("drop table if exists " ~ scratch) -%}
+{%- endmacro %}
