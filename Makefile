@@ -19,7 +19,7 @@ PORT ?= 8501
 DAGSTER_PORT ?= 3000
 PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
 
-.PHONY: setup browser-deps run demo dashboard dev serve docs test lint bench sample clean help
+.PHONY: setup browser-deps java-deps run demo dashboard dev serve docs test lint bench sample clean help
 
 help:
 	@echo "make demo       set up, build the sample warehouse in $(DEMO_HOME), serve dashboards on http://127.0.0.1:$(PORT)"
@@ -46,6 +46,12 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; }
 
+# Spark (the portability test, `salesops run --target spark`) runs on a Java 17+ runtime: Debian's.
+java-deps:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "Spark needs Java 17+: sudo apt-get install openjdk-17-jre-headless"; exit 1; fi; }
+
 run: setup
 	$(BIN)/salesops run $(if $(LANDING),--landing $(LANDING)) $(foreach p,$(PROFILE),--profile $(p)) $(if $(AS_OF),--as-of $(AS_OF))
 
@@ -71,7 +77,7 @@ docs: setup
 	$(BIN)/salesops-dbt docs generate --static --project-dir dbt_project --profiles-dir dbt_project --target-path $(SALESOPS_HOME)/docs
 	@echo "→ $(SALESOPS_HOME)/docs/static_index.html"
 
-test: setup browser-deps
+test: setup browser-deps java-deps
 	SALESOPS_PLANTED_PREBUILD=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from salesops import contract
+from tests.worlds import differing_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -487,36 +488,7 @@ def test_the_run_after_the_kills_cleans_up_and_matches_a_clean_run(crashes, home
         ]
         assert len(marts) >= 4
         for mart in marts:
-            assert _differing_rows(con, f"marts.{mart}", f"clean.marts.{mart}") == 0, mart
-
-
-def _differing_rows(con, left: str, right: str) -> int:
-    """Rows of ``left`` and ``right`` that do not pair up: every column equal, but a double
-    within 1e-9 (relative): DuckDB sums doubles in parallel, so two builds of the same data may
-    differ in the last bits."""
-    columns = con.execute(f"select * from {left} limit 0").description
-    doubles = [name for name, kind, *_ in columns if kind in ("DOUBLE", "FLOAT")]
-    exact = [f'"{name}"' for name, *_ in columns if name not in doubles]
-    keys = ", ".join(exact) or "1"
-    numbered = (
-        "select *, row_number() over (partition by {keys} order by {order}) as _n from {table}"
-    )
-    order = ", ".join(f'"{d}"' for d in doubles) or "1"
-    paired = " and ".join(
-        [f"l.{c} is not distinct from r.{c}" for c in [*exact, "_n"]]
-        + [
-            f'(l."{d}" is not distinct from r."{d}" or abs(l."{d}" - r."{d}") <= 1e-9 * greatest(1, abs(l."{d}")))'
-            for d in doubles
-        ]
-    )
-    left_rows, right_rows = (
-        con.execute(f"select count(*) from {table}").fetchall()[0][0] for table in (left, right)
-    )
-    matched = con.execute(
-        f"select count(*) from ({numbered.format(keys=keys, order=order, table=left)}) as l "
-        f"inner join ({numbered.format(keys=keys, order=order, table=right)}) as r on {paired}"
-    ).fetchall()[0][0]
-    return (left_rows - matched) + (right_rows - matched)
+            assert differing_rows(con, f"marts.{mart}", f"clean.marts.{mart}") == 0, mart
 
 
 def test_a_file_removed_from_landing_is_withdrawn_from_bronze_and_the_warehouse(crashes):

@@ -20,7 +20,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from ml.chat_signals.extract import extract_home_signals
@@ -30,11 +29,11 @@ from salesops.ingest import ingest_all
 from simulator.config import load_config
 from simulator.generate import generate
 from simulator.truncate import truncate_landing
+from tests.worlds import LAST_DAY, correct_the_past
 
 pytestmark = pytest.mark.e2e
 
 DBT = Path(sys.executable).with_name("salesops-dbt")
-LAST_DAY = date(2026, 10, 31)
 SELECT = (
     "+int_opportunity_daily_snapshot +fct_opportunity_daily_snapshot "
     "+fct_opportunity_signals_daily +fct_rep_signals_daily"
@@ -48,8 +47,6 @@ SIGNAL_MARTS = {
         "rep_id, team_id, category, negated, keywords, mentions, messages, opportunities, signal_date, as_of"
     ),
 }
-QUOTE_WORD = "报价"
-"""A price keyword (seed chat_keywords): a message naming it has a keyword hit."""
 BUSINESS = (
     "snapshot_date, opportunity_id, owner_rep_id, team_id, stage, status, amount, "
     "expected_close_date_raw, expected_close_on, probability, is_open"
@@ -69,46 +66,6 @@ def _build(home: Path, select: str = SELECT) -> subprocess.CompletedProcess:
     return done
 
 
-def _correct_the_past(landing: Path) -> dict[str, str]:
-    """Two corrections a re-export brings: an old extract's amount, a past stage entry's day."""
-    crm = landing / "crm"
-    extract = crm / "opportunities_2026-06-30.csv"
-    values = pd.read_csv(extract, dtype=str, keep_default_na=False)
-    # an opportunity still open on that extract's day, so its amount shows in the snapshot
-    amount_row = values.index[(values["amount"] != "") & (values["status"] == "open")][0]
-    amount_opportunity = values.at[amount_row, "opportunity_id"]
-    values.at[amount_row, "amount"] = str(float(values.at[amount_row, "amount"]) + 12345)
-    values.to_csv(extract, index=False)
-
-    history_file = crm / "opportunity_stage_history.csv"
-    history = pd.read_csv(history_file, dtype=str, keep_default_na=False)
-    entered = pd.to_datetime(history["entered_at"])
-    # an entry in mid-2026 of an opportunity with a later entry: moved one day earlier
-    later = history.groupby("opportunity_id")["entered_at"].transform("max") > history["entered_at"]
-    other = history["opportunity_id"] != amount_opportunity
-    candidates = history.index[other & later & (entered > "2026-05-01") & (entered < "2026-06-01")]
-    row = candidates[0]
-    stage_opportunity = history.at[row, "opportunity_id"]
-    history.at[row, "entered_at"] = (entered[row] - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
-    history.to_csv(history_file, index=False)
-
-    # a chat message about a quote re-linked to another opportunity: the day's keyword hits
-    # stay as many, only whose they are changes
-    archive = landing / "chat" / "chat_messages_2026-06.jsonl"
-    messages = pd.read_json(archive, lines=True, dtype=False)
-    linked = messages["opportunity_id"].notna() & (messages["opportunity_id"] != "")
-    about_a_quote = messages.index[linked & messages["text"].str.contains(QUOTE_WORD)]
-    message = about_a_quote[len(about_a_quote) // 2]
-    others = messages.loc[linked & (messages["opportunity_id"] != messages.at[message, "opportunity_id"]), "opportunity_id"]
-    messages.at[message, "opportunity_id"] = others.iloc[0]
-    messages.to_json(archive, orient="records", lines=True, force_ascii=False)
-    return {
-        "amount": amount_opportunity,
-        "stage": stage_opportunity,
-        "chat_day": date.fromisoformat(str(messages.at[message, "sent_at"])[:10]),
-    }
-
-
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental_snapshot")
@@ -124,7 +81,7 @@ def builds(tmp_path_factory):
 
     shutil.rmtree(daily / "landing")
     truncate_landing(full, daily / "landing", LAST_DAY)
-    corrected = _correct_the_past(daily / "landing")
+    corrected = correct_the_past(daily / "landing")
     shutil.copytree(daily / "landing", fresh / "landing")
     marked = _mark_signal_rows(daily, corrected["chat_day"])
     _build(daily)

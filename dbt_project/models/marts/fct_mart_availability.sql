@@ -2,6 +2,13 @@
     come from dbt's lineage at run time (macros/availability.sql), never from a list typed
     here; the row counts come from fct_source_availability. -#}
 {%- set marts = mart_landing_requirements() -%}
+{%- set upstream_rows = [] -%}
+{%- for mart in marts -%}
+    {%- for table_name in mart.required + mart.optional -%}
+        {%- do upstream_rows.append("('" ~ mart.mart_name ~ "', '" ~ table_name ~ "', "
+            ~ ('true' if table_name in mart.required else 'false') ~ ")") -%}
+    {%- endfor -%}
+{%- endfor -%}
 
 with
 
@@ -19,36 +26,33 @@ source_availability as (
 
 marts as (
 
-    {%- for mart in marts %}
+    -- one inline table, not a union of one-row selects: Spark plans a union of hundreds
+    -- of branches for half a minute
     select
-        cast('{{ mart.mart_name }}' as {{ dbt.type_string() }}) as mart_name,
-        cast('{{ mart.description | replace("'", "''") }}' as {{ dbt.type_string() }}) as description
-    union all
-    {%- endfor %}
-    select
-        cast(null as {{ dbt.type_string() }}) as mart_name,
-        cast(null as {{ dbt.type_string() }}) as description
-    where 1 = 0
+        cast(mart_name as {{ dbt.type_string() }}) as mart_name,
+        cast(description as {{ dbt.type_string() }}) as description
+    from (
+        values
+        {%- for mart in marts %}
+        ('{{ mart.mart_name }}', '{{ mart.description | replace("'", "''") }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as listed (mart_name, description)
 
 ),
 
 -- one row per mart per upstream landing table, required or optional
 upstream_tables as (
 
-    {%- for mart in marts %}
-    {%- for table_name in mart.required + mart.optional %}
     select
-        cast('{{ mart.mart_name }}' as {{ dbt.type_string() }}) as mart_name,
-        cast('{{ table_name }}' as {{ dbt.type_string() }}) as table_name,
-        {{ 'true' if table_name in mart.required else 'false' }} as is_required
-    union all
-    {%- endfor %}
-    {%- endfor %}
-    select
-        cast(null as {{ dbt.type_string() }}) as mart_name,
-        cast(null as {{ dbt.type_string() }}) as table_name,
-        true as is_required
-    where 1 = 0
+        cast(mart_name as {{ dbt.type_string() }}) as mart_name,
+        cast(table_name as {{ dbt.type_string() }}) as table_name,
+        is_required
+    from (
+        values
+        {%- for row in upstream_rows %}
+        {{ row }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as listed (mart_name, table_name, is_required)
 
 ),
 

@@ -1,0 +1,183 @@
+"""The same dbt project on DuckDB and on Apache Spark (issue 16), through the whole daily job.
+
+One small simulator world, run by the front door (`salesops run`) on each engine:
+
+- **DuckDB** (the default target) builds today's landing from nothing;
+- **Spark** (`--target spark`, Spark ``local[2]`` inside the dbt process) first builds
+  yesterday's landing (the incremental marts only: `--select`), then today's landing, in which
+  a re-exported extract corrects three past facts (tests/worlds.py: an old month-end amount, a
+  stage entry's day, the opportunity a chat message is linked to). So the Spark build of the
+  incremental models (the daily snapshot, the day-grain signal marts) is a re-run that must
+  apply corrections of past days, not a first build.
+
+Every published mart must be the same on both: the same columns and types, and row for row
+the same values: integers, decimals, dates, timestamps and text exactly; doubles within 1e-9
+relative (the engines add floating-point numbers in different orders, so sums and means may
+differ in their last bits). The forecasting models and the publish run on the marts the Spark
+build exported into DuckDB (salesops/spark_export.py), so the dashboards read the same
+snapshot either way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from salesops.dbt_cli import ensure_manifest
+from simulator.config import load_config
+from simulator.generate import generate
+from simulator.truncate import truncate_landing
+from tests.worlds import LAST_DAY, correct_the_past, differing_rows
+
+pytestmark = pytest.mark.e2e
+
+SALESOPS = str(Path(sys.executable).with_name("salesops"))
+INCREMENTAL_MARTS = "fct_opportunity_daily_snapshot fct_opportunity_signals_daily fct_rep_signals_daily"
+
+
+def _run(home: Path, landing: Path, target: str, *args: str) -> str:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SALESOPS_LANDING", "SALESOPS_PROFILE", "SALESOPS_DBT_TARGET", "DAGSTER_HOME")
+    }
+    env |= {"SALESOPS_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
+    done = subprocess.run(
+        [SALESOPS, "run", "--landing", str(landing), "--target", target, *args],
+        env=env, capture_output=True, text=True, timeout=2400,
+    )
+    log = next(iter(sorted((home / "logs").glob("run-*.log"))[-1:]), None)
+    assert done.returncode == 0, (
+        f"{target}: {done.stdout[-3000:]}\n{done.stderr[-3000:]}\n"
+        + (log.read_text(encoding="utf-8")[-6000:] if log else "")
+    )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    root = tmp_path_factory.mktemp("portability")
+    full = root / "full_landing"
+    generate(load_config(overrides=["scale=0.03", "seed=7"]), full)
+    landing = root / "landing"
+    spark, duck = root / "spark", root / "duckdb"
+    truncate_landing(full, landing, LAST_DAY - timedelta(days=1))
+    _run(spark, landing, "spark", "--select", INCREMENTAL_MARTS)
+    shutil.rmtree(landing)
+    truncate_landing(full, landing, LAST_DAY)
+    corrected = correct_the_past(landing)
+    _run(spark, landing, "spark")
+    _run(duck, landing, "dev")
+    return {"spark": spark, "duckdb": duck, "landing": landing, "corrected": corrected}
+
+
+def _snapshot(home: Path) -> Path:
+    return home / "warehouse" / "salesops.duckdb"
+
+
+def _tables(con, database: str, schema: str) -> dict[str, list[tuple[str, str]]]:
+    rows = con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? order by table_name, column_index",
+        [database, schema],
+    ).fetchall()
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        tables.setdefault(table, []).append((column, kind))
+    return tables
+
+
+def _published_marts() -> set[str]:
+    """Every mart of the project (the marts schema): what each snapshot must hold."""
+    nodes = json.loads(ensure_manifest().read_text(encoding="utf-8"))["nodes"]
+    return {
+        node["alias"] or node["name"]
+        for node in nodes.values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+
+
+def test_every_published_mart_is_the_same_on_duckdb_and_spark(engines, record_property):
+    con = duckdb.connect()
+    con.execute(f"attach '{_snapshot(engines['duckdb'])}' as duck (read_only)")
+    con.execute(f"attach '{_snapshot(engines['spark'])}' as spark (read_only)")
+    on_duckdb, on_spark = _tables(con, "duck", "marts"), _tables(con, "spark", "marts")
+    assert set(on_duckdb) == set(on_spark) == _published_marts()
+    different = {}
+    for mart, columns in sorted(on_duckdb.items()):
+        if on_spark[mart] != columns:
+            different[mart] = f"columns: {set(columns) ^ set(on_spark[mart])}"
+            continue
+        rows = con.execute(f"select (select count(*) from duck.marts.{mart}), (select count(*) from spark.marts.{mart})").fetchone()
+        differing = differing_rows(con, f"duck.marts.{mart}", f"spark.marts.{mart}")
+        if differing or rows[0] != rows[1]:
+            different[mart] = f"{differing} rows differ (DuckDB {rows[0]}, Spark {rows[1]})"
+    # the world is not empty: most marts have rows
+    empty = [m for m in on_duckdb if con.execute(f"select count(*) from duck.marts.{m}").fetchone()[0] == 0]
+    assert len(empty) < len(on_duckdb) // 4, empty
+    record_property("marts_compared", len(on_duckdb))
+    print(f"\nportability: {len(on_duckdb)} marts compared, DuckDB vs Spark; {len(empty)} empty in this world")
+    assert different == {}
+
+
+def test_the_seeds_are_published_with_the_same_rows(engines):
+    con = duckdb.connect()
+    con.execute(f"attach '{_snapshot(engines['duckdb'])}' as duck (read_only)")
+    con.execute(f"attach '{_snapshot(engines['spark'])}' as spark (read_only)")
+    seeds = _tables(con, "duck", "seeds")
+    assert set(seeds) == set(_tables(con, "spark", "seeds")) and len(seeds) > 20
+    # values, not types: a seed's whole-number column is INTEGER on DuckDB, BIGINT on Spark
+    assert {s: differing_rows(con, f"duck.seeds.{s}", f"spark.seeds.{s}") for s in seeds} == dict.fromkeys(seeds, 0)
+
+
+def test_the_warehouse_was_built_on_spark_and_exported_for_the_readers(engines):
+    spark = engines["spark"]
+    tables = spark / "warehouse" / "spark" / "tables"
+    assert (tables / "marts.db" / "fct_funnel_summary").is_dir()
+    assert not (engines["duckdb"] / "warehouse" / "spark").exists()
+    log = sorted((spark / "logs").glob("run-*.log"))[-1].read_text(encoding="utf-8")
+    assert "Registered adapter: spark" in log and "Exported " in log
+    # the forecasting models read the exported marts and their predictions reached the marts
+    # built on them in Spark's second build
+    with duckdb.connect(str(_snapshot(spark)), read_only=True) as con:
+        predictions = con.execute("select count(*) from marts.fct_opportunity_scoring_days").fetchone()[0]
+        info = con.execute("select count(*) from main.publish_info").fetchone()[0]
+    assert predictions > 0 and info == 1
+    for output in ("win_probabilities", "baselines"):
+        rows = duckdb.sql(f"select count(*) from read_parquet('{spark / 'ml' / output}.parquet')").fetchone()[0]
+        assert rows > 0, output
+
+
+def test_the_incremental_marts_on_spark_kept_yesterday_and_applied_the_corrections(engines):
+    """Spark's Parquet tables have no DELETE: the incremental models rewrite what they keep
+    (dbt_project/macros/delete_rows.sql). The re-run kept rows of yesterday's build, has no
+    duplicates, and took in the corrected amount; the marts equal DuckDB's build from nothing
+    (the test above)."""
+    build = engines["spark"] / "warehouse" / "build.duckdb"
+    with duckdb.connect(str(build), read_only=True) as con:
+        for model in ("int_opportunity_daily_snapshot", "int_keyword_hit_days_signed"):
+            builds = con.execute(f"select count(distinct _written_by) from intermediate.{model}").fetchone()[0]
+            assert builds == 2, model  # rows of yesterday's build kept, today's added
+        duplicates = con.execute(
+            "select count(*) - count(distinct (opportunity_id, snapshot_date)) "
+            "from marts.fct_opportunity_daily_snapshot"
+        ).fetchone()[0]
+        corrected = engines["corrected"]["amount"]
+        amount = con.execute(
+            "select amount from marts.fct_opportunity_daily_snapshot "
+            "where opportunity_id = ? and snapshot_date = date '2026-06-30'",
+            [corrected],
+        ).fetchall()
+    extract = pd.read_csv(engines["landing"] / "crm" / "opportunities_2026-06-30.csv", dtype=str)
+    re_exported = float(extract.loc[extract["opportunity_id"] == corrected, "amount"].iloc[0])
+    assert duplicates == 0
+    assert amount == [(re_exported,)]  # the corrected amount (+12,345 over yesterday's extract)
