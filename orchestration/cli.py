@@ -346,7 +346,14 @@ def _selected_assets(defs, select: str) -> list:
         raise click.ClickException(
             f"--select: no mart named {', '.join(unknown)} (see dbt_project/README.md) 未知数据集"
         )
-    upstream = dg.AssetSelection.assets(*marts).upstream().resolve(graph)
+    upstream = set(dg.AssetSelection.assets(*marts).upstream().resolve(graph))
+    # a step that makes several assets at once and cannot make part of them (the chat
+    # signals) runs whole: its other assets come along
+    for key in list(upstream):
+        if key in graph.materializable_asset_keys:
+            step = defs.resolve_assets_def(key)
+            if not step.can_subset:
+                upstream |= set(step.keys)
     return sorted(
         {*upstream, dg.AssetKey(["published_snapshot"])} & graph.materializable_asset_keys
     )
