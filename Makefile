@@ -19,7 +19,7 @@ PORT ?= 8501
 DAGSTER_PORT ?= 3000
 PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
 
-.PHONY: setup browser-deps java-deps run demo dashboard dev serve docs test lint bench sample clean help
+.PHONY: setup browser-deps java-deps run demo dashboard dev serve docs test lint bench bench-engines sample clean help
 
 help:
 	@echo "make demo       set up, build the sample warehouse in $(DEMO_HOME), serve dashboards on http://127.0.0.1:$(PORT)"
@@ -92,6 +92,10 @@ bench: setup
 # one scale's profile: ingest, signals, a dbt build per model area, and the Excel ingest
 bench-profile: setup
 	BENCH_SCALE=$(or $(BENCH_SCALE),0.25) $(BIN)/python -m benchmarks.run
+
+# the dbt build on DuckDB and on Spark, per scale: make bench-engines SCALES="1 10"
+bench-engines: setup java-deps
+	$(BIN)/python -m benchmarks.engines --scales "$(or $(SCALES),1 10)"
 
 bench-excel: setup
 	$(BIN)/python -m benchmarks.excel_ingest

@@ -153,7 +153,7 @@ def test_the_warehouse_was_built_on_spark_and_exported_for_the_readers(engines):
         info = con.execute("select count(*) from main.publish_info").fetchone()[0]
     assert predictions > 0 and info == 1
     for output in ("win_probabilities", "baselines"):
-        rows = duckdb.sql(f"select count(*) from read_parquet('{spark / 'ml' / output}.parquet')").fetchone()[0]
+        rows = duckdb.sql(f"select count(*) from read_parquet('{spark / 'ml' / output}.parquet')").fetchall()[0][0]
         assert rows > 0, output
 
 
