@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from salesops.config import (
-    HOME_VARIABLE,
     DBT_TARGET_VARIABLE,
+    HOME_VARIABLE,
     LANDING_VARIABLE,
     PROFILE_VARIABLE,
     Paths,
@@ -597,6 +597,12 @@ def serve(port: int, dagster_port: int, no_dashboards: bool) -> None:
         f"Data home 数据目录 {paths.home}; Dagster history in {os.environ['DAGSTER_HOME']}; "
         f"extracts from {paths.landing}"
     )
+    # the instance's storage made here, once: the daemon and the UI, started together on a new
+    # DAGSTER_HOME, both created its SQLite tables and one failed ("table alembic_version
+    # already exists") on a loaded machine
+    from dagster import DagsterInstance
+
+    DagsterInstance.get().dispose()
     chosen = services(dagster_port=dagster_port, dashboard_port=port, dashboards=not no_dashboards)
     raise SystemExit(run_services(chosen, dict(os.environ), echo=click.echo))
 

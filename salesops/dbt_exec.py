@@ -30,8 +30,8 @@ from pathlib import Path
 
 from salesops.config import (
     DBT_PROJECT_DIR,
-    DEFAULT_DUCKDB_MEMORY,
     DEFAULT_DBT_TARGET,
+    DEFAULT_DUCKDB_MEMORY,
     DUCKDB_MEMORY_VARIABLE,
     HOME_VARIABLE,
     dbt_target,

@@ -71,7 +71,8 @@ def test_intermediate_data_tests_pass_on_a_planted_world(planted_world, name, tm
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-6000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))
-    statuses = {r["status"] for r in results["results"]}
+    # the data tests' results (the on-run-start hook, macros/spark_sources.sql, is one too)
+    statuses = {r["status"] for r in results["results"] if r["unique_id"].startswith("test.")}
     assert statuses == {"pass"}, statuses
     passed = re.search(r"PASS=(\d+)", done.stdout)
     assert passed and int(passed.group(1)) == len(results["results"]) > 100

@@ -189,12 +189,14 @@ def test_settings_are_bound_to_the_environment_only_where_set():
 def test_the_dbt_build_gets_its_settings_from_the_resource(tmp_path):
     from orchestration.resources import SalesopsHome
 
-    home = SalesopsHome(home=str(tmp_path / "h"), duckdb_memory="1GB")
+    home = SalesopsHome(home=str(tmp_path / "h"), duckdb_memory="1GB", dbt_target="spark")
     assert home.dbt_environment() == {
         "SALESOPS_HOME": str((tmp_path / "h").resolve()),
         "SALESOPS_DUCKDB_MEMORY": "1GB",
+        "SALESOPS_DBT_TARGET": "spark",
     }
-    assert SalesopsHome(home=str(tmp_path)).dbt_environment()["SALESOPS_DUCKDB_MEMORY"] == "3GB"
+    defaults = SalesopsHome(home=str(tmp_path)).dbt_environment()
+    assert defaults["SALESOPS_DUCKDB_MEMORY"] == "3GB" and defaults["SALESOPS_DBT_TARGET"] == "dev"
     assert SalesopsHome(home=str(tmp_path), keep_snapshots="2").snapshots_kept() == 2
 
 
