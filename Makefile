@@ -17,7 +17,7 @@ STAMP := $(VENV)/.synced
 SCALE ?= 0.25
 PORT ?= 8501
 DAGSTER_PORT ?= 3000
-PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 
 .PHONY: setup browser-deps java-deps run demo dashboard dev serve docs test lint bench bench-engines sample clean help
 

@@ -1,0 +1,56 @@
+"""The Spark side of the portability test, in one process so Spark's JVM starts once (about
+20 s) for both builds: dbt-spark's ``session`` method reuses the running Spark session.
+
+    python tests/spark/spark_leg.py SPARK_HOME YESTERDAY_LANDING DUCKDB_HOME
+
+1. yesterday: ingest yesterday's landing and its chat signals into SPARK_HOME, build the
+   incremental marts (and what they read) on Spark;
+2. today: the inputs of today's DuckDB run (DUCKDB_HOME's bronze, signals and model outputs:
+   the same landing, ingested there) replace yesterday's, as a new day's ingest would; the
+   daily build of the whole project (every model and seed, the daily data tests) on Spark,
+   incremental models on yesterday's tables; the export into DuckDB and the publish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+INCREMENTAL_MARTS = "+fct_opportunity_daily_snapshot +fct_opportunity_signals_daily +fct_rep_signals_daily"
+
+
+def main(home: Path, yesterday: Path, duckdb_home: Path) -> int:
+    os.environ |= {"SALESOPS_HOME": str(home), "SALESOPS_DBT_TARGET": "spark"}
+    from ml.chat_signals.extract import extract_home_signals
+    from salesops import dbt_exec
+    from salesops.config import DBT_PROJECT_DIR, Paths
+    from salesops.dbt_cli import build_args, project_args
+    from salesops.dbt_exec import ensure_parsed
+    from salesops.ingest import ingest_all
+    from salesops.publish import publish_snapshot
+    from salesops.spark_export import export_spark_build
+
+    paths = Paths(home, yesterday).ensure()
+    ingest_all(paths)
+    extract_home_signals(home)
+    dbt = [*project_args(DBT_PROJECT_DIR, home / "dbt_target"), "--log-path", str(home / "dbt_logs")]
+    if dbt_exec.main([*build_args(select=INCREMENTAL_MARTS), *dbt]) != 0:
+        return 1
+    for folder in ("bronze", "signals", "ml"):
+        shutil.rmtree(home / folder)
+        shutil.copytree(duckdb_home / folder, home / folder)
+    if dbt_exec.main([*build_args(), *dbt]) != 0:
+        return 1
+    tables = export_spark_build(paths, ensure_parsed() / "manifest.json")
+    print(f"exported {len(tables)} tables")
+    publish_snapshot(paths, "spark-portability")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))
