@@ -18,37 +18,35 @@
 
 
 {#- Every calendar day from `start_date` to `end_date` (both SQL date expressions, scalar
-    subqueries allowed), inclusive, as a select with one column `date_day` (date).
-    Day offsets 0 … 2^max_bits − 1 (whole_numbers), then dbt.dateadd. The default 15 bits
-    covers ~89 years, far beyond any CRM history, and is only 32,768 rows. -#}
+    subqueries allowed), inclusive, as a select with one column `date_day` (date). The
+    default 15 bits covers ~89 years, far beyond any CRM history, and is only 32,768 rows. -#}
 {% macro date_spine(start_date, end_date, max_bits=15) -%}
+    {{ day_spine(start_date, end_date, 1, 'date_day', max_bits) }}
+{%- endmacro %}
+
+
+{#- Every 7th day from `first_week_start` to `last_day`, inclusive, as a select with one
+    column `week_start` (date); none when `first_week_start` is null. 12 bits: 4,096 weeks,
+    ~78 years. -#}
+{% macro week_spine(first_week_start, last_day, max_bits=12) -%}
+    {{ day_spine(first_week_start, last_day, 7, 'week_start', max_bits) }}
+{%- endmacro %}
+
+
+{#- Every `step`-th day from `start_date` to `end_date` as column `column`: offsets
+    0 … 2^max_bits − 1 (whole_numbers) times `step`, then dbt.dateadd (its interval
+    bracketed: dbt-spark's dateadd does not bracket it). Portable: no recursive CTE, which
+    Spark stops at 100 levels (two years of weeks). -#}
+{% macro day_spine(start_date, end_date, step, column, max_bits) -%}
     select
-        cast({{ dbt.dateadd('day', 'day_offsets.whole_number', 'spine_bounds.start_on') }} as date) as date_day
-    from ({{ whole_numbers(max_bits) }}) as day_offsets
+        cast({{ dbt.dateadd('day', '(offsets.whole_number * ' ~ step ~ ')', 'spine_bounds.start_on') }} as date) as {{ column }}
+    from ({{ whole_numbers(max_bits) }}) as offsets
     cross join (
         select
             cast({{ start_date }} as date) as start_on,
             cast({{ end_date }} as date) as end_on
     ) as spine_bounds
-    where day_offsets.whole_number
-        <= {{ dbt.datediff('spine_bounds.start_on', 'spine_bounds.end_on', 'day') }}
-{%- endmacro %}
-
-
-{#- Every 7th day from `first_week_start` to `last_day` (SQL date expressions, scalar
-    subqueries allowed), inclusive, as a select with one column `week_start` (date); none
-    when `first_week_start` is null. Portable: no recursive CTE (Spark stops one at 100
-    levels, two years of weeks). 12 bits: 4,096 weeks, ~78 years. -#}
-{% macro week_spine(first_week_start, last_day, max_bits=12) -%}
-    select
-        cast({{ dbt.dateadd('day', '(week_offsets.whole_number * 7)', 'spine_bounds.start_on') }} as date) as week_start
-    from ({{ whole_numbers(max_bits) }}) as week_offsets
-    cross join (
-        select
-            cast({{ first_week_start }} as date) as start_on,
-            cast({{ last_day }} as date) as end_on
-    ) as spine_bounds
-    where week_offsets.whole_number * 7
+    where offsets.whole_number * {{ step }}
         <= {{ dbt.datediff('spine_bounds.start_on', 'spine_bounds.end_on', 'day') }}
 {%- endmacro %}
 

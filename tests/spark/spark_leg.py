@@ -42,7 +42,7 @@ def main(home: Path, yesterday: Path, duckdb_home: Path) -> int:
     if dbt_exec.main([*build_args(select=INCREMENTAL_MARTS), *dbt]) != 0:
         return 1
     for folder in ("bronze", "signals", "ml"):
-        shutil.rmtree(home / folder)
+        shutil.rmtree(home / folder, ignore_errors=True)
         shutil.copytree(duckdb_home / folder, home / folder)
     if dbt_exec.main([*build_args(), *dbt]) != 0:
         return 1
