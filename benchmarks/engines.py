@@ -88,6 +88,7 @@ def measure_build(home: Path, engine: str, out: Path) -> dict:
         [sys.executable, "-c", "from salesops.dbt_exec import ensure_parsed; ensure_parsed()"],
         env=env, check=True, cwd=REPO_ROOT,
     )
+    load_before = round(os.getloadavg()[0], 2)
     with open(out / f"{engine}.stdout.txt", "w") as stdout:
         started = time.time()
         process = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
@@ -99,6 +100,7 @@ def measure_build(home: Path, engine: str, out: Path) -> dict:
         "ok": os.waitstatus_to_exitcode(status) == 0,
         "build_seconds": round(seconds, 1),
         "peak_rss_mib": round(max((rss for _, rss, _ in samples), default=0) / 2**20, 1),
+        "load_before": load_before,
         "output": shown(out / f"{engine}.stdout.txt"),
     }
     if engine == "spark" and result["ok"]:
@@ -123,23 +125,27 @@ def report(result: dict) -> str:
         f"{env['load_average_at_start']}. One full `dbt build` of the whole project from nothing "
         "per engine (models, seeds, data tests), Spark `local[2]` in the dbt process.",
         "",
-        "| scale | input rows | scan floor | DuckDB build | ÷ floor | Spark build | ÷ floor | Spark ÷ DuckDB | Spark export | peak RSS DuckDB / Spark |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| scale | input rows | scan floor | DuckDB build | ÷ floor | Spark build | ÷ floor | Spark ÷ DuckDB | Spark export | peak RSS DuckDB / Spark | load before DuckDB / Spark |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, entry in result["scales"].items():
         floor = entry.get("scan_floor", {}).get("seconds")
         duck, spark = entry.get("duckdb", {}), entry.get("spark", {})
+        # a failed build's seconds are no build cost
+        duck_s = duck.get("build_seconds") if duck.get("ok") else None
+        spark_s = spark.get("build_seconds") if spark.get("ok") else None
 
         def ratio(a, b):
             return f"{a / b:.1f}×" if a and b else "—"
 
         lines.append(
             f"| {key} | {entry.get('scan_floor', {}).get('rows', 0):,} | {floor or '—'} s "
-            f"| {duck.get('build_seconds', '—')} s | {ratio(duck.get('build_seconds'), floor)} "
-            f"| {spark.get('build_seconds', '—')} s | {ratio(spark.get('build_seconds'), floor)} "
-            f"| {ratio(spark.get('build_seconds'), duck.get('build_seconds'))} "
+            f"| {duck_s or '—'} s | {ratio(duck_s, floor)} "
+            f"| {spark_s or '—'} s | {ratio(spark_s, floor)} "
+            f"| {ratio(spark_s, duck_s)} "
             f"| {spark.get('export_seconds', '—')} s "
-            f"| {duck.get('peak_rss_mib', '—')} / {spark.get('peak_rss_mib', '—')} MiB |"
+            f"| {duck.get('peak_rss_mib', '—')} / {spark.get('peak_rss_mib', '—')} MiB "
+            f"| {duck.get('load_before', '—')} / {spark.get('load_before', '—')} |"
         )
     failed = [f"{k} {e}" for k, v in result["scales"].items() for e in ENGINES if v.get(e, {}).get("ok") is False]
     if failed:
