@@ -20,25 +20,6 @@ def pytest_configure(config: pytest.Config) -> None:
     ensure_manifest()
 
 
-LONGEST_FIRST = ("tests/spark/",)
-"""Modules that take minutes on one worker (the Spark build)."""
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Modules in the order ``pytest -n 2 --dist loadfile --no-loadscope-reorder`` (make test)
-    hands them out: the minutes-long ones first, so one worker starts them at once while the
-    other takes the rest (at the end, one worker ran them alone for minutes), then the
-    others by their number of tests, as xdist's own reordering would."""
-    modules: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
-
-    def order(module: str) -> tuple[bool, int]:
-        return (not module.startswith(LONGEST_FIRST), -len(modules[module]))
-
-    items[:] = [item for module in sorted(modules, key=order) for item in modules[module]]
-
-
 @pytest.fixture
 def salesops_home(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     """An empty SALESOPS_HOME in the test's tmp dir: nothing published yet."""

@@ -44,7 +44,7 @@ from simulator.generate import generate
 from simulator.truncate import truncate_landing
 from tests.worlds import LAST_DAY, correct_the_past, differing_rows
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 SALESOPS = str(Path(sys.executable).with_name("salesops"))
 SPARK_LEG = Path(__file__).with_name("spark_leg.py")
