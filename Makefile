@@ -86,7 +86,7 @@ test: setup browser-deps
 # published mart compared. About 5 min of both cores: outside `make test`, whose 15-minute budget
 # it would break (README "When one machine is not enough").
 test-spark: setup java-deps
-	$(BIN)/pytest -m spark tests/spark --durations=5
+	$(BIN)/pytest -m spark tests/spark -s --durations=5
 
 lint: setup
 	$(BIN)/ruff check .
