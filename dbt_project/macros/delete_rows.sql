@@ -3,7 +3,10 @@
     tables have neither (DELETE and UPDATE need Delta or Iceberg, whose jars cannot be had
     offline), so the table is rewritten with the rows it keeps: copied to a scratch table,
     then INSERT OVERWRITE (Spark cannot overwrite a table it reads in the same statement).
-    Both execute at once (run_query) and return nothing. -#}
+    Both execute at once (run_query) and return nothing.
+    A condition says "not in a subquery" as `not coalesce(x in (select …), false)`: inside the
+    rewrite's expression Spark can only run `x not in (select …)` (null-aware) as a nested loop
+    join over both tables, 40 s for the 0.03 world's daily snapshot, 0.5 s as a hash join. -#}
 
 {#- Deletes the rows of `relation` for which `condition` is true (every row when none). -#}
 {% macro delete_rows(relation, condition=none) -%}

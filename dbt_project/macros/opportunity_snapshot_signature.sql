@@ -189,7 +189,7 @@
             "not (" ~ available ~ ") "
             ~ "or " ~ key ~ " in (select " ~ key ~ " from " ~ source
             ~ " where _written_by = '" ~ invocation_id ~ "') "
-            ~ "or " ~ key ~ " not in (select " ~ key ~ " from " ~ source ~ ")"
+            ~ "or not coalesce(" ~ key ~ " in (select " ~ key ~ " from " ~ source ~ "), false)"
         ) -%}
     {%- else -%}
         {%- do delete_rows(relation) -%}

@@ -59,12 +59,12 @@
         {{ return('') }}
     {%- endif -%}
     {%- do delete_rows(relation,
-        "signal_date not in ("
+        "not coalesce(signal_date in ("
         ~ "select stored.signal_date from " ~ relation ~ " as stored "
         ~ "inner join (" ~ keyword_hit_day_signatures() ~ ") as current_day "
         ~ "on current_day.signal_date = stored.signal_date "
         ~ "and current_day.hits = stored.hits "
-        ~ "and current_day.signature = stored.signature)"
+        ~ "and current_day.signature = stored.signature), false)"
     ) -%}
     {{ return('') }}
 {%- endmacro %}
