@@ -27,6 +27,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("spark") is None)
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """A test's ``record_property("summary", line)`` is printed at the end of the run (under
+    xdist too: the workers send each report's properties back)."""
+    lines = [
+        value
+        for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "summary"
+    ]
+    if lines:
+        terminalreporter.section("summary lines")
+        for line in dict.fromkeys(lines):
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def salesops_home(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     """An empty SALESOPS_HOME in the test's tmp dir: nothing published yet."""

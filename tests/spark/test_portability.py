@@ -23,8 +23,8 @@ dbt project. The whole daily job on Spark (`salesops run --target spark`: the fo
 models on the exported marts, the second dbt build, the publish) takes about five minutes more
 and is not run here; tests/salesops/test_spark_export.py checks the export it relies on.
 
-About five minutes of both cores: `make test-spark`, outside `make test` (its 15-minute budget);
-CI runs both.
+About five minutes of both cores, part of `make test` (run first: tests/conftest.py);
+`make test-spark` runs it alone.
 """
 
 from __future__ import annotations
@@ -133,8 +133,13 @@ def test_every_published_mart_is_the_same_on_duckdb_and_spark(engines, record_pr
     # the world is not empty: most marts have rows
     empty = [m for m in on_duckdb if con.execute(f"select count(*) from duck.marts.{m}").fetchone()[0] == 0]
     assert len(empty) < len(on_duckdb) // 4, empty
-    record_property("marts_compared", len(on_duckdb))
-    print(f"\nportability: {len(on_duckdb)} marts compared, DuckDB vs Spark; {len(empty)} empty in this world")
+    same = len(on_duckdb) - len(different)
+    # in the summary at the end of `make test` (tests/conftest.py)
+    record_property(
+        "summary",
+        f"Spark portability: {len(on_duckdb)} published marts compared, DuckDB vs Spark: "
+        f"{same} the same, {len(different)} different; {len(empty)} empty in this world",
+    )
     assert different == {}
 
 
