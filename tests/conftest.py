@@ -21,9 +21,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The Spark portability test first (tests/spark: the longest module, about five minutes
-    of both cores): xdist hands out whole files in this order, and started last it would run
-    on alone at the end of the suite."""
+    """The Spark portability test first, when a run selects it with the rest (tests/spark:
+    the longest module, about five minutes of both cores): xdist hands out whole files in this
+    order, and started last it would run on alone at the end of the suite."""
     items.sort(key=lambda item: item.get_closest_marker("spark") is None)
 
 
