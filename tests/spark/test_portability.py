@@ -135,7 +135,7 @@ def test_every_published_mart_is_the_same_on_duckdb_and_spark(engines, record_pr
     empty = [m for m in on_duckdb if con.execute(f"select count(*) from duck.marts.{m}").fetchone()[0] == 0]
     assert len(empty) < len(on_duckdb) // 4, empty
     same = len(on_duckdb) - len(different)
-    # in the summary at the end of `make test` (tests/conftest.py)
+    # printed in the summary at the end of the run (tests/conftest.py)
     record_property(
         "summary",
         f"Spark portability: {len(on_duckdb)} published marts compared, DuckDB vs Spark: "

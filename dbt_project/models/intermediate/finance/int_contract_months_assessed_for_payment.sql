@@ -47,8 +47,8 @@ month_offsets as (
 -- the months from the signing month to the as_of month, once per contract: the join to the
 -- month offsets below compares two integers. Spark runs a non-equi join as a nested loop; with
 -- the month difference computed in it for every contract and offset this model took 61.6 s
--- at SF1 and 478 s at SF10 (benchmarks/results/2026-12-05-3ffd9fa4e2-engines.md), 7.5 s at
--- SF1 this way, the same rows.
+-- at SF1 and 478 s at SF10 on Spark, this way 3.4 s and 15.3 s, the same rows
+-- (benchmarks/results/2026-12-05-3ffd9fa4e2-engines.md, then 7ff2b3029b).
 contracts_to_as_of as (
 
     select
