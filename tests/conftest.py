@@ -20,13 +20,6 @@ def pytest_configure(config: pytest.Config) -> None:
     ensure_manifest()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The Spark portability test first, when a run selects it with the rest (tests/spark:
-    the longest module, about five minutes of both cores): xdist hands out whole files in this
-    order, and started last it would run on alone at the end of the suite."""
-    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
-
-
 def pytest_terminal_summary(terminalreporter) -> None:
     """A test's ``record_property("summary", line)`` is printed at the end of the run (under
     xdist too: the workers send each report's properties back)."""

@@ -10,6 +10,12 @@
 
 {#- Deletes the rows of `relation` for which `condition` is true (every row when none). -#}
 {% macro delete_rows(relation, condition=none) -%}
+    {#- checked on every engine, so a DuckDB build (the test suite) catches it too -#}
+    {%- if condition is not none and modules.re.search('not\s+in\s*\(\s*select', condition, modules.re.IGNORECASE) -%}
+        {{ exceptions.raise_compiler_error(
+            "delete_rows on " ~ relation ~ ": write `x not in (select ...)` as "
+            ~ "`not coalesce(x in (select ...), false)` (macros/delete_rows.sql says why)") }}
+    {%- endif -%}
     {{ return(adapter.dispatch('delete_rows', 'salesops')(relation, condition)) }}
 {%- endmacro %}
 
