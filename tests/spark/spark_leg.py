@@ -1,5 +1,6 @@
 """The Spark side of the portability test, in one process so Spark's JVM starts once (about
-20 s) for both builds: dbt-spark's ``session`` method reuses the running Spark session.
+20 s) for both builds: dbt-spark's ``session`` method reuses the running Spark session (and
+with SALESOPS_SPARK_CATALOG=in-memory, the tables the first build registered).
 
     python tests/spark/spark_leg.py SPARK_HOME YESTERDAY_LANDING DUCKDB_HOME
 
