@@ -20,9 +20,25 @@ def pytest_configure(config: pytest.Config) -> None:
     ensure_manifest()
 
 
-LONGEST_FIRST = ("tests/spark/",)
-"""Modules that take minutes of one xdist worker: handed out first, so one worker starts them
-while the other works through the rest, instead of being left alone with them at the end."""
+LONGEST_FIRST = (
+    "tests/spark/",  # ~4 min: the project built on DuckDB and on Spark
+    "tests/dashboards/test_dashboards_scope.py",  # the first to ask for a planted world: builds start
+    "tests/test_end_to_end.py",
+    "tests/test_as_of_rebuild.py",
+    "tests/test_incremental_snapshot.py",
+    "tests/profiles/test_vendor_profiles.py",
+    "tests/salesops/test_run_console.py",
+    "tests/dbt/test_one_definition.py",
+    "tests/dashboards/test_dashboards_browser.py",
+    "tests/profiles/test_sample_profiles.py",
+    "tests/dbt/test_partial_source.py",
+    "tests/profiles/test_cn_sources.py",
+    "tests/dbt/test_dbt_unit_tests.py",
+    "tests/dbt/test_marts_build.py",
+    "tests/orchestration/test_serve.py",
+)
+"""The modules that take longest (a `make test` run's --durations: 20 s to 4 min each), handed
+out first: a long module left for the end runs on one worker while the other has nothing to do."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
