@@ -20,46 +20,6 @@ def pytest_configure(config: pytest.Config) -> None:
     ensure_manifest()
 
 
-LONGEST_FIRST = (
-    "tests/spark/",  # ~4 min: the project built on DuckDB and on Spark
-    "tests/dashboards/test_dashboards_scope.py",  # the first to ask for a planted world: builds start
-    "tests/test_end_to_end.py",
-    "tests/test_as_of_rebuild.py",
-    "tests/test_incremental_snapshot.py",
-    "tests/profiles/test_vendor_profiles.py",
-    "tests/salesops/test_run_console.py",
-    "tests/dbt/test_one_definition.py",
-    "tests/dashboards/test_dashboards_browser.py",
-    "tests/profiles/test_sample_profiles.py",
-    "tests/dbt/test_partial_source.py",
-    "tests/profiles/test_cn_sources.py",
-    "tests/dbt/test_dbt_unit_tests.py",
-    "tests/dbt/test_marts_build.py",
-    "tests/orchestration/test_serve.py",
-)
-"""The modules that take longest (a `make test` run's --durations: 20 s to 4 min each), handed
-out first: a long module left for the end runs on one worker while the other has nothing to do."""
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The order `make test`'s workers take modules in (``--dist loadfile
-    --no-loadscope-reorder``: in collection order): :data:`LONGEST_FIRST`, then the modules
-    with most tests first (xdist's own order without that flag)."""
-    from collections import Counter
-
-    def module(item: pytest.Item) -> str:
-        return item.path.relative_to(config.rootpath).as_posix()
-
-    tests = Counter(module(item) for item in items)
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        path = module(item)
-        first = next((i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
-        return first, -tests[path]
-
-    items.sort(key=rank)  # stable: a module's tests stay together and in their order
-
-
 def pytest_terminal_summary(terminalreporter) -> None:
     """A test's ``record_property("summary", line)`` is printed at the end of the run (under
     xdist too: the workers send each report's properties back)."""
