@@ -28,10 +28,11 @@ settings with the incremental re-run, then with SALESOPS_SPARK_TINY set, on the 
 tiny world (:data:`TINY_WORLD`: tables known to the one process that builds them instead of a
 Derby metastore, expressions interpreted instead of Java generated and compiled per query:
 Spark's own fallback path, the same results) and the build from nothing. The Spark leg,
-measured on a quiet machine: 221 s as shipped with the re-run; on the tiny-world settings 136 s
-and 250 core-seconds with the re-run, 113 s and 210 core-seconds from nothing. Neither is in `make test`: with the tiny-world run in it, `make test` took
-15:17 and 15:18 in a clean clone, over its 15-minute budget. Its line in the summary at the end
-of the run says how many marts were compared.
+measured on a quiet machine: 221 s as shipped with the re-run; on the tiny-world settings
+136 s and 250 core-seconds with the re-run, 113 s and 210 core-seconds from nothing. Neither
+is in `make test`: with the tiny-world run in it, `make test` took 15:17 and 15:18 in a clean
+clone, over its 15-minute budget. Its line in the summary at the end of the run says how many
+marts were compared.
 """
 
 from __future__ import annotations
