@@ -33,6 +33,7 @@ help:
 	@echo "make lint       ruff"
 	@echo "make bench      cost curve of the daily run: make bench SCALES=\"0.1 1 10\" (bench-profile, bench-excel: the older profiles)"
 	@echo "make bench-engines  the dbt build on DuckDB and on Spark: make bench-engines SCALES=\"1 10\""
+	@echo "make bench-suite    the test suite's CPU per module (WITH_SPARK=1: with the Spark portability test)"
 
 $(STAMP): pyproject.toml uv.lock
 	@echo "Setting up $(VENV): installing and compiling the packages (first time ~1 min; uv shows its progress) 首次安装依赖并编译，约 1 分钟…"
@@ -96,7 +97,7 @@ lint: setup
 
 # `make bench SCALES="0.1 1 10"`: the daily run's cost curve (benchmarks/scaling.py); one scale
 # by default (BENCH_SCALE, else the demo's 0.25); BENCH_ARGS=--resume keeps scales measured at this SHA.
-.PHONY: bench-profile bench-excel
+.PHONY: bench-profile bench-excel bench-suite
 bench: setup
 	$(BIN)/python -m benchmarks.scaling --scales "$(or $(SCALES),$(BENCH_SCALE),0.25)" $(BENCH_ARGS)
 
@@ -107,6 +108,10 @@ bench-profile: setup
 # the dbt build on DuckDB and on Spark, per scale: make bench-engines SCALES="1 10"
 bench-engines: setup java-deps
 	$(BIN)/python -m benchmarks.engines --scales "$(or $(SCALES),1 10)"
+
+# where the test suite's CPU goes, per module (WITH_SPARK=1: with the Spark portability test)
+bench-suite: setup browser-deps $(if $(WITH_SPARK),java-deps)
+	$(BIN)/python -m benchmarks.suite_cpu $(if $(WITH_SPARK),--with-spark)
 
 bench-excel: setup
 	$(BIN)/python -m benchmarks.excel_ingest
