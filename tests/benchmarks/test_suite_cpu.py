@@ -22,7 +22,9 @@ def test_a_child_process_the_test_waited_for_counts_in_its_core_seconds(tmp_path
     (tmp_path / "test_burn.py").write_text(TESTS, encoding="utf-8")
     rows = tmp_path / "rows"
     rows.mkdir()
-    env = {**os.environ, OUT_VARIABLE: str(rows), "PYTHONPATH": str(REPO)}
+    # not an xdist worker's (the rows' file is named after the worker)
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+    env |= {OUT_VARIABLE: str(rows), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [
             sys.executable,
