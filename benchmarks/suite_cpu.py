@@ -27,8 +27,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
+from salesops.config import REPO_ROOT
+
 OUT_VARIABLE = "SALESOPS_SUITE_CPU_DIR"
 """Set by :func:`main` for the workers: where each writes its rows (``<worker>.tsv``)."""
 
@@ -84,12 +84,6 @@ def per_module(folder: Path) -> dict[str, tuple[float, float, int]]:
     return {name: (cpu, wall, int(tests)) for name, (cpu, wall, tests) in modules.items()}
 
 
-def _commit() -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "--short=10", "HEAD"], cwd=REPO, capture_output=True, text=True
-    ).stdout.strip()
-
-
 def report(
     modules: dict,
     busy: float,
@@ -97,14 +91,16 @@ def report(
     wall: float,
     returncode: int,
     args: list[str],
-    commit: str,
+    env: dict,
 ) -> str:
+    """The per-module table; ``env`` is :func:`benchmarks.scaling.environment`'s block."""
     in_tests = sum(cpu for cpu, _, _ in modules.values())
     lines = [
-        f"# Test suite CPU by module ({dt.date.today():%Y-%m-%d}, {commit})",
+        f"# Test suite CPU by module — {env['date']} ({env['short_sha']}{', dirty' if env['dirty'] else ''})",
         "",
+        f"{env['cpu']}, {env['cores']} cores; load average at start {env['load_average_at_start']}. "
         f"`pytest {' '.join(args)}`: exit {returncode}, {wall:.0f} s wall "
-        f"({int(wall) // 60}:{int(wall) % 60:02d}), {os.cpu_count()} cores.",
+        f"({int(wall) // 60}:{int(wall) % 60:02d}).",
         f"Machine: {busy:,.0f} busy and {idle:,.0f} idle core-seconds over the run; "
         f"{in_tests:,.0f} core-seconds in tests (the rest: collection, the workers' start, "
         "processes not waited for, such as Spark's JVM).",
@@ -126,8 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", default="2")
     options = parser.parse_args(argv)
+    from benchmarks.scaling import RESULTS, environment
+
+    env = environment()
     stamp = f"{dt.datetime.now():%Y%m%dT%H%M%S}"
-    folder = REPO / "data" / "bench-suite" / stamp
+    folder = REPO_ROOT / "data" / "bench-suite" / stamp
     folder.mkdir(parents=True)
     args = [
         *([] if options.with_spark else ["-m", "not spark"]),
@@ -139,11 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         "benchmarks.suite_cpu",
         "-q",
     ]
-    env = {
+    variables = {
         **os.environ,
         OUT_VARIABLE: str(folder),
         "SALESOPS_PLANTED_PREBUILD": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
         **({"SALESOPS_SPARK_TINY": "1"} if options.with_spark else {}),
     }
     print(
@@ -151,11 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     busy0, idle0 = _cpu_ticks()
     started = time.monotonic()
-    done = subprocess.run([str(Path(sys.executable).with_name("pytest")), *args], cwd=REPO, env=env)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("pytest")), *args], cwd=REPO_ROOT, env=variables
+    )
     wall = time.monotonic() - started
     busy1, idle1 = _cpu_ticks()
     tick = os.sysconf("SC_CLK_TCK")
-    commit = _commit()
     text = report(
         per_module(folder),
         (busy1 - busy0) / tick,
@@ -163,12 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         wall,
         done.returncode,
         args,
-        commit,
+        env,
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = (
         RESULTS
-        / f"{dt.date.today():%Y-%m-%d}-{commit}-suite-cpu{'-spark' if options.with_spark else ''}.md"
+        / f"{env['date']}-{env['short_sha']}-suite-cpu{'-spark' if options.with_spark else ''}.md"
     )
     out.write_text(text, encoding="utf-8")
     print("\n".join(text.splitlines()[:16]))

@@ -5,7 +5,8 @@ import os
 import subprocess
 import sys
 
-from benchmarks.suite_cpu import OUT_VARIABLE, REPO, per_module, report
+from benchmarks.suite_cpu import OUT_VARIABLE, per_module, report
+from salesops.config import REPO_ROOT
 
 TESTS = """
 import subprocess, sys
@@ -24,7 +25,7 @@ def test_a_child_process_the_test_waited_for_counts_in_its_core_seconds(tmp_path
     rows.mkdir()
     # not an xdist worker's (the rows' file is named after the worker)
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
-    env |= {OUT_VARIABLE: str(rows), "PYTHONPATH": str(REPO)}
+    env |= {OUT_VARIABLE: str(rows), "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run(
         [
             sys.executable,
@@ -53,7 +54,7 @@ def test_a_child_process_the_test_waited_for_counts_in_its_core_seconds(tmp_path
     assert per_module(rows)["test_burn.py"][2] == 2
 
 
-def test_the_modules_are_ranked_by_core_seconds(tmp_path):
+def test_the_modules_are_ranked_by_core_seconds(tmp_path, bench_environment):
     (tmp_path / "gw0.tsv").write_text(
         "tests/a.py::t1\t10.00\t12.00\ntests/b.py::t1\t30.00\t31.00\n"
     )
@@ -61,7 +62,13 @@ def test_the_modules_are_ranked_by_core_seconds(tmp_path):
     modules = per_module(tmp_path)
     assert modules == {"tests/a.py": (60.0, 52.0, 2), "tests/b.py": (30.0, 31.0, 1)}
     text = report(
-        modules, busy=100.0, idle=20.0, wall=65.0, returncode=0, args=["-n", "2"], commit="abc"
+        modules,
+        busy=100.0,
+        idle=20.0,
+        wall=65.0,
+        returncode=0,
+        args=["-n", "2"],
+        env=bench_environment,
     )
     table = [line for line in text.splitlines() if line.startswith("| tests/")]
     assert table == [
@@ -70,3 +77,4 @@ def test_the_modules_are_ranked_by_core_seconds(tmp_path):
     ]
     assert "100 busy and 20 idle core-seconds" in text and "90 core-seconds in tests" in text
     assert "65 s wall (1:05)" in text
+    assert text.startswith("# Test suite CPU by module — 2026-12-04 (abcdef0123)")
