@@ -10,6 +10,7 @@ Default: ``data/`` in the repository. Layout under it::
     warehouse/snapshots/          the last N published snapshots (``salesops rollback``)
     run.lock                      held by the one run at a time (salesops/run_lock.py)
     logs/runs.jsonl               run history: each run's start and end (``salesops status``)
+    logs/dbt/<build>/             dbt's own log and artifacts of the daily job's last builds
     tmp/work/                     private (0700) working copies of decoded extracts
     dagster_home/                 Dagster's run history
     ml/<table>.parquet            the forecasting models' predictions (the dbt source ``ml``)
@@ -158,6 +159,11 @@ class Paths:
     @property
     def run_history(self) -> Path:
         return self.home / "logs" / "runs.jsonl"
+
+    @property
+    def dbt_builds(self) -> Path:
+        """One folder per dbt build of the daily job (salesops.dbt_cli.build_folder)."""
+        return self.home / "logs" / "dbt"
 
     @property
     def work_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import sys
@@ -53,6 +54,29 @@ def project_args(project_dir: Path = DBT_PROJECT_DIR, target_path: Path | None =
     if target_path is not None:
         args += ["--target-path", str(target_path)]
     return args
+
+
+DBT_BUILDS_KEPT = 10
+"""The daily job's dbt folders kept in the home: five days of runs, two builds each. A build's
+debug log alone is ~10 MB for a small world, so they are not kept as long as the run logs."""
+
+
+def build_folder(folder: Path, step: str, run_id: str, now: dt.datetime | None = None) -> Path:
+    """Where one dbt build of the daily job writes dbt's own log (``dbt.log``, debug level: every
+    statement dbt sent) and its artifacts (``run_results.json``, the compiled SQL):
+    ``<home>/logs/dbt/<UTC time>-<run id>-<step>``, so names sort by time and carry the run log's
+    id. Not under the dbt project, which is the installation's, read by every home."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return folder / f"{stamp}-{run_id[:8]}-{step}"
+
+
+def prune_build_folders(folder: Path, keep: int = DBT_BUILDS_KEPT) -> list[Path]:
+    """Remove all but the ``keep`` newest build folders (:func:`build_folder`); returns them."""
+    builds = sorted(p for p in folder.glob("*") if p.is_dir()) if folder.is_dir() else []
+    removed = builds[: max(0, len(builds) - keep)]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:

@@ -1,6 +1,7 @@
+import datetime as dt
 import json
 
-from salesops.dbt_cli import build_args, project_args
+from salesops.dbt_cli import build_args, build_folder, project_args, prune_build_folders
 
 
 def test_build_args_pass_as_of_only_when_given():
@@ -25,6 +26,25 @@ def test_build_args_pass_as_of_only_when_given():
 def test_project_args_point_profiles_at_the_project(tmp_path):
     assert project_args(tmp_path) == ["--project-dir", str(tmp_path), "--profiles-dir", str(tmp_path)]
     assert project_args(tmp_path, tmp_path / "t")[-2:] == ["--target-path", str(tmp_path / "t")]
+
+
+def test_build_folders_sort_by_time_and_only_the_newest_are_kept(tmp_path):
+    day = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)
+    made = [
+        build_folder(tmp_path, step, run_id, day + dt.timedelta(days=n, minutes=m))
+        for n, run_id in enumerate(["f00dcafe-1", "0badbeef-2", "c0ffee00-3"])
+        for m, step in enumerate(["salesops_dbt_assets", "salesops_dbt_forecast_assets"])
+    ]
+    assert made[0].name == "20261205T060000Z-f00dcafe-salesops_dbt_assets"
+    for folder in made:
+        folder.mkdir()
+        (folder / "dbt.log").write_text("x")
+    (tmp_path / "notes.txt").write_text("a file is not a build")  # left alone
+    # run ids are random: the time, not the id, orders the builds
+    assert prune_build_folders(tmp_path, keep=3) == made[:3]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in made[3:]), "notes.txt"])
+    assert prune_build_folders(tmp_path, keep=3) == []
+    assert prune_build_folders(tmp_path / "none yet") == []
 
 
 def test_the_parse_fingerprint_follows_content_not_times_or_outputs(tmp_path):

@@ -4,6 +4,7 @@ dbt line; ``-v`` puts them back on the console; a failed ingest names the file o
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -109,6 +110,21 @@ def test_verbose_puts_the_events_and_dbt_lines_back_on_the_console(home, quiet):
     assert "What happened to your rows 数据去向:" in done.stdout
     log = log_of(done.stdout)
     assert log != log_of(quiet.stdout) and "STEP_START" in log.read_text(encoding="utf-8")
+
+
+def test_each_dbt_build_keeps_its_log_and_artifacts_in_the_home_not_the_project(home, quiet):
+    """dbt's own log (every statement) and artifacts of the run's builds: in the home, named in
+    the run log; the dbt project (the installation's, shared by every home) gets none."""
+    log = log_of(quiet.stdout).read_text(encoding="utf-8")
+    named = re.findall(r"dbt's log and artifacts dbt 日志与产物: (\S+)", log)
+    assert named, log[-2000:]
+    run_id = re.search(r"-([0-9a-f]{8})\.log$", str(log_of(quiet.stdout))).group(1)
+    for folder in map(Path, named):
+        assert folder.parent == home / "logs" / "dbt" and run_id in folder.name
+        assert (folder / "dbt.log").stat().st_size > 0
+        results = json.loads((folder / "run_results.json").read_text(encoding="utf-8"))
+        assert results["results"], folder
+    assert not list((ROOT / "dbt_project" / "target").glob(f"*-{run_id[:7]}-*"))
 
 
 def test_a_failed_ingest_says_which_stage_failed_and_why_on_the_console(home, tmp_path):

@@ -24,7 +24,15 @@ from orchestration.defs.metadata import ROW_COUNT
 from orchestration.resources import SalesopsHome
 from salesops import failpoints
 from salesops.config import DBT_PROJECT_DIR, SPARK_TARGET, dbt_target
-from salesops.dbt_cli import INTERMEDIATE_LOGIC_TAG, build_args, dbt_executable, parsed_manifest
+from salesops.dbt_cli import (
+    DBT_BUILDS_KEPT,
+    INTERMEDIATE_LOGIC_TAG,
+    build_args,
+    build_folder,
+    dbt_executable,
+    parsed_manifest,
+    prune_build_folders,
+)
 from salesops.dbt_exec import SEED_TESTS
 from salesops.memory import give_back
 from salesops.spark_export import export_spark_build
@@ -107,7 +115,13 @@ def _build(
 ):
     # the dbt profile reads the home and the memory budget from the environment dbt starts
     # with: the run's settings (SalesopsHome holds them there while the run lasts)
-    invocation = dbt.cli(build_args(as_of=config.as_of), context=context)
+    paths = salesops_home.paths()
+    # dbt's log and artifacts in the home, the last few builds' (dagster-dbt's default, a new
+    # folder per build under the dbt project, grew by ~25 MB a run and was never cleared)
+    prune_build_folders(paths.dbt_builds, keep=DBT_BUILDS_KEPT - 1)
+    target = build_folder(paths.dbt_builds, context.op_execution_context.op.name, context.run.run_id)
+    context.log.info(f"dbt's log and artifacts dbt 日志与产物: {target}")
+    invocation = dbt.cli(build_args(as_of=config.as_of), context=context, target_path=target)
     # dbt's lines reach the log (and the run's stage line) as dbt prints them; its events wait
     # for dbt to end, so that each materialization carries its table's row count, read from
     # the warehouse file dbt no longer holds
@@ -118,7 +132,6 @@ def _build(
             failpoints.reach("dbt", n)  # the fault tests' kill during the dbt build
     except DagsterDbtCliRuntimeError as exc:  # a failed node or test: its events still count
         failure = exc
-    paths = salesops_home.paths()
     if failure is None and dbt_target() == SPARK_TARGET:
         # the readers' warehouse: the Spark build's tables, copied into build.duckdb
         rows = export_spark_build(paths, MANIFEST)
