@@ -4,6 +4,7 @@ blocking check, and a failing one fails the dbt build's step, so nothing downstr
 forecasting models, the publish) runs."""
 
 import json
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, cached_property
 from importlib.metadata import version
@@ -118,8 +119,11 @@ def _build(
     paths = salesops_home.paths()
     # dbt's log and artifacts in the home, the last few builds' (dagster-dbt's default, a new
     # folder per build under the dbt project, grew by ~25 MB a run and was never cleared)
+    step = context.op_execution_context.op.name
     prune_build_folders(paths.dbt_builds, keep=DBT_BUILDS_KEPT - 1)
-    target = build_folder(paths.dbt_builds, context.op_execution_context.op.name, context.run.run_id)
+    for left in (DBT_PROJECT_DIR / "target").glob(f"{step}-*"):  # left there by earlier versions
+        shutil.rmtree(left, ignore_errors=True)
+    target = build_folder(paths.dbt_builds, step, context.run.run_id)
     context.log.info(f"dbt's log and artifacts dbt 日志与产物: {target}")
     invocation = dbt.cli(build_args(as_of=config.as_of), context=context, target_path=target)
     # dbt's lines reach the log (and the run's stage line) as dbt prints them; its events wait
