@@ -18,6 +18,7 @@ against a real published snapshot, so a column the fixture invents is caught the
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -301,6 +302,19 @@ def _build_snapshot(
             [row for unit_id in REACHED for row in _stage_rows(unit_id, levels[unit_id])],
         )
     return path
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _garbage_of_earlier_modules_collected_here() -> None:
+    """Collect, in the test's own thread, what earlier modules in this worker left for the
+    garbage collector (Dagster's in-memory instances hold SQLite connections). Collected instead
+    in the thread AppTest runs a page in, such a connection cannot be closed (SQLite refuses
+    another thread), SQLAlchemy logs the error with a traceback, and Python 3.11 parses source
+    lines to draw that traceback: a parse inside Streamlit's own parse of the page, which then
+    fails with "SystemError: AST constructor recursion depth mismatch" (CPython's AST state is
+    shared, python/cpython#106905) and the page shows nothing. Seen once in CI, in
+    test_page_efficiency."""
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -93,9 +93,11 @@ def test_friday_job_pushes_only_deviation_reminders(definitions, monkeypatch):
         )
         monkeypatch.setenv("SALESOPS_ALERT_MIN_INTERVAL_SECONDS", "0")
         job = definitions.defs.resolve_job_def("deviation_report_reminders")
-        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(instance=instance)
         assert result.success
-        again = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        with dg.DagsterInstance.ephemeral() as instance:
+            again = job.execute_in_process(instance=instance)
     assert again.success
     [request] = server.requests  # the rerun sent nothing
     text = json.dumps(request["json"], ensure_ascii=False)
@@ -159,7 +161,8 @@ def test_salesops_run_pushes_its_failed_quality_gate(tmp_path, monkeypatch):
         asset_checks=[contract_suite],
         jobs=[dg.define_asset_job("daily", executor_def=dg.in_process_executor)],
     ).resolve_job_def("daily")
-    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     with Recorder() as server:
         monkeypatch.setenv(
