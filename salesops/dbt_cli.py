@@ -79,6 +79,18 @@ def prune_build_folders(folder: Path, keep: int = DBT_BUILDS_KEPT) -> list[Path]
     return removed
 
 
+def next_build_folder(
+    folder: Path, step: str, run_id: str, project_dir: Path = DBT_PROJECT_DIR
+) -> Path:
+    """The folder for a new build of ``step`` (:func:`build_folder`), the older ones pruned to
+    leave :data:`DBT_BUILDS_KEPT` with it; the folders earlier versions left for that step under
+    the project (dagster-dbt's default, ``target/<step>-<run id>-<random>``) are removed."""
+    prune_build_folders(folder, keep=DBT_BUILDS_KEPT - 1)
+    for left in (project_dir / "target").glob(f"{step}-*"):
+        shutil.rmtree(left, ignore_errors=True)
+    return build_folder(folder, step, run_id)
+
+
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """The parsed project's ``manifest.json`` (Dagster loads the dbt assets from it), parsed
     again only when a file of the project changed (:func:`salesops.dbt_exec.ensure_parsed`)."""

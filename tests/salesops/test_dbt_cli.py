@@ -1,7 +1,14 @@
 import datetime as dt
 import json
 
-from salesops.dbt_cli import build_args, build_folder, project_args, prune_build_folders
+from salesops.dbt_cli import (
+    DBT_BUILDS_KEPT,
+    build_args,
+    build_folder,
+    next_build_folder,
+    project_args,
+    prune_build_folders,
+)
 
 
 def test_build_args_pass_as_of_only_when_given():
@@ -45,6 +52,25 @@ def test_build_folders_sort_by_time_and_only_the_newest_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in made[3:]), "notes.txt"])
     assert prune_build_folders(tmp_path, keep=3) == []
     assert prune_build_folders(tmp_path / "none yet") == []
+
+
+def test_a_new_build_leaves_room_and_clears_what_earlier_versions_left_in_the_project(tmp_path):
+    home, project = tmp_path / "home" / "logs" / "dbt", tmp_path / "project"
+    for n in range(DBT_BUILDS_KEPT + 2):
+        (home / f"20261201T0000{n:02d}Z-run{n:05d}-salesops_dbt_assets").mkdir(parents=True)
+    left = [
+        project / "target" / f"{step}-0ld0ld0-1234567"
+        for step in ("salesops_dbt_assets", "salesops_dbt_forecast_assets")
+    ]
+    for folder in left:
+        (folder / "compiled").mkdir(parents=True)
+    (project / "target" / "parsed").mkdir()  # the project's own cache: not a build
+    new = next_build_folder(home, "salesops_dbt_assets", "abcdef12-3", project)
+    assert new.parent == home and new.name.endswith("-abcdef12-salesops_dbt_assets") and not new.exists()
+    kept = sorted(p.name for p in home.iterdir())
+    assert len(kept) == DBT_BUILDS_KEPT - 1 and kept[0] == "20261201T000003Z-run00003-salesops_dbt_assets"
+    # only this step's leftovers: the other step clears its own at its next build
+    assert not left[0].exists() and left[1].exists() and (project / "target" / "parsed").exists()
 
 
 def test_the_parse_fingerprint_follows_content_not_times_or_outputs(tmp_path):

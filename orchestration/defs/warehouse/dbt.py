@@ -4,7 +4,6 @@ blocking check, and a failing one fails the dbt build's step, so nothing downstr
 forecasting models, the publish) runs."""
 
 import json
-import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, cached_property
 from importlib.metadata import version
@@ -26,13 +25,11 @@ from orchestration.resources import SalesopsHome
 from salesops import failpoints
 from salesops.config import DBT_PROJECT_DIR, SPARK_TARGET, dbt_target
 from salesops.dbt_cli import (
-    DBT_BUILDS_KEPT,
     INTERMEDIATE_LOGIC_TAG,
     build_args,
-    build_folder,
     dbt_executable,
+    next_build_folder,
     parsed_manifest,
-    prune_build_folders,
 )
 from salesops.dbt_exec import SEED_TESTS
 from salesops.memory import give_back
@@ -119,11 +116,7 @@ def _build(
     paths = salesops_home.paths()
     # dbt's log and artifacts in the home, the last few builds' (dagster-dbt's default, a new
     # folder per build under the dbt project, grew by ~25 MB a run and was never cleared)
-    step = context.op_execution_context.op.name
-    prune_build_folders(paths.dbt_builds, keep=DBT_BUILDS_KEPT - 1)
-    for left in (DBT_PROJECT_DIR / "target").glob(f"{step}-*"):  # left there by earlier versions
-        shutil.rmtree(left, ignore_errors=True)
-    target = build_folder(paths.dbt_builds, step, context.run.run_id)
+    target = next_build_folder(paths.dbt_builds, context.op_execution_context.op.name, context.run.run_id)
     context.log.info(f"dbt's log and artifacts dbt 日志与产物: {target}")
     invocation = dbt.cli(build_args(as_of=config.as_of), context=context, target_path=target)
     # dbt's lines reach the log (and the run's stage line) as dbt prints them; its events wait
